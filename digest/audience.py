@@ -1,0 +1,171 @@
+"""Who gets what: the taxonomy, a reader's profile, and audience rules.
+
+A reader has one district, one or more phases and one setting (a Profile). An item,
+event or contact has an audience, resolved here against the taxonomy into a Rule. A
+reader gets the thing when the rule matches their profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import product
+
+from digest.errors import Problem, suggest
+from digest.model import Audience, Taxonomy
+from digest.yamlio import Located
+
+
+@dataclass(frozen=True, order=True)
+class Profile:
+    district: str
+    phases: tuple[str, ...]
+    setting: str
+
+    def describe(self) -> str:
+        """'a primary mainstream school in Swale'"""
+        phases = " and ".join(self.phases)
+        return f"{'an' if phases[:1] in 'aeiou' else 'a'} {phases} {self.setting} school in {self.district}"
+
+    @property
+    def key(self) -> str:
+        from digest.model import slug
+
+        return slug(f"{self.district} {'+'.join(self.phases)} {self.setting}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A resolved audience. None in a dimension means everyone."""
+
+    districts: frozenset[str] | None = None
+    phases: frozenset[str] | None = None
+    settings: frozenset[str] | None = None
+    not_districts: frozenset[str] = frozenset()
+    not_phases: frozenset[str] = frozenset()
+    not_settings: frozenset[str] = frozenset()
+
+    @property
+    def everyone(self) -> bool:
+        return self == EVERYONE
+
+    def matches(self, p: Profile) -> bool:
+        if self.districts is not None and p.district not in self.districts:
+            return False
+        if self.phases is not None and self.phases.isdisjoint(p.phases):
+            return False
+        if self.settings is not None and p.setting not in self.settings:
+            return False
+        if p.district in self.not_districts or p.setting in self.not_settings:
+            return False
+        return not (self.not_phases and set(p.phases) <= self.not_phases)
+
+
+EVERYONE = Rule()
+
+
+class Tax:
+    """The taxonomy with its names resolved (matched without regard to case)."""
+
+    def __init__(self, model: Taxonomy) -> None:
+        self.model = model
+        self.county = model.county
+        self.areas = {area: list(ds) for area, ds in model.areas.items()}
+        self.kent = [d for ds in self.areas.values() for d in ds]
+        self.districts = self.kent + [d for d in model.out_of_county if d not in self.kent]
+        self.phases = list(model.phases)
+        self.settings = list(model.settings)
+        self.area_of = {d: area for area, ds in self.areas.items() for d in ds}
+
+    # -- names ---------------------------------------------------------------
+    def district_names(self) -> dict[str, list[str]]:
+        names = {d.lower(): [d] for d in self.districts}
+        names.update({a.lower(): ds for a, ds in self.areas.items()})
+        names[self.county.lower()] = list(self.kent)
+        return names
+
+    def canonical(self, kind: str, name: str) -> str | None:
+        pool = {"district": self.districts, "phase": self.phases, "setting": self.settings}[kind]
+        return next((c for c in pool if c.lower() == str(name).strip().lower()), None)
+
+    def profiles(self) -> Iterator[Profile]:
+        """Every single-phase profile: the matrix a build and a preview show."""
+        for d, ph, st in product(self.districts, self.phases, self.settings):
+            yield Profile(d, (ph,), st)
+
+    def profile(self, district: str, phases: Iterable[str], setting: str) -> Profile:
+        """A profile from names the caller has already validated (canonical order)."""
+        d = self.canonical("district", district)
+        s = self.canonical("setting", setting)
+        ph = {self.canonical("phase", p) for p in phases}
+        if d is None or s is None or None in ph or not ph:
+            raise ValueError(f"unknown profile {district!r} {phases!r} {setting!r}")
+        return Profile(d, tuple(p for p in self.phases if p in ph), s)
+
+    # -- rules ---------------------------------------------------------------
+    def resolve(self, audience: Audience | None, src: Located, path: tuple) -> tuple[Rule, list[Problem]]:
+        if audience is None:
+            return EVERYONE, []
+        problems: list[Problem] = []
+        dnames = self.district_names()
+
+        def names(values: list[str] | None, kind: str, sub: tuple) -> frozenset[str] | None:
+            if values is None:
+                return None
+            out: set[str] = set()
+            for i, value in enumerate(values):
+                if kind == "district" and value.lower() in dnames:
+                    out.update(dnames[value.lower()])
+                    continue
+                canon = None if kind == "district" else self.canonical(kind, value)
+                if canon is None:
+                    pool = (
+                        [*self.districts, *self.areas, self.county]
+                        if kind == "district"
+                        else (self.phases if kind == "phase" else self.settings)
+                    )
+                    article = "an" if kind[0] in "aeiou" else "a"
+                    problems.append(
+                        src.problem(path + sub + (i,), f"'{value}' is not {article} {kind}", suggest(value, pool))
+                    )
+                else:
+                    out.add(canon)
+            return frozenset(out)
+
+        ex = audience.exclude
+        rule = Rule(
+            names(audience.districts, "district", ("districts",)),
+            names(audience.phases, "phase", ("phases",)),
+            names(audience.settings, "setting", ("settings",)),
+            names(ex.districts, "district", ("exclude", "districts")) or frozenset() if ex else frozenset(),
+            names(ex.phases, "phase", ("exclude", "phases")) or frozenset() if ex else frozenset(),
+            names(ex.settings, "setting", ("exclude", "settings")) or frozenset() if ex else frozenset(),
+        )
+        return rule, problems
+
+    def describe(self, rule: Rule) -> str:
+        """A short label for a narrowed rule: 'Swale · primary' or 'not Medway'."""
+        parts: list[str] = []
+        if rule.districts is not None:
+            parts.append(self._districts_label(rule.districts))
+        if rule.phases is not None:
+            parts.append(", ".join(p for p in self.phases if p in rule.phases))
+        if rule.settings is not None:
+            parts.append(", ".join(s for s in self.settings if s in rule.settings))
+        label = " · ".join(parts)
+        nots = [
+            *sorted(rule.not_districts, key=self.districts.index),
+            *(p for p in self.phases if p in rule.not_phases),
+            *(s for s in self.settings if s in rule.not_settings),
+        ]
+        if nots:
+            label = (label + "; " if label else "") + "not open to " + ", ".join(nots) + " schools"
+        return label
+
+    def _districts_label(self, districts: frozenset[str]) -> str:
+        if districts == frozenset(self.kent):
+            return f"{self.county} schools"
+        for area, ds in self.areas.items():
+            if districts == frozenset(ds):
+                return f"{area} {self.county}"
+        return ", ".join(d for d in self.districts if d in districts)

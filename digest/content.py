@@ -1,0 +1,235 @@
+"""Stage 1: read content/*.yaml into a validated Site, collecting every problem.
+
+Shape errors come from the pydantic models (digest.model) and are translated into
+`file:line:column: field.path: message (hint)`; cross-file rules (audience names,
+duplicate ids, references) are checked here. Nothing is half-loaded: a Site with any
+error is not used to render.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from digest.audience import Rule, Tax
+from digest.errors import DigestError, Problem, Problems, display_path, suggest
+from digest.model import SEP, Contacts, Event, Events, Forum, Taxonomy, slug
+from digest.settings import Settings
+from digest.yamlio import Located, load_yaml
+
+
+@dataclass
+class Site:
+    settings: Settings
+    taxonomy: Tax
+    forums: dict[str, Forum]
+    events: list[Event]
+    contacts: list[Any]
+    rules: dict[str, Rule] = field(default_factory=dict)  # "item:<id>", "event:<id>", "contact:<id>"
+    origins: dict[str, tuple[Located, tuple]] = field(default_factory=dict)  # same keys: where it is written
+    problems: Problems = field(default_factory=Problems)
+
+    def rule(self, kind: str, id: str) -> Rule:
+        return self.rules[f"{kind}:{id}"]
+
+    def forum(self, forum_id: str) -> Forum:
+        if forum_id not in self.forums:
+            raise DigestError(f"no forum '{forum_id}'; {suggest(forum_id, list(self.forums)) or 'none exist'}")
+        return self.forums[forum_id]
+
+    def where(self, key: str) -> tuple[str, int]:
+        src, path = self.origins[key]
+        return src.file, src.where(path)[0]
+
+
+# -- pydantic errors -> problems -----------------------------------------------------------
+_TYPE_WORDS = {
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping (key: value lines)",
+    "model_type": "a mapping (key: value lines)",
+    "model_attributes_type": "a mapping (key: value lines)",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "bool_type": "true or false",
+}
+_DATE_TYPES = {"date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
+_TIME_TYPES = {"datetime_type", "datetime_parsing", "datetime_from_date_parsing", "datetime_object_invalid"}
+
+
+def _all_fields(model: type[BaseModel], seen: set | None = None) -> set[str]:
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(info.alias or name)
+        for arg in _walk_types(info.annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                names |= _all_fields(arg, seen)
+    return names
+
+
+def _walk_types(annotation: Any) -> list[Any]:
+    out = [annotation]
+    for arg in getattr(annotation, "__args__", ()) or ():
+        out.extend(_walk_types(arg))
+    return out
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def from_pydantic(exc: ValidationError, src: Located, model: type[BaseModel], base: tuple = ()) -> list[Problem]:
+    problems = []
+    known = _all_fields(model)
+    for err in exc.errors():
+        loc = base + tuple(p for p in err["loc"] if isinstance(p, int) or not re.search(r"[\[\(]", str(p)))
+        typ, value = err["type"], err.get("input")
+        hint = ""
+        if typ == "extra_forbidden":
+            msg, hint = f"unknown key '{loc[-1]}'", suggest(str(loc[-1]), known)
+        elif typ == "missing":
+            msg, hint = f"'{loc[-1]}' is required", f"add `{loc[-1]}:`"
+        elif typ == "literal_error":
+            allowed = re.findall(r"'([^']*)'", err["ctx"]["expected"])
+            msg, hint = f"'{_shown(value)}' is not allowed here", suggest(str(value), allowed)
+        elif typ == "string_pattern_mismatch" and "@" in err["ctx"]["pattern"]:
+            msg, hint = f"'{_shown(value)}' is not an email address", "write it as name@example.org"
+        elif typ == "string_pattern_mismatch":
+            msg = f"'{_shown(value)}' is not a valid id"
+            hint = f"use lower-case letters, digits and hyphens, e.g. '{slug(str(value)) or 'my-id'}'"
+        elif typ in _DATE_TYPES:
+            msg, hint = f"'{_shown(value)}' is not a valid date", "write dates as YYYY-MM-DD, e.g. 2025-07-10"
+        elif typ in _TIME_TYPES:
+            msg = f"'{_shown(value)}' is not a valid date and time"
+            hint = "write YYYY-MM-DDTHH:MM in Europe/London time, e.g. 2025-07-10T15:30"
+        elif typ == "too_short":
+            msg, hint = "needs at least one entry", "add an entry or remove the key"
+        elif typ == "string_too_short":
+            msg, hint = "is empty", "write a value or remove the key"
+        elif typ == "value_error":
+            text = str(err["ctx"]["error"])
+            if SEP in text:
+                name, msg, hint = text.split(SEP)
+                loc = loc + (name,)
+            else:
+                msg = text
+        elif typ in _TYPE_WORDS:
+            msg = f"expected {_TYPE_WORDS[typ]}, got {type(value).__name__} {_shown(value)!r}"
+        else:
+            msg = err["msg"]
+        problems.append(src.problem(loc, msg, hint))
+    return problems
+
+
+def validate(src: Located, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
+    data = src.data
+    if not isinstance(data, dict):
+        return None, [src.problem((), "expected a mapping of keys at the top of the file", f"see docs/content.md for {model.__name__}")]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, from_pydantic(exc, src, model)
+
+
+# -- loading ----------------------------------------------------------------------------------
+def _read(path: Path, root: Path, model: type[BaseModel], problems: Problems) -> tuple[Any, Located | None]:
+    src, errs = load_yaml(path, display_path(path, root))
+    problems.extend(errs)
+    if src is None:
+        return None, None
+    obj, errs = validate(src, model)
+    problems.extend(errs)
+    return obj, src
+
+
+def load_site(settings: Settings) -> Site:
+    """Load and cross-check all content; the Site's problems hold every error and warning."""
+    root = settings.root
+    content = settings.path("content")
+    problems = Problems()
+    if not content.is_dir():
+        raise DigestError(f"content folder {display_path(content, root)} does not exist (set paths.content in digest.toml)")
+
+    tax_model, _ = _read(content / "taxonomy.yaml", root, Taxonomy, problems)
+    if tax_model is None:
+        raise DigestError("cannot continue without a valid taxonomy", problems.errors)
+    tax = Tax(tax_model)
+
+    forums: dict[str, tuple[Forum, Located]] = {}
+    forum_files = sorted((content / "forums").glob("*.yaml"))
+    if not forum_files:
+        problems.add(Problem(display_path(content / "forums", root), 1, 1, "", "no forum files", "add content/forums/<id>.yaml"))
+    for path in forum_files:
+        forum, src = _read(path, root, Forum, problems)
+        if forum is None:
+            continue
+        if forum.id != path.stem:
+            problems.add(src.problem(("id",), f"id '{forum.id}' differs from the file name", f"rename the file to {forum.id}.yaml or set `id: {path.stem}`"))
+        forums[forum.id] = (forum, src)
+
+    events: list[Event] = []
+    esrc = None
+    if (content / "events.yaml").exists():
+        ev, esrc = _read(content / "events.yaml", root, Events, problems)
+        events = list(ev.events) if ev else []
+    contacts: list[Any] = []
+    csrc = None
+    if (content / "contacts.yaml").exists():
+        cs, csrc = _read(content / "contacts.yaml", root, Contacts, problems)
+        contacts = list(cs.contacts) if cs else []
+
+    site = Site(settings, tax, {k: f for k, (f, _) in sorted(forums.items(), key=lambda kv: kv[1][0].dates[0])}, events, contacts, problems=problems)
+    seen: dict[str, str] = {}
+
+    def register(kind: str, obj: Any, src: Located, path: tuple) -> None:
+        key = f"{kind}:{obj.id}"
+        if key in site.origins:
+            other_file, other_line = site.where(key)
+            problems.add(src.problem(path + ("id",), f"{kind} id '{obj.id}' is used twice (also at {other_file}:{other_line})", "give each a different id"))
+            return
+        site.origins[key] = (src, path)
+        rule, errs = tax.resolve(getattr(obj, "audience", None), src, path + ("audience",))
+        problems.extend(errs)
+        site.rules[key] = rule
+
+    contact_ids = {c.id for c in contacts}
+    for forum, src in forums.values():
+        section_ids: set[str] = set()
+        for si, section in enumerate(forum.sections):
+            if section.id in section_ids:
+                problems.add(src.problem(("sections", si, "id"), f"section id '{section.id}' is used twice in this forum", "give each a different id"))
+            section_ids.add(section.id)
+            for ii, item in enumerate(section.items):
+                path = ("sections", si, "items", ii)
+                register("item", item, src, path)
+                seen[item.id] = forum.id
+                if item.answered_by and item.answered_by not in contact_ids:
+                    problems.add(src.problem(path + ("answered_by",), f"no contact '{item.answered_by}'", suggest(item.answered_by, contact_ids) or "add it to content/contacts.yaml"))
+    for ei, event in enumerate(events):
+        register("event", event, esrc, ("events", ei))
+        if event.forum and event.forum not in forums:
+            problems.add(esrc.problem(("events", ei, "forum"), f"no forum '{event.forum}'", suggest(event.forum, list(forums))))
+        if event.repeat:
+            for xi, day in enumerate(event.repeat.except_):
+                if day.weekday() != event.start.weekday() or not event.start.date() <= day <= event.repeat.until:
+                    problems.add(esrc.problem(("events", ei, "repeat", "except", xi), f"{day} is not one of this event's weekly dates", f"use a {event.start:%A} between {event.start:%Y-%m-%d} and {event.repeat.until}"))
+    for ci, contact in enumerate(contacts):
+        register("contact", contact, csrc, ("contacts", ci))
+    return site
+
+
+def load_or_fail(settings: Settings) -> Site:
+    """Load content for a command that renders: any error stops it, naming every problem."""
+    site = load_site(settings)
+    if site.problems.errors:
+        raise DigestError(f"{len(site.problems.errors)} error(s) in content; fix them and run `digest check` again", site.problems.errors)
+    return site

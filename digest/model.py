@@ -1,0 +1,176 @@
+"""The content model: what organisers write in content/*.yaml, as typed objects.
+
+Only shape and single-field rules live here (pydantic, unknown keys forbidden).
+Rules that need the taxonomy or other files (audience names, duplicate ids, contact
+references) are checked in digest.content, which loads and cross-checks everything.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+LONDON = ZoneInfo("Europe/London")
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_SCHEMES = ("https://", "mailto:")
+
+
+def _check_url(value: str) -> str:
+    value = value.strip()
+    if not value.lower().startswith(_SCHEMES):
+        raise ValueError("link must start with https:// or mailto:")
+    if any(c in value for c in " \t\r\n<>\"'"):
+        raise ValueError("link contains spaces, quotes or angle brackets")
+    if value.lower() in _SCHEMES:
+        raise ValueError("link has nothing after the scheme")
+    return value
+
+
+SEP = "\x1f"
+
+
+def field_error(field: str, message: str, hint: str = "") -> ValueError:
+    """A model-level error that still points at one field (see content._from_pydantic)."""
+    return ValueError(SEP.join((field, message, hint)))
+
+
+def _local(value: datetime) -> datetime:
+    """Content times are Europe/London wall-clock times; store them zone-aware."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=LONDON)
+    return value.astimezone(LONDON)
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+Slug = Annotated[str, Field(pattern=SLUG, max_length=80)]
+Text = Annotated[str, Field(min_length=1)]
+LocalTime = Annotated[datetime, AfterValidator(_local)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Exclusion(Strict):
+    districts: list[Text] = []
+    phases: list[Text] = []
+    settings: list[Text] = []
+
+
+class Audience(Strict):
+    districts: list[Text] | None = None
+    phases: list[Text] | None = None
+    settings: list[Text] | None = None
+    exclude: Exclusion | None = None
+
+
+class Link(Strict):
+    title: Text
+    url: Url
+
+
+class Item(Strict):
+    id: Slug
+    question: Text
+    answer: str | None = None
+    status: Literal["answered", "pending", "follow-up"] = "answered"
+    answered_by: Slug | None = None
+    topics: list[Text] = []
+    links: list[Link] = []
+    audience: Audience | None = None
+    asked: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _answered_has_answer(self) -> Item:
+        if self.status == "answered" and not (self.answer or "").strip():
+            raise field_error("answer", "an answered item needs an answer", "set `answer:`, or mark it `status: pending`")
+        return self
+
+    @property
+    def topic(self) -> str:
+        return self.topics[0] if self.topics else ""
+
+
+class Section(Strict):
+    id: Slug
+    title: Text
+    presenter: str | None = None
+    items: list[Item] = Field(min_length=1)
+
+
+class Forum(Strict):
+    id: Slug
+    title: Text
+    dates: list[date] = Field(min_length=1)
+    intro: str | None = None
+    sections: list[Section] = Field(min_length=1)
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]
+
+
+class Repeat(Strict):
+    every: Literal["week"]
+    until: date
+    except_: list[date] = Field(default=[], alias="except")
+
+
+class Event(Strict):
+    id: Slug
+    title: Text
+    kind: Literal["training", "drop-in", "surgery", "webinar", "forum", "conference"]
+    start: LocalTime
+    end: LocalTime
+    online: Url | None = None
+    venue: str | None = None
+    booking: Url | None = None
+    description: str | None = None
+    forum: Slug | None = None
+    status: Literal["confirmed", "cancelled"] = "confirmed"
+    repeat: Repeat | None = None
+    audience: Audience | None = None
+
+    @model_validator(mode="after")
+    def _times_and_place(self) -> Event:
+        if self.end <= self.start:
+            raise field_error("end", "end is not after start", "the end time must come after the start time")
+        if not (self.online or self.venue):
+            raise field_error("online", "an event needs a place", "give `online:` (a join link) or `venue:`")
+        if self.repeat and self.repeat.until < self.start.date():
+            raise field_error("repeat", "repeat.until is before the first occurrence", "set `until:` on or after the start date")
+        return self
+
+
+class Events(Strict):
+    events: list[Event] = []
+
+
+class Contact(Strict):
+    id: Slug
+    name: Text
+    email: Annotated[str, Field(pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")] | None = None
+    url: Url | None = None
+    phone: str | None = None
+    about: str | None = None
+    audience: Audience | None = None
+
+
+class Contacts(Strict):
+    contacts: list[Contact] = []
+
+
+class Taxonomy(Strict):
+    county: Text
+    areas: dict[str, list[Text]]
+    out_of_county: list[Text] = []
+    phases: list[Text] = Field(min_length=1)
+    settings: list[Text] = Field(min_length=1)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -1,0 +1,114 @@
+"""Stage 2: audience selection. Which items, dates and contacts each reader gets.
+
+Readers whose selections are identical share one Edition, so rendering happens once
+per distinct selection, never once per reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from digest.audience import Profile
+from digest.content import Site
+from digest.model import LONDON, Contact, Event, Forum, Item
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """An event as an edition shows it: the next occurrence(s) from the as-of date."""
+
+    event: Event
+    start: datetime
+    end: datetime
+    later: tuple[datetime, ...] = ()  # further weekly occurrences shown after the first
+
+    @property
+    def recurring(self) -> bool:
+        return self.event.repeat is not None
+
+
+def occurrences(event: Event) -> list[tuple[datetime, datetime]]:
+    """Every (start, end) of an event, weekly ones expanded in Europe/London wall time."""
+    length = event.end - event.start
+    if event.repeat is None:
+        return [(event.start, event.end)]
+    skip = set(event.repeat.except_)
+    out = []
+    day = event.start.date()
+    while day <= event.repeat.until:
+        if day not in skip:
+            start = datetime.combine(day, event.start.timetz()).replace(tzinfo=LONDON)
+            out.append((start, start + length))
+        day += timedelta(days=7)
+    return out
+
+
+def upcoming(event: Event, as_of: date, days: int, show: int = 3) -> Upcoming | None:
+    begin = datetime.combine(as_of, time.min, LONDON)
+    horizon = begin + timedelta(days=days)
+    future = [(s, e) for s, e in occurrences(event) if e >= begin]
+    if not future or future[0][0] >= horizon:
+        return None
+    (start, end), rest = future[0], future[1:show]
+    return Upcoming(event, start, end, tuple(s for s, _ in rest))
+
+
+@dataclass
+class Edition:
+    """One distinct selection of content, shared by every profile that selects it."""
+
+    site: Site
+    forum: Forum
+    as_of: date
+    items: tuple[Item, ...]
+    events: tuple[Upcoming, ...]
+    contacts: tuple[Contact, ...]
+    profiles: list[Profile] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple:
+        return (
+            self.forum.id,
+            tuple(i.id for i in self.items),
+            tuple((u.event.id, u.start.isoformat()) for u in self.events),
+            tuple(c.id for c in self.contacts),
+        )
+
+    @property
+    def id(self) -> str:
+        digest = hashlib.sha256(repr(self.key).encode()).hexdigest()[:8]
+        return f"{self.forum.id}-{digest}"
+
+    def reason(self, kind: str, id: str) -> str:
+        """Why this edition holds a narrowed item/event ('' when it is for everyone)."""
+        return self.site.taxonomy.describe(self.site.rule(kind, id))
+
+
+def select(site: Site, forum: Forum, as_of: date, profile: Profile) -> Edition:
+    days = site.settings.render.upcoming_days
+    items = tuple(i for i in forum.items if site.rule("item", i.id).matches(profile))
+    events = []
+    for event in site.events:
+        if site.rule("event", event.id).matches(profile) and (u := upcoming(event, as_of, days)):
+            events.append(u)
+    events.sort(key=lambda u: (u.start, u.event.title))
+    contacts = tuple(c for c in site.contacts if site.rule("contact", c.id).matches(profile))
+    return Edition(site, forum, as_of, items, tuple(events), contacts)
+
+
+def editions(site: Site, forum: Forum, as_of: date, profiles: Iterable[Profile]) -> list[Edition]:
+    """Group profiles by what they select: one Edition per distinct selection."""
+    by_key: dict[tuple, Edition] = {}
+    for profile in profiles:
+        edition = select(site, forum, as_of, profile)
+        edition = by_key.setdefault(edition.key, edition)
+        edition.profiles.append(profile)
+    return list(by_key.values())
+
+
+def default_as_of(forum: Forum) -> date:
+    """A forum's digest goes out the day after its last session."""
+    return max(forum.dates) + timedelta(days=1)

@@ -1,0 +1,148 @@
+"""Typed settings, loaded once in one order: defaults -> digest.toml -> environment -> flags.
+
+Secrets (SMTP password, API tokens, the signing key) are read only from the
+environment; a secret-looking key in the file is refused so none ends up in the repo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from digest.errors import DigestError, Problem, display_path, suggest
+
+SETTINGS_FILE = "digest.toml"
+_SECRET = re.compile(r"(password|secret|token|api_?key|private)", re.I)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteSettings(_Section):
+    organisation: str = "Kent SENCO Forum"
+    title: str = "SENCO Forum digest"
+    sender_name: str = "SENCO Forum digest"
+    sender_address: str = Field("digest@example.org", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    reply_to: str = Field("senco-forum@example.org", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    base_url: str = Field("https://digest.example.org", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    postal_address: str = "Kent SENCO Forum, Sessions House, County Road, Maidstone ME14 1XQ"
+
+
+class PathSettings(_Section):
+    content: str = "content"
+    templates: str = "site-templates"  # an organiser's overrides, searched before the built-in ones
+    build: str = "build"
+    var: str = "var"
+    db: str = "var/digest.sqlite3"
+
+
+class RenderSettings(_Section):
+    max_html_bytes: int = Field(102_000, ge=10_000)  # Gmail clips a message's HTML beyond ~102 KB
+    upcoming_days: int = Field(120, ge=1)  # how far ahead "upcoming dates" looks
+
+
+class DeliverySettings(_Section):
+    transport: Literal["outbox", "smtp", "api"] = "outbox"
+
+
+class Settings(_Section):
+    site: SiteSettings = SiteSettings()
+    paths: PathSettings = PathSettings()
+    render: RenderSettings = RenderSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    root: Path = Path(".")
+
+    def path(self, name: str) -> Path:
+        """A path setting resolved against the project root."""
+        p = Path(getattr(self.paths, name))
+        return p if p.is_absolute() else self.root / p
+
+
+# Environment variables that override a setting: name -> (section, field)
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "DIGEST_TRANSPORT": ("delivery", "transport"),
+    "DIGEST_DB": ("paths", "db"),
+    "DIGEST_BASE_URL": ("site", "base_url"),
+}
+
+
+def _line_of(text: str, section: str | None, key: str) -> int:
+    current = None
+    for n, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if m := re.match(r"^\[([^\]]+)\]", stripped):
+            current = m.group(1).strip()
+        elif current == section and re.match(rf"^{re.escape(key)}\s*=", stripped) or section is None and current is None and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            return n
+    for n, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"^\s*\[{re.escape(key)}\]", line):
+            return n
+    return 1
+
+
+def load_settings(root: Path, config: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Load settings for the project at root; raise DigestError naming every problem."""
+    root = root.resolve()
+    path = config or root / SETTINGS_FILE
+    shown = display_path(path, root)
+    data: dict[str, Any] = {}
+    text = ""
+    problems: list[Problem] = []
+    if config is not None and not path.exists():
+        raise DigestError(f"settings file {shown} does not exist")
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            m = re.search(r"line (\d+), column (\d+)", str(exc))
+            line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+            raise DigestError(
+                f"{shown} is not valid TOML", [Problem(shown, line, col, "", str(exc).split(" (at")[0])]
+            ) from None
+    for section, values in data.items():
+        for key in values if isinstance(values, dict) else ():
+            if _SECRET.search(key):
+                env = next((e for e, (s, f) in ENVIRONMENT.items() if (s, f) == (section, key)), "DIGEST_...")
+                problems.append(
+                    Problem(
+                        shown,
+                        _line_of(text, section, key),
+                        1,
+                        f"{section}.{key}",
+                        "secrets are not read from files",
+                        f"remove it and set the environment variable {env} instead",
+                    )
+                )
+    for env, (section, key) in ENVIRONMENT.items():
+        if os.environ.get(env):
+            data.setdefault(section, {})[key] = os.environ[env]
+    for dotted, value in (overrides or {}).items():
+        section, key = dotted.split(".")
+        data.setdefault(section, {})[key] = value
+    if not problems:
+        try:
+            return Settings(**data, root=root)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = [str(p) for p in err["loc"]]
+                section, key = (loc + ["", ""])[:2]
+                env = next((e for e, sf in ENVIRONMENT.items() if sf == (section, key) and os.environ.get(e)), None)
+                where = f"environment variable {env}" if env else None
+                if err["type"] == "extra_forbidden":
+                    model = Settings.model_fields.get(section)
+                    pool = list(model.annotation.model_fields) if model and key else list(Settings.model_fields)
+                    msg, hint = f"unknown setting '{loc[-1]}'", suggest(loc[-1], [p for p in pool if p != "root"])
+                else:
+                    msg, hint = err["msg"], ""
+                if where:
+                    msg = f"{msg} (from {where})"
+                line = _line_of(text, section if key else None, key or section)
+                problems.append(Problem(shown, line, 1, ".".join(loc), msg, hint))
+    raise DigestError(f"{len(problems)} problem(s) in settings", problems)

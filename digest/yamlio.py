@@ -1,0 +1,147 @@
+"""Reading YAML safely, with the line and column of every value.
+
+PyYAML's safe loader still expands anchors and aliases (the "billion laughs" bomb),
+silently keeps the last of two duplicate keys and reads a whole file of any size. This
+reader composes the node tree itself so that it can refuse all of those, refuse every
+custom tag, and remember where each value stood for error messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from digest.errors import Problem
+
+MAX_BYTES = 1 << 20  # 1 MiB: the largest forum file so far is under 60 KB
+MAX_DEPTH = 64
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Parsed data plus the (line, column) of each field path, both 1-based."""
+
+    file: str
+    data: Any
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path_) -> tuple[int, int]:
+        """The position of path, or of its nearest parent that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, path: Path_, message: str, hint: str = "", severity: str = "error") -> Problem:
+        line, col = self.where(path)
+        return Problem(self.file, line, col, format_path(path), message, hint, severity)
+
+
+def format_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Refused(Exception):
+    def __init__(self, mark: yaml.Mark | None, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.mark, self.message, self.hint = mark, message, hint
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused(
+                event.start_mark,
+                "anchors and aliases (&name, *name) are not allowed",
+                "write the value out in full",
+            )
+        return super().compose_node(parent, index)
+
+
+def _mark(m: yaml.Mark | None) -> tuple[int, int]:
+    return (m.line + 1, m.column + 1) if m is not None else (1, 1)
+
+
+def load_yaml(path: Path, display: str) -> tuple[Located | None, list[Problem]]:
+    """Read one YAML file; on any problem return (None, problems) and never raise."""
+
+    def fail(line: int, col: int, message: str, hint: str = "") -> tuple[None, list[Problem]]:
+        return None, [Problem(display, line, col, "", message, hint)]
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return fail(1, 1, f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit", "split it into smaller files")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return fail(1, 1, f"cannot read file: {exc.strerror or exc}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return fail(line, 1, "file is not UTF-8 text", "save it as UTF-8")
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        located = Located(display, None)
+        located.data = _build(loader, node, (), located, 0) if node is not None else None
+        return located, []
+    except _Refused as exc:
+        line, col = _mark(exc.mark)
+        return None, [Problem(display, line, col, "", exc.message, exc.hint)]
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark(exc.problem_mark or exc.context_mark)
+        what = exc.problem or exc.context or "invalid YAML"
+        return None, [Problem(display, line, col, "", f"YAML syntax: {what}", "check indentation, colons and quotes")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(display, 1, 1, "", f"YAML syntax: {exc}")]
+    except RecursionError:
+        return None, [Problem(display, 1, 1, "", "YAML is nested too deeply", "flatten the structure")]
+    finally:
+        loader.dispose()
+
+
+def _build(loader: _Loader, node: yaml.Node, path: Path_, located: Located, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise _Refused(node.start_mark, f"YAML is nested more than {MAX_DEPTH} levels deep", "flatten the structure")
+    located.positions.setdefault(path, _mark(node.start_mark))
+    explicit_custom = node.tag not in _ALLOWED_TAGS
+    if explicit_custom:
+        raise _Refused(node.start_mark, f"tag '{node.tag}' is not allowed", "remove the tag; plain values only")
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _ALLOWED_TAGS:
+                raise _Refused(key_node.start_mark, "keys must be plain words", "write `name: value`")
+            key = key_node.value
+            if key == "<<":
+                raise _Refused(key_node.start_mark, "merge keys (<<) are not allowed", "write the values out in full")
+            if key in out:
+                raise _Refused(key_node.start_mark, f"key '{key}' appears twice in this mapping", "keep one of them")
+            located.positions[path + (key,)] = _mark(key_node.start_mark)
+            out[key] = _build(loader, value_node, path + (key,), located, depth + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, child, path + (i,), located, depth + 1) for i, child in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+        raise _Refused(node.start_mark, f"cannot read value {node.value!r}: {exc}") from None
