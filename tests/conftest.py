@@ -1,0 +1,49 @@
+"""Shared fixtures: a fresh copy of the small test site, and a real headless chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGEST_SECRET_KEY", "test-secret-key-0123456789abcdef")
+    for name in list(os.environ):
+        if name.startswith("DIGEST_") and name != "DIGEST_SECRET_KEY":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    """A writable copy of tests/fixtures/site (settings, content) in tmp_path."""
+    dest = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site", dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (make test installs both; nothing is skipped)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
