@@ -151,6 +151,15 @@ def _read(path: Path, root: Path, model: type[BaseModel], problems: Problems) ->
     return obj, src
 
 
+def load_taxonomy(settings: Settings) -> Tax:
+    """Only the taxonomy (for commands that validate readers' districts and phases)."""
+    problems = Problems()
+    model, _ = _read(settings.path("content") / "taxonomy.yaml", settings.root, Taxonomy, problems)
+    if model is None:
+        raise DigestError("cannot continue without a valid taxonomy", problems.errors)
+    return Tax(model)
+
+
 def load_site(settings: Settings) -> Site:
     """Load and cross-check all content; the Site's problems hold every error and warning."""
     root = settings.root
@@ -159,10 +168,7 @@ def load_site(settings: Settings) -> Site:
     if not content.is_dir():
         raise DigestError(f"content folder {display_path(content, root)} does not exist (set paths.content in digest.toml)")
 
-    tax_model, _ = _read(content / "taxonomy.yaml", root, Taxonomy, problems)
-    if tax_model is None:
-        raise DigestError("cannot continue without a valid taxonomy", problems.errors)
-    tax = Tax(tax_model)
+    tax = load_taxonomy(settings)
 
     forums: dict[str, tuple[Forum, Located]] = {}
     forum_files = sorted((content / "forums").glob("*.yaml"))

@@ -1,0 +1,106 @@
+"""The one SQLite database: subscribers, suppressions and the send ledger.
+
+Migrations are named functions' SQL applied in order, each in its own transaction and
+recorded in a `migrations` table (after sqlite-utils' migrations.py), so an old
+database is brought up to date on open and a half-applied migration never sticks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from digest.errors import DigestError
+
+# (name, SQL). Append only: never edit or reorder a migration that has shipped.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_subscribers",
+        """
+        CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: tokens name this id
+            email TEXT NOT NULL UNIQUE,            -- normalised (see subscribers.normalise_email)
+            name TEXT NOT NULL DEFAULT '',
+            school TEXT NOT NULL DEFAULT '',
+            district TEXT NOT NULL,
+            phases TEXT NOT NULL,                  -- canonical phases joined with ';'
+            setting TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed', 'bounced')),
+            paused INTEGER NOT NULL DEFAULT 0,
+            consent_at TEXT,
+            consent_method TEXT,                   -- 'import', 'cli', 'web'
+            consent_ip TEXT,                       -- the client address, for the web form
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX subscribers_status ON subscribers (status);
+        CREATE TABLE suppressions (
+            email_hash TEXT PRIMARY KEY,           -- sha256 of the normalised address
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database at path."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise DigestError(f"cannot open database {path}: {exc} (set DIGEST_DB to a writable file)") from None
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # re-check inside the write lock: another process may have just applied it
+            if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("ROLLBACK")
+                continue
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    out, buf = [], ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def open_db(settings) -> sqlite3.Connection:  # noqa: ANN001 - Settings, imported lazily by callers
+    return connect(settings.path("db"))

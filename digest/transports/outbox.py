@@ -1,0 +1,40 @@
+"""The default transport: a Maildir folder (var/outbox/) that any mail client opens.
+
+Each message is written to tmp/, fsynced, then renamed into new/, so a crash never
+leaves a half-written message where a reader of the folder would see it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import time
+from pathlib import Path
+
+from digest.transports import TransientError, Transport
+
+_counter = itertools.count()
+
+
+class Outbox(Transport):
+    name = "outbox"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        for sub in ("tmp", "new", "cur"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+
+    def send(self, sender: str, recipients: list[str], message: bytes) -> str:
+        unique = f"{time.time_ns()}.P{os.getpid()}Q{next(_counter)}.{socket.gethostname().replace('/', '_')}"
+        tmp = self.folder / "tmp" / unique
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(message)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.folder / "new" / unique)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise TransientError(f"cannot write to outbox {self.folder}: {exc.strerror or exc}") from None
+        return unique
