@@ -141,7 +141,8 @@ class Tax:
             names(ex.phases, "phase", ("exclude", "phases")) or frozenset() if ex else frozenset(),
             names(ex.settings, "setting", ("exclude", "settings")) or frozenset() if ex else frozenset(),
         )
-        return rule, problems
+        # a misspelt name is reported once, not again as "reaches no reader"
+        return (EVERYONE if problems else rule), problems
 
     def describe(self, rule: Rule) -> str:
         """A short label for a narrowed rule: 'Swale · primary' or 'not Medway'."""

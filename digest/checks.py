@@ -14,7 +14,7 @@ from digest.content import Site
 from digest.errors import WARNING, Problem
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_NAME = r"[A-Z][a-z]+(?:[- ][A-Z][a-z'-]+)+"
+_NAME = r"[A-Z][a-z']+(?:[- ][A-Z][a-z']+)+"
 _NAMED = [
     re.compile(rf"\b(?:my name is|pass on my name|I am|I'm|this is|regards,?|thanks,?|from)\s+{_NAME}"),
     re.compile(rf"\bRef:\s*[^.]*\b(?:SENCO|SENDCo|Head)\b,?\s*{_NAME}", re.I),

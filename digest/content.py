@@ -91,9 +91,10 @@ def from_pydantic(exc: ValidationError, src: Located, model: type[BaseModel], ba
     problems = []
     known = _all_fields(model)
     for err in exc.errors():
-        loc = base + tuple(p for p in err["loc"] if isinstance(p, int) or not re.search(r"[\[\(]", str(p)))
+        loc = base + tuple(err["loc"])
         typ, value = err["type"], err.get("input")
         hint = ""
+        at_value = typ not in ("extra_forbidden", "missing", "value_error")
         if typ == "extra_forbidden":
             msg, hint = f"unknown key '{loc[-1]}'", suggest(str(loc[-1]), known)
         elif typ == "missing":
@@ -119,14 +120,16 @@ def from_pydantic(exc: ValidationError, src: Located, model: type[BaseModel], ba
             text = str(err["ctx"]["error"])
             if SEP in text:
                 name, msg, hint = text.split(SEP)
-                loc = loc + (name,)
+                loc = loc + ((name,) if name else ())
+                at_value = not name
             else:
-                msg = text
+                msg, at_value = text, True
         elif typ in _TYPE_WORDS:
-            msg = f"expected {_TYPE_WORDS[typ]}, got {type(value).__name__} {_shown(value)!r}"
+            shown = repr(_shown(value)) if isinstance(value, str) else _shown(value)
+            msg = f"expected {_TYPE_WORDS[typ]}, got {type(value).__name__} {shown}"
         else:
             msg = err["msg"]
-        problems.append(src.problem(loc, msg, hint))
+        problems.append(src.problem(loc, msg, hint, value=at_value))
     return problems
 
 
@@ -188,10 +191,10 @@ def load_site(settings: Settings) -> Site:
         ev, esrc = _read(content / "events.yaml", root, Events, problems)
         events = list(ev.events) if ev else []
     contacts: list[Any] = []
-    csrc = None
+    csrc, contacts_ok = None, True
     if (content / "contacts.yaml").exists():
         cs, csrc = _read(content / "contacts.yaml", root, Contacts, problems)
-        contacts = list(cs.contacts) if cs else []
+        contacts, contacts_ok = (list(cs.contacts), True) if cs else ([], False)
 
     site = Site(settings, tax, {k: f for k, (f, _) in sorted(forums.items(), key=lambda kv: kv[1][0].dates[0])}, events, contacts, problems=problems)
     seen: dict[str, str] = {}
@@ -200,7 +203,7 @@ def load_site(settings: Settings) -> Site:
         key = f"{kind}:{obj.id}"
         if key in site.origins:
             other_file, other_line = site.where(key)
-            problems.add(src.problem(path + ("id",), f"{kind} id '{obj.id}' is used twice (also at {other_file}:{other_line})", "give each a different id"))
+            problems.add(src.problem(path + ("id",), f"{kind} id '{obj.id}' is used twice (also at {other_file}:{other_line})", "give each a different id", value=True))
             return
         site.origins[key] = (src, path)
         rule, errs = tax.resolve(getattr(obj, "audience", None), src, path + ("audience",))
@@ -218,16 +221,16 @@ def load_site(settings: Settings) -> Site:
                 path = ("sections", si, "items", ii)
                 register("item", item, src, path)
                 seen[item.id] = forum.id
-                if item.answered_by and item.answered_by not in contact_ids:
-                    problems.add(src.problem(path + ("answered_by",), f"no contact '{item.answered_by}'", suggest(item.answered_by, contact_ids) or "add it to content/contacts.yaml"))
+                if item.answered_by and contacts_ok and item.answered_by not in contact_ids:
+                    problems.add(src.problem(path + ("answered_by",), f"no contact '{item.answered_by}'", suggest(item.answered_by, contact_ids) or "add it to content/contacts.yaml", value=True))
     for ei, event in enumerate(events):
         register("event", event, esrc, ("events", ei))
         if event.forum and event.forum not in forums:
-            problems.add(esrc.problem(("events", ei, "forum"), f"no forum '{event.forum}'", suggest(event.forum, list(forums))))
+            problems.add(esrc.problem(("events", ei, "forum"), f"no forum '{event.forum}'", suggest(event.forum, list(forums)), value=True))
         if event.repeat:
             for xi, day in enumerate(event.repeat.except_):
                 if day.weekday() != event.start.weekday() or not event.start.date() <= day <= event.repeat.until:
-                    problems.add(esrc.problem(("events", ei, "repeat", "except", xi), f"{day} is not one of this event's weekly dates", f"use a {event.start:%A} between {event.start:%Y-%m-%d} and {event.repeat.until}"))
+                    problems.add(esrc.problem(("events", ei, "repeat", "except", xi), f"{day} is not one of this event's weekly dates", f"use a {event.start:%A} between {event.start:%Y-%m-%d} and {event.repeat.until}", value=True))
     for ci, contact in enumerate(contacts):
         register("contact", contact, csrc, ("contacts", ci))
     return site

@@ -19,23 +19,23 @@ SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SCHEMES = ("https://", "mailto:")
 
 
-def _check_url(value: str) -> str:
-    value = value.strip()
-    if not value.lower().startswith(_SCHEMES):
-        raise ValueError("link must start with https:// or mailto:")
-    if any(c in value for c in " \t\r\n<>\"'"):
-        raise ValueError("link contains spaces, quotes or angle brackets")
-    if value.lower() in _SCHEMES:
-        raise ValueError("link has nothing after the scheme")
-    return value
-
-
 SEP = "\x1f"
 
 
 def field_error(field: str, message: str, hint: str = "") -> ValueError:
     """A model-level error that still points at one field (see content._from_pydantic)."""
     return ValueError(SEP.join((field, message, hint)))
+
+
+def _check_url(value: str) -> str:
+    value = value.strip()
+    if not value.lower().startswith(_SCHEMES):
+        raise field_error("", f"'{value[:60]}' is not a https:// or mailto: link", "digests carry only https:// and mailto: links")
+    if any(c in value for c in " \t\r\n<>\"'"):
+        raise field_error("", "link contains spaces, quotes or angle brackets", "encode a space as %20")
+    if value.lower() in _SCHEMES:
+        raise field_error("", "link has nothing after the scheme", "write the full address")
+    return value
 
 
 def _local(value: datetime) -> datetime:

@@ -31,19 +31,22 @@ class Located:
 
     file: str
     data: Any
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each key (or list entry) is
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each value starts
 
-    def where(self, path: Path_) -> tuple[int, int]:
-        """The position of path, or of its nearest parent that has one."""
+    def where(self, path: Path_, value: bool = False) -> tuple[int, int]:
+        """The position of path (its value's, if asked), or of its nearest parent that has one."""
         path = tuple(path)
+        if value and path in self.values:
+            return self.values[path]
         while path:
             if path in self.positions:
                 return self.positions[path]
             path = path[:-1]
         return self.positions.get((), (1, 1))
 
-    def problem(self, path: Path_, message: str, hint: str = "", severity: str = "error") -> Problem:
-        line, col = self.where(path)
+    def problem(self, path: Path_, message: str, hint: str = "", severity: str = "error", value: bool = False) -> Problem:
+        line, col = self.where(path, value)
         return Problem(self.file, line, col, format_path(path), message, hint, severity)
 
 
@@ -55,9 +58,9 @@ def format_path(path: Path_) -> str:
 
 
 class _Refused(Exception):
-    def __init__(self, mark: yaml.Mark | None, message: str, hint: str = "") -> None:
+    def __init__(self, mark: yaml.Mark | None, message: str, hint: str = "", path: Path_ = ()) -> None:
         super().__init__(message)
-        self.mark, self.message, self.hint = mark, message, hint
+        self.mark, self.message, self.hint, self.path = mark, message, hint, path
 
 
 class _Loader(yaml.SafeLoader):
@@ -98,7 +101,10 @@ def load_yaml(path: Path, display: str) -> tuple[Located | None, list[Problem]]:
 
 
 def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        return None, [_reader_problem(exc, text, display)]
     try:
         node = loader.get_single_node()
         located = Located(display, None)
@@ -106,36 +112,46 @@ def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
         return located, []
     except _Refused as exc:
         line, col = _mark(exc.mark)
-        return None, [Problem(display, line, col, "", exc.message, exc.hint)]
+        return None, [Problem(display, line, col, format_path(exc.path), exc.message, exc.hint)]
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc.problem_mark or exc.context_mark)
         what = exc.problem or exc.context or "invalid YAML"
         return None, [Problem(display, line, col, "", f"YAML syntax: {what}", "check indentation, colons and quotes")]
     except yaml.YAMLError as exc:
-        return None, [Problem(display, 1, 1, "", f"YAML syntax: {exc}")]
+        return None, [_reader_problem(exc, text, display)]
     except RecursionError:
         return None, [Problem(display, 1, 1, "", "YAML is nested too deeply", "flatten the structure")]
     finally:
         loader.dispose()
 
 
+def _reader_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:
+    """PyYAML's reader errors (control characters) carry a character offset, not a mark."""
+    pos = getattr(exc, "position", None)
+    line = text.count("\n", 0, pos) + 1 if isinstance(pos, int) else 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1 if isinstance(pos, int) else 1
+    what = str(exc).splitlines()[0]
+    return Problem(display, line, col, "", f"YAML: {what}", "remove control characters from the file")
+
+
 def _build(loader: _Loader, node: yaml.Node, path: Path_, located: Located, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise _Refused(node.start_mark, f"YAML is nested more than {MAX_DEPTH} levels deep", "flatten the structure")
     located.positions.setdefault(path, _mark(node.start_mark))
+    located.values[path] = _mark(node.start_mark)
     explicit_custom = node.tag not in _ALLOWED_TAGS
     if explicit_custom:
         raise _Refused(node.start_mark, f"tag '{node.tag}' is not allowed", "remove the tag; plain values only")
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
+                raise _Refused(key_node.start_mark, "merge keys (<<) are not allowed", "write the values out in full")
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _ALLOWED_TAGS:
                 raise _Refused(key_node.start_mark, "keys must be plain words", "write `name: value`")
             key = key_node.value
-            if key == "<<":
-                raise _Refused(key_node.start_mark, "merge keys (<<) are not allowed", "write the values out in full")
             if key in out:
-                raise _Refused(key_node.start_mark, f"key '{key}' appears twice in this mapping", "keep one of them")
+                raise _Refused(key_node.start_mark, f"key '{key}' appears twice in this mapping", "keep one of them", path + (key,))
             located.positions[path + (key,)] = _mark(key_node.start_mark)
             out[key] = _build(loader, value_node, path + (key,), located, depth + 1)
         return out
@@ -143,5 +159,6 @@ def _build(loader: _Loader, node: yaml.Node, path: Path_, located: Located, dept
         return [_build(loader, child, path + (i,), located, depth + 1) for i, child in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
-    except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
-        raise _Refused(node.start_mark, f"cannot read value {node.value!r}: {exc}") from None
+    except (yaml.constructor.ConstructorError, ValueError, OverflowError):
+        # e.g. a date-shaped '2025-13-10': keep the text, and validation says what is wrong
+        return node.value

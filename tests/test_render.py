@@ -1,0 +1,138 @@
+"""Rendering: golden files, email-client rules, size budget, escaping, overrides."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digest.audience import Profile
+from digest.content import load_or_fail
+from digest.render import PERSONAL, Renderer, placeholder
+from digest.select import select
+from digest.settings import load_settings
+
+GOLDEN = Path(__file__).parent / "golden"
+PERSON = {
+    "greeting": "Dear Sam <Test> & Co,",
+    "profile": "a primary mainstream school in Swale",
+    "unsubscribe_url": "https://digest.test.example/unsubscribe/1.0.abc",
+    "preferences_url": "https://digest.test.example/preferences/1.0.abc",
+}
+
+
+@pytest.fixture
+def site(site_dir: Path):
+    return load_or_fail(load_settings(site_dir))
+
+
+def render(site, profile: Profile, as_of: date = date(2025, 7, 11)):
+    return Renderer(site.settings).render(select(site, site.forum("2025-07-test"), as_of, profile))
+
+
+def golden(name: str, actual: str) -> None:
+    """Compare with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"{name} changed; rerun with UPDATE_GOLDEN=1 if intended"
+
+
+@pytest.mark.parametrize(
+    ("name", "profile"),
+    [
+        ("swale-primary-mainstream", Profile("Swale", ("primary",), "mainstream")),
+        ("medway-secondary-independent", Profile("Medway", ("secondary",), "independent")),
+    ],
+)
+def test_golden_editions(site, name: str, profile: Profile) -> None:
+    html, text = render(site, profile).personalise(PERSON)
+    golden(f"{name}.html", html)
+    golden(f"{name}.txt", text)
+
+
+def test_html_follows_email_client_rules(site) -> None:
+    r = render(site, Profile("Swale", ("primary",), "mainstream"))
+    html = r.html
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="en-GB"' in html
+    assert f"<title>{r.subject}</title>" in html
+    assert 'role="presentation"' in html and 'width="600"' in html
+    assert '<div class="preheader"' in html
+    assert re.search(r"<h1[^>]*>Test SENCO Forum</h1>", html)
+    # CSS inlined, responsive and dark-mode rules kept in <style>
+    assert 'style="' in html
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    assert len(styles) == 1 and "@media only screen and (max-width: 620px)" in styles[0]
+    assert "prefers-color-scheme: dark" in styles[0]
+    assert "<img" not in html  # no tracking pixels, no images at all
+    assert r.html_bytes < 102_000
+
+
+def test_personal_parts_are_placeholders_until_personalised_and_escaped(site) -> None:
+    r = render(site, Profile("Swale", ("primary",), "mainstream"))
+    for name in PERSONAL:
+        assert placeholder(name) in r.html and placeholder(name) in r.text
+    html, text = r.personalise(PERSON)
+    assert "%%digest:" not in html and "%%digest:" not in text
+    assert "Dear Sam &lt;Test&gt; &amp; Co," in html
+    assert "Dear Sam <Test> & Co," in text
+    assert 'href="https://digest.test.example/unsubscribe/1.0.abc"' in html
+
+
+def test_pending_answers_and_audiences_are_flagged_in_both_parts(site) -> None:
+    html, text = render(site, Profile("Swale", ("primary",), "mainstream")).personalise(PERSON)
+    assert "Answer to come" in html and "[ANSWER TO COME]" in text
+    assert "For: Swale" in html and "For: Swale" in text
+    assert "For: early years, primary; not open to independent schools" in text
+
+
+def test_every_link_is_gathered_in_one_place(site) -> None:
+    html, text = render(site, Profile("Swale", ("primary",), "mainstream")).personalise(PERSON)
+    section = text.split("EVERY LINK IN ONE PLACE")[1].split("WHO TO CONTACT")[0]
+    for url in (
+        "https://meet.example.org/swale-surgery",
+        "https://events.example.org/mcs-primary",
+        "SENDataCoordination@kent.gov.uk",
+        "https://example.org/therapy-plan",
+    ):
+        assert url in section
+
+
+def test_markdown_is_sanitised(site_dir: Path) -> None:
+    forum = site_dir / "content/forums/2025-07-test.yaml"
+    forum.write_text(
+        forum.read_text().replace(
+            "answer: OOC schools have a separate process.",
+            "answer: 'OOC <script>alert(1)</script> [x](javascript:alert(1)) <img src=https://t.example/p.gif>'",
+        )
+    )
+    site = load_or_fail(load_settings(site_dir))
+    html, _ = render(site, Profile("Medway", ("primary",), "mainstream")).personalise(PERSON)
+    assert "<script" not in html and "href=\"javascript" not in html and "<img" not in html
+
+
+def test_an_organiser_overrides_one_template(site_dir: Path) -> None:
+    override = site_dir / "site-templates/partials"
+    override.mkdir(parents=True)
+    (override / "footer.html").write_text(
+        '<p>Custom footer for {{ personal.profile }}</p><p><a href="{{ personal.unsubscribe_url }}">Leave</a></p>'
+    )
+    site = load_or_fail(load_settings(site_dir))
+    html, _ = render(site, Profile("Swale", ("primary",), "mainstream")).personalise(PERSON)
+    assert "Custom footer for a primary mainstream school in Swale" in html
+    assert "Change your district" not in html
+
+
+def test_an_override_can_extend_the_builtin_template(site_dir: Path) -> None:
+    (site_dir / "site-templates").mkdir()
+    (site_dir / "site-templates/edition.html").write_text(
+        '{% extends "builtin/edition.html" %}{% block preheader %}<div class="preheader">Custom preheader</div>{% endblock %}'
+    )
+    site = load_or_fail(load_settings(site_dir))
+    html, _ = render(site, Profile("Swale", ("primary",), "mainstream")).personalise(PERSON)
+    assert "Custom preheader" in html and "Test SENCO Forum" in html

@@ -1,0 +1,92 @@
+"""The safe YAML reader: positions, and every kind of hostile or broken input refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.yamlio import MAX_BYTES, load_yaml, parse_yaml
+
+
+def one_problem(text: str) -> str:
+    located, problems = parse_yaml(text, "f.yaml")
+    assert located is None
+    assert len(problems) == 1
+    return str(problems[0])
+
+
+def test_positions_are_recorded_for_keys_and_list_items() -> None:
+    located, problems = parse_yaml("a: 1\nlist:\n  - x: 2\n  - y: 3\n", "f.yaml")
+    assert problems == []
+    assert located.data == {"a": 1, "list": [{"x": 2}, {"y": 3}]}
+    assert located.where(("list", 1, "y")) == (4, 5)
+    assert located.where(("list", 1, "missing")) == (4, 5)
+
+
+def test_anchors_and_aliases_are_refused() -> None:
+    text = "a: &x [1, 2]\nb: *x\n"
+    assert one_problem(text) == "f.yaml:1:4: anchors and aliases (&name, *name) are not allowed (write the value out in full)"
+
+
+def test_billion_laughs_is_refused_before_expansion() -> None:
+    lines = ['a: &a ["lol","lol"]'] + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)]
+    assert "anchors and aliases" in one_problem("\n".join(lines))
+
+
+def test_python_tags_are_refused() -> None:
+    assert one_problem("a: !!python/object/apply:os.system ['true']\n") == (
+        "f.yaml:1:4: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed (remove the tag; plain values only)"
+    )
+
+
+def test_custom_tags_are_refused() -> None:
+    assert "tag '!include' is not allowed" in one_problem("a: !include other.yaml\n")
+
+
+def test_duplicate_keys_are_refused() -> None:
+    assert one_problem("a: 1\nb: 2\na: 3\n") == "f.yaml:3:1: a: key 'a' appears twice in this mapping (keep one of them)"
+
+
+def test_merge_keys_are_refused() -> None:
+    assert "merge keys (<<) are not allowed" in one_problem("a:\n  <<: {b: 1}\n")
+
+
+def test_syntax_error_names_line_and_column() -> None:
+    assert one_problem("a: [1, 2\nb: 3\n").startswith("f.yaml:2:")
+
+
+def test_deep_nesting_is_refused() -> None:
+    assert "nested" in one_problem("a: " + "[" * 200 + "]" * 200)
+
+
+def test_oversize_file_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("a: " + "x" * (MAX_BYTES + 1))
+    located, problems = load_yaml(big, "big.yaml")
+    assert located is None
+    assert "over the 1,048,576-byte limit" in str(problems[0])
+
+
+def test_non_utf8_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"a: 1\nb: caf\xe9\n")
+    _, problems = load_yaml(bad, "bad.yaml")
+    assert str(problems[0]) == "bad.yaml:2:1: file is not UTF-8 text (save it as UTF-8)"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_arbitrary_text_never_crashes_the_reader(text: str) -> None:
+    located, problems = parse_yaml(text, "f.yaml")
+    assert (located is None) == bool(problems)
+    for p in problems:
+        assert p.file == "f.yaml" and p.line >= 1 and p.column >= 1
+
+
+YAMLISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20), st.dates()),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)),
+    max_leaves=20,
+)
