@@ -60,13 +60,13 @@ def upcoming(event: Event, as_of: date, days: int, show: int = 3) -> Upcoming | 
 class Edition:
     """One distinct selection of content, shared by every profile that selects it."""
 
-    site: Site
+    site: Site = field(repr=False)
     forum: Forum
     as_of: date
     items: tuple[Item, ...]
     events: tuple[Upcoming, ...]
     contacts: tuple[Contact, ...]
-    profiles: list[Profile] = field(default_factory=list)
+    profiles: list[Profile] = field(default_factory=list, repr=False)
 
     @property
     def key(self) -> tuple:
