@@ -84,7 +84,10 @@ def vevent(event: Event, settings: Settings) -> icalendar.Event:
         until = datetime.combine(event.repeat.until, event.start.timetz()).replace(tzinfo=LONDON)
         ev.add("rrule", {"freq": "weekly", "until": until.astimezone(UTC)})  # UNTIL is UTC when DTSTART has a TZID
         if event.repeat.except_:
-            ev.add("exdate", [datetime.combine(d, event.start.timetz()).replace(tzinfo=LONDON) for d in event.repeat.except_])
+            ev.add(
+                "exdate",
+                [datetime.combine(d, event.start.timetz()).replace(tzinfo=LONDON) for d in event.repeat.except_],
+            )
     ev.add("location", location(event))
     if text := details(event):
         ev.add("description", text)
@@ -120,7 +123,9 @@ class Sequences:
         if path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-                self.known = {k: {"hash": str(v["hash"]), "sequence": int(v["sequence"])} for k, v in data["events"].items()}
+                self.known = {
+                    k: {"hash": str(v["hash"]), "sequence": int(v["sequence"])} for k, v in data["events"].items()
+                }
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise DigestError(
                     f"{path}: calendar state is damaged ({type(exc).__name__}: {exc}); delete the file to start "
@@ -209,8 +214,14 @@ def feeds(site: Site) -> list[Feed]:
     tax = site.taxonomy
     profiles = list(tax.profiles())
     reach = {e.id: [p for p in profiles if site.rule("event", e.id).matches(p)] for e in site.events}
-    out = [Feed("district", d, tuple(e for e in site.events if any(p.district == d for p in reach[e.id]))) for d in tax.districts]
-    out += [Feed("phase", ph, tuple(e for e in site.events if any(ph in p.phases for p in reach[e.id]))) for ph in tax.phases]
+    out = [
+        Feed("district", d, tuple(e for e in site.events if any(p.district == d for p in reach[e.id])))
+        for d in tax.districts
+    ]
+    out += [
+        Feed("phase", ph, tuple(e for e in site.events if any(ph in p.phases for p in reach[e.id])))
+        for ph in tax.phases
+    ]
     return out
 
 
@@ -267,4 +278,3 @@ def add_links(u: Upcoming, settings: Settings) -> AddLinks:
         outlook_live=f"{OUTLOOK['outlook_live']}?{query['outlook']}",
         outlook_office=f"{OUTLOOK['outlook_office']}?{query['outlook']}",
     )
-
