@@ -182,6 +182,9 @@ def edition_calendar(edition: Edition, sequences: Sequences | None = None) -> by
 
     Weekly events go in whole (RRULE and EXDATE), so the attachment and the feeds
     describe the same series under the same UID. Sequences come from the last build.
+    The delivery stage wires this into the MIME message (text/calendar;
+    method=PUBLISH), only when `edition.events` is not empty and
+    `settings.render.attach_ics` is true; nothing here reads that setting.
     """
     site = edition.site
     sequences = sequences or Sequences(state_path(site.settings.path("build")))
