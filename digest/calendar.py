@@ -126,9 +126,9 @@ class Sequences:
                 self.known = {
                     k: {"hash": str(v["hash"]), "sequence": int(v["sequence"])} for k, v in data["events"].items()
                 }
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise DigestError(
-                    f"{path}: calendar state is damaged ({type(exc).__name__}: {exc}); delete the file to start "
+                    f"{path}: calendar state cannot be read ({type(exc).__name__}: {exc}); delete the file to start "
                     "again (calendar apps may then ignore changes to events they already hold until the next change)"
                 ) from None
 
@@ -166,10 +166,14 @@ def calendar(events: list[Event], site: Site, sequences: Sequences, name: str | 
         ev.add("dtstamp", dtstamp)
         ev.add("sequence", sequences.sequence(str(ev["uid"]), fingerprint(ev)))
         cal.add_component(ev)
-    if events:
-        first = min(e.start.date() for e in events)
-        last = max(e.repeat.until if e.repeat else e.end.date() for e in events)
-        cal.add_missing_timezones(first_date=date(first.year, 1, 1), last_date=date(last.year + 2, 1, 1))
+    # The VTIMEZONE spans the events' years; an empty feed still gets one, since RFC 5545
+    # wants at least one component in a calendar.
+    first = min((e.start.date() for e in events), default=dtstamp.date())
+    last = max((e.repeat.until if e.repeat else e.end.date() for e in events), default=dtstamp.date())
+    tz = icalendar.Timezone.from_tzid(
+        LONDON.key, first_date=date(first.year, 1, 1), last_date=date(last.year + 2, 1, 1)
+    )
+    cal.subcomponents.insert(0, tz)  # before the events that refer to it
     return cal.to_ical()
 
 
@@ -187,7 +191,8 @@ def edition_calendar(edition: Edition, sequences: Sequences | None = None) -> by
     `settings.render.attach_ics` is true; nothing here reads that setting.
     """
     site = edition.site
-    sequences = sequences or Sequences(state_path(site.settings.path("build")))
+    if sequences is None:
+        sequences = Sequences(state_path(site.settings.path("build")))
     return calendar([u.event for u in edition.events], site, sequences)
 
 

@@ -242,6 +242,16 @@ def test_feeds_hold_the_events_their_readers_get(site_dir: Path) -> None:
     assert 'href="../calendar/phase/early-years.ics"' in index
 
 
+def test_a_feed_with_no_events_is_still_a_valid_calendar(site_dir: Path) -> None:
+    text = (site_dir / "content" / "events.yaml").read_text(encoding="utf-8")
+    write_events(site_dir, "events:\n" + text[text.index("  - id: surgery-swale") :])
+    out = built(site_dir)
+    cal = parse(out / "calendar" / "district" / "dartford.ics")
+    assert cal.walk("VEVENT") == []
+    assert [str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/London"]
+    assert feed_ids(out, "district", "swale") == {"surgery-swale"}
+
+
 # -- SEQUENCE and cancellation --------------------------------------------------------------------
 def sequences(out: Path) -> dict[str, int]:
     found = {}
@@ -328,5 +338,5 @@ def test_cli_build_writes_calendars_and_reports_a_damaged_state_file(site_dir: P
     (site_dir / "build" / STATE_FILE).write_text("{not json", encoding="utf-8")
     result = runner.invoke(cli, ["--root", str(site_dir), "build"], catch_exceptions=False)
     assert result.exit_code == 1
-    assert "calendar state is damaged" in result.output and "delete the file" in result.output
+    assert "calendar state cannot be read" in result.output and "delete the file" in result.output
     assert "Traceback" not in result.output
