@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from digest.calendar import write_calendars
 from digest.content import Site
 from digest.errors import DigestError
 from digest.render import Rendered, Renderer
@@ -70,7 +71,11 @@ def render_forum(site: Site, forum_id: str, as_of: date | None, renderer: Render
 
 
 def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date | None = None) -> list[ForumBuild]:
-    """Render every edition first; write only when all are within the size budget."""
+    """Render every edition first; write only when all are within the size budget.
+
+    Calendars (each event's .ics and the district and phase feeds) are written under
+    OUT/calendar, where the editions' "Add to calendar" links point.
+    """
     renderer = Renderer(site.settings)
     limit = site.settings.render.max_html_bytes
     builds = [render_forum(site, fid, as_of, renderer) for fid in (forum_ids or list(site.forums))]
@@ -80,12 +85,13 @@ def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date
         raise DigestError(
             "\n".join(lines) + "\nGmail clips HTML beyond about 102 KB: shorten answers or split the forum; nothing was written"
         )
+    feeds = write_calendars(site, out)
     for b in builds:
         folder = out / b.forum_id
         for r in b.rendered.values():
             html, text = r.personalise(sample_personal(r.edition))
             write_atomic(folder / f"{r.edition.id}.html", html)
             write_atomic(folder / f"{r.edition.id}.txt", text)
-        write_atomic(folder / "index.html", renderer.env.get_template("build/forum_index.html").render(site=site, build=b, taxonomy=site.taxonomy, limit=limit))
+        write_atomic(folder / "index.html", renderer.env.get_template("build/forum_index.html").render(site=site, build=b, taxonomy=site.taxonomy, limit=limit, feeds=feeds))
     write_atomic(out / "index.html", renderer.env.get_template("build/index.html").render(site=site, builds=builds, limit=limit))
     return builds

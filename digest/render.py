@@ -20,6 +20,7 @@ from pathlib import Path
 import jinja2
 
 from digest import markup
+from digest.calendar import add_links, event_url
 from digest.select import Edition
 from digest.settings import Settings
 
@@ -60,6 +61,7 @@ def environment(settings: Settings) -> jinja2.Environment:
         clock=fmt_time,
         span=fmt_span,
     )
+    env.globals["calendar_links"] = lambda upcoming: add_links(upcoming, settings)
     return env
 
 
@@ -107,6 +109,8 @@ def collect_links(edition: Edition) -> list[LinkRef]:
             add(f"Join: {ev.title}", ev.online, fmt_day(u.start))
         if ev.booking:
             add(f"Book: {ev.title}", ev.booking, fmt_day(u.start))
+        if ev.status != "cancelled":
+            add(f"Add to calendar: {ev.title}", event_url(ev, edition.site.settings), fmt_day(u.start))
     for item in edition.items:
         for text, url in markup.links(item.answer or ""):
             add(text, url, item.topic or "Answer")
