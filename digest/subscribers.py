@@ -200,6 +200,35 @@ def confirm(conn: sqlite3.Connection, subscriber_id: int, client: str | None = N
     )
 
 
+def request_subscription(
+    conn: sqlite3.Connection, email: str, profile: Profile, *, name: str = "", school: str = "", client: str | None = None
+) -> tuple[str, int | None]:
+    """A subscribe form was sent (by anyone: nothing proves it was the address's owner).
+
+    Returns what to mail: ("confirm", id) to ask for confirmation, ("notice", id) to tell a
+    confirmed reader they already are (with their preferences link), or ("none", None) for
+    an erased address. A confirmed reader's details are never changed from here; a reader
+    not yet (or no longer) receiving the digest gets the new details, pending confirmation.
+    """
+    email = normalise_email(email)
+    with transaction(conn):
+        if is_suppressed(conn, email):
+            return "none", None
+        existing = find(conn, email)
+        if existing is None:
+            return "confirm", add(
+                conn, email, profile, name=name, school=school, status="pending", consent_method="web", consent_ip=client
+            )
+        if existing.status == "confirmed":
+            return "notice", existing.id
+        update(conn, existing.id, profile=profile, name=name, school=school, status="pending", paused=False)
+        conn.execute(
+            "UPDATE subscribers SET consent_at = ?, consent_method = 'web', consent_ip = ? WHERE id = ?",
+            (now(), client, existing.id),
+        )
+        return "confirm", existing.id
+
+
 def suppress(conn: sqlite3.Connection, address: str, reason: str) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO suppressions (email_hash, reason, created_at) VALUES (?, ?, ?)",

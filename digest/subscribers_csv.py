@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -193,6 +195,15 @@ def read_csv(path: Path, tax: Tax, shown: str) -> tuple[list[Row], list[RowProbl
     return rows, problems
 
 
+def _refusal(problems: list[RowProblem], good: int, shown: str) -> str:
+    rows, n = len({p.line for p in problems}), len(problems)
+    count = f"{rows} bad row{'s' * (rows != 1)}" + (f" ({n} problems)" if n != rows else "")
+    fix = f"fix {'them' if rows != 1 else 'it'} and import again"
+    if good:
+        fix += f", or use --skip-invalid to import the {good} good row{'s' * (good != 1)}"
+    return f"{count} in {shown}; nothing imported ({fix})"
+
+
 def import_csv(
     conn: sqlite3.Connection, tax: Tax, path: Path, shown: str, *, skip_invalid: bool = False, skip_existing: bool = False
 ) -> ImportResult:
@@ -226,14 +237,7 @@ def import_csv(
                 good.append(row)
         problems.sort()
         if problems and not skip_invalid:
-            n = len(problems)
-            lines = len({p.line for p in problems})
-            raise DigestError(
-                "\n".join(map(str, problems))
-                + f"\n{lines} bad row{'s' * (lines != 1)} ({n} problem{'s' * (n != 1)}) in {shown}; nothing imported"
-                f" (fix {'them' if lines != 1 else 'it'} and import again, or use --skip-invalid to import the"
-                f" {len(good)} good row{'s' * (len(good) != 1)})"
-            )
+            raise DigestError("\n".join(map(str, problems)) + "\n" + _refusal(problems, len(good), shown))
         for row in good:
             store.add(
                 conn,
@@ -261,4 +265,20 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, status: str | None = None)
             [_quote(s.email), _quote(s.name), _quote(s.school), p.district, ";".join(p.phases), p.setting, s.status, "yes" if s.paused else "no"]
         )
         count += 1
+    return count
+
+
+def write_private(path: Path, write: Callable[[TextIO], int]) -> int:
+    """Write a file of personal data readable by its owner only, atomically (tmp, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            count = write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DigestError(f"cannot write {path}: {exc.strerror}") from None
     return count
