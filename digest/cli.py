@@ -211,7 +211,7 @@ def subscribers_export(ctx: Ctx, out: Path | None, status: str | None) -> None:
 
     _, conn = _open_store(ctx)
     if out is None:
-        export_csv(conn, click.get_text_stream("stdout"), status)
+        export_csv(conn, sys.stdout, status)
         return
     count = write_private(out, lambda fh: export_csv(conn, fh, status))
     click.echo(f"Exported {count} reader{'s' * (count != 1)} to {out}")
