@@ -109,7 +109,9 @@ def _header(cells: list[str], shown: str) -> list[str]:
     for name in REQUIRED:
         if name not in names:
             problems.append(
-                RowProblem(shown, 1, "header", f"missing column '{name}'", f"the first line should be {','.join(COLUMNS[:7])}")
+                RowProblem(
+                    shown, 1, "header", f"missing column '{name}'", f"the first line should be {','.join(COLUMNS[:7])}"
+                )
             )
     if problems:
         raise DigestError("\n".join(map(str, problems)) + f"\n{shown}: the header is wrong; nothing imported")
@@ -135,15 +137,21 @@ def _row(tax: Tax, values: dict[str, str], line: int, shown: str) -> tuple[Row |
         except store.InvalidSubscriber as exc:
             bad(exc)
     try:
-        profile = store.parse_profile(tax, values.get("district", ""), values.get("phases", ""), values.get("setting", ""))
+        profile = store.parse_profile(
+            tax, values.get("district", ""), values.get("phases", ""), values.get("setting", "")
+        )
     except store.InvalidSubscriber as exc:
         bad(exc)
     status = values.get("status", "").strip().lower() or "confirmed"
     if status not in store.STATUSES:
-        problems.append(RowProblem(shown, line, "status", f"'{status}' is not a status", suggest(status, store.STATUSES)))
+        problems.append(
+            RowProblem(shown, line, "status", f"'{status}' is not a status", suggest(status, store.STATUSES))
+        )
     paused = values.get("paused", "").strip().lower()
     if paused not in YES + NO:
-        problems.append(RowProblem(shown, line, "paused", f"'{paused}' is not yes or no", "write yes, no, or leave it empty"))
+        problems.append(
+            RowProblem(shown, line, "paused", f"'{paused}' is not yes or no", "write yes, no, or leave it empty")
+        )
     if problems or profile is None:
         return None, problems
     return Row(line, email, name, school, profile, status, paused in YES), []
@@ -183,7 +191,13 @@ def read_csv(path: Path, tax: Tax, shown: str) -> tuple[list[Row], list[RowProbl
                 continue
             if row.email in first_seen:
                 problems.append(
-                    RowProblem(shown, line, "email", f"{row.email} appears again (first on line {first_seen[row.email]})", "keep one row per address")
+                    RowProblem(
+                        shown,
+                        line,
+                        "email",
+                        f"{row.email} appears again (first on line {first_seen[row.email]})",
+                        "keep one row per address",
+                    )
                 )
                 continue
             first_seen[row.email] = line
@@ -205,7 +219,13 @@ def _refusal(problems: list[RowProblem], good: int, shown: str) -> str:
 
 
 def import_csv(
-    conn: sqlite3.Connection, tax: Tax, path: Path, shown: str, *, skip_invalid: bool = False, skip_existing: bool = False
+    conn: sqlite3.Connection,
+    tax: Tax,
+    path: Path,
+    shown: str,
+    *,
+    skip_invalid: bool = False,
+    skip_existing: bool = False,
 ) -> ImportResult:
     """Import the file in one transaction: every row, or (skip_invalid) every good row, or nothing.
 
@@ -218,7 +238,13 @@ def import_csv(
         for row in rows:
             if store.is_suppressed(conn, row.email):
                 problems.append(
-                    RowProblem(shown, row.line, "email", f"{row.email} asked to be erased and is never mailed again", "remove the row")
+                    RowProblem(
+                        shown,
+                        row.line,
+                        "email",
+                        f"{row.email} asked to be erased and is never mailed again",
+                        "remove the row",
+                    )
                 )
             elif store.find(conn, row.email) is not None:
                 if skip_existing:
@@ -262,7 +288,16 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, status: str | None = None)
     for s in store.everyone(conn, status):
         p = s.profile
         writer.writerow(
-            [_quote(s.email), _quote(s.name), _quote(s.school), p.district, ";".join(p.phases), p.setting, s.status, "yes" if s.paused else "no"]
+            [
+                _quote(s.email),
+                _quote(s.name),
+                _quote(s.school),
+                p.district,
+                ";".join(p.phases),
+                p.setting,
+                s.status,
+                "yes" if s.paused else "no",
+            ]
         )
         count += 1
     return count

@@ -134,7 +134,9 @@ class Web:
     def url(self, path: str) -> str:
         return self.settings.site.base_url.rstrip("/") + path
 
-    def page(self, request: Request, template: str, status: int = 200, headers: dict | None = None, **context) -> HTMLResponse:  # noqa: ANN003
+    def page(
+        self, request: Request, template: str, status: int = 200, headers: dict | None = None, **context
+    ) -> HTMLResponse:  # noqa: ANN003
         """Render templates/web/TEMPLATE with a CSRF field for forms posting to this page's URL."""
         nonce = request.cookies.get(CSRF_COOKIE, "")
         fresh = not _NONCE.match(nonce)
@@ -235,7 +237,14 @@ class Web:
         site = self.settings.site
         if action == "confirm":
             link = self.url(f"/confirm/{self.signer.sign('confirm', s.id, ttl=CONFIRM_TTL)}")
-            self.send(s.email, "confirm-email.txt", f"Confirm your subscription to the {site.title}", reader=s, link=link, days=CONFIRM_TTL // 86400)
+            self.send(
+                s.email,
+                "confirm-email.txt",
+                f"Confirm your subscription to the {site.title}",
+                reader=s,
+                link=link,
+                days=CONFIRM_TTL // 86400,
+            )
         elif action == "notice":
             link = self.url(f"/preferences/{self.signer.sign('manage', s.id)}")
             self.send(s.email, "subscribed-email.txt", f"You already receive the {site.title}", reader=s, link=link)
@@ -278,7 +287,12 @@ class Web:
         errors |= checked.errors
         if errors:
             return self.page(
-                request, "subscribe.html", 400, values=values | {"district": checked.district, "setting": checked.setting}, phases=checked.phases, errors=errors
+                request,
+                "subscribe.html",
+                400,
+                values=values | {"district": checked.district, "setting": checked.setting},
+                phases=checked.phases,
+                errors=errors,
             )
         profile = self.tax.profile(checked.district, checked.phases, checked.setting)
         with self.db() as conn:
@@ -312,7 +326,11 @@ class Web:
         s, bad = self.reader("manage", token)
         if s is None:
             return self.bad_link(request, bad)
-        context = {"reader": s, "values": {"district": s.profile.district, "setting": s.profile.setting}, "phases": list(s.profile.phases)}
+        context = {
+            "reader": s,
+            "values": {"district": s.profile.district, "setting": s.profile.setting},
+            "phases": list(s.profile.phases),
+        }
         if request.method == "GET":
             return self.page(request, "preferences.html", **context)
         form = await self.form(request)
@@ -323,13 +341,20 @@ class Web:
             if action == "save":
                 checked = self.profile_form(form)
                 if checked.errors:
-                    context |= {"values": {"district": checked.district, "setting": checked.setting}, "phases": checked.phases}
+                    context |= {
+                        "values": {"district": checked.district, "setting": checked.setting},
+                        "phases": checked.phases,
+                    }
                     return self.page(request, "preferences.html", 400, errors=checked.errors, **context)
                 store.update(conn, s.id, profile=self.tax.profile(checked.district, checked.phases, checked.setting))
                 done = "Your preferences are saved. The next digest will follow them."
             elif action in ("pause", "resume"):
                 store.update(conn, s.id, paused=action == "pause")
-                done = "Digests are paused until you resume them." if action == "pause" else "Digests will come again from the next one."
+                done = (
+                    "Digests are paused until you resume them."
+                    if action == "pause"
+                    else "Digests will come again from the next one."
+                )
             elif action == "unsubscribe":
                 store.update(conn, s.id, status="unsubscribed")
                 done = "You are unsubscribed. You will get no more digests."
@@ -341,7 +366,10 @@ class Web:
             s = store.get(conn, s.id)
         context |= {"reader": s, "done": done}
         if action != "save":
-            context |= {"values": {"district": s.profile.district, "setting": s.profile.setting}, "phases": list(s.profile.phases)}
+            context |= {
+                "values": {"district": s.profile.district, "setting": s.profile.setting},
+                "phases": list(s.profile.phases),
+            }
         return self.page(request, "preferences.html", **context)
 
     async def unsubscribe(self, request: Request) -> Response:
@@ -353,14 +381,22 @@ class Web:
         if request.method == "GET":
             if s is None:
                 return self.bad_link(request)
-            return self.page(request, "unsubscribe.html", reader=s, manage=f"{request.scope.get('root_path', '')}/preferences/{token}")
+            return self.page(
+                request,
+                "unsubscribe.html",
+                reader=s,
+                manage=f"{request.scope.get('root_path', '')}/preferences/{token}",
+            )
         if not await self.one_click(request) and await self.form(request) is None:
             return self.refused(request)
         if s is not None and s.status != "unsubscribed":
             with self.db() as conn:
                 store.update(conn, s.id, status="unsubscribed")
         return self.page(
-            request, "unsubscribed.html", reader=s, manage=f"{request.scope.get('root_path', '')}/preferences/{token}" if s else None
+            request,
+            "unsubscribed.html",
+            reader=s,
+            manage=f"{request.scope.get('root_path', '')}/preferences/{token}" if s else None,
         )
 
     async def one_click(self, request: Request) -> bool:
@@ -374,7 +410,13 @@ class Web:
     async def not_found(self, request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 405:
             return self.message(request, "That did not work", "This page does not accept that kind of request.", 405)
-        return self.message(request, "Page not found", "Check the address, or start from the subscribe page.", exc.status_code, subscribe_link=True)
+        return self.message(
+            request,
+            "Page not found",
+            "Check the address, or start from the subscribe page.",
+            exc.status_code,
+            subscribe_link=True,
+        )
 
 
 def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) -> Starlette:

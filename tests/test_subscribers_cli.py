@@ -29,7 +29,9 @@ def run(site_dir: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(site_dir)
 
     def invoke(*args: str, input: str | None = None):  # noqa: A002 - click's name
-        return CliRunner().invoke(cli, ["--root", str(site_dir), "subscribers", *args], input=input, catch_exceptions=False)
+        return CliRunner().invoke(
+            cli, ["--root", str(site_dir), "subscribers", *args], input=input, catch_exceptions=False
+        )
 
     return invoke
 
@@ -75,7 +77,10 @@ def test_import_loads_every_row_with_consent_recorded(run, db, site_dir: Path) -
 
 
 def test_bad_district_on_line_7_is_named_and_nothing_imported(run, db, tmp_path: Path) -> None:
-    bad = write(tmp_path / "bad.csv", HEADER + "\n".join([*GOOD_ROWS, "f@school.example,F,Box,Swalee,primary,mainstream,"]) + "\n")
+    bad = write(
+        tmp_path / "bad.csv",
+        HEADER + "\n".join([*GOOD_ROWS, "f@school.example,F,Box,Swalee,primary,mainstream,"]) + "\n",
+    )
     result = run("import", str(bad))
     assert result.exit_code == 1
     assert result.output == (
@@ -86,7 +91,11 @@ def test_bad_district_on_line_7_is_named_and_nothing_imported(run, db, tmp_path:
 
 
 def test_skip_invalid_imports_the_good_rows_and_lists_the_bad(run, db, tmp_path: Path) -> None:
-    rows = [*GOOD_ROWS[:2], "not-an-address,X,,Swale,primary,mainstream,", "g@school.example,G,,Swale,nursery,mainstream,maybe"]
+    rows = [
+        *GOOD_ROWS[:2],
+        "not-an-address,X,,Swale,primary,mainstream,",
+        "g@school.example,G,,Swale,nursery,mainstream,maybe",
+    ]
     bad = write(tmp_path / "bad.csv", HEADER + "\n".join(rows) + "\n")
     result = run("import", "--skip-invalid", str(bad))
     assert result.exit_code == 0
@@ -100,7 +109,11 @@ def test_skip_invalid_imports_the_good_rows_and_lists_the_bad(run, db, tmp_path:
 
 
 def test_excel_csv_with_bom_crlf_and_capital_header(run, db, tmp_path: Path) -> None:
-    text = "\ufeffEmail,Name,School,District,Phases,Setting\r\n" + "\r\n".join(r.rsplit(",", 1)[0] for r in GOOD_ROWS[:2]) + "\r\n"
+    text = (
+        "\ufeffEmail,Name,School,District,Phases,Setting\r\n"
+        + "\r\n".join(r.rsplit(",", 1)[0] for r in GOOD_ROWS[:2])
+        + "\r\n"
+    )
     result = run("import", str(write(tmp_path / "excel.csv", text)))
     assert result.exit_code == 0, result.output
     assert emails(db()) == ["a@school.example", "b@school.example"]
@@ -118,7 +131,10 @@ def test_duplicates_in_the_file_and_in_the_database(run, db, tmp_path: Path) -> 
         f"{path}:4: email: b@school.example appears again (first on line 3) (keep one row per address)",
     ]
     result = run("import", "--skip-existing", "--skip-invalid", str(path))
-    assert result.stdout == f"Imported 1 reader from {path} (1 confirmed)\nLeft 1 already subscribed as they were.\nSkipped 1 bad row (listed above).\n"
+    assert (
+        result.stdout
+        == f"Imported 1 reader from {path} (1 confirmed)\nLeft 1 already subscribed as they were.\nSkipped 1 bad row (listed above).\n"
+    )
 
 
 def test_import_twice_with_skip_existing_changes_nothing(run, db, site_dir: Path) -> None:
@@ -133,9 +149,15 @@ def test_import_twice_with_skip_existing_changes_nothing(run, db, site_dir: Path
     ("text", "message"),
     [
         ("emial,district,phases,setting\n", "{f}:1: header: unknown column 'emial' (did you mean 'email'?)"),
-        ("email,district,phases\n", "{f}:1: header: missing column 'setting' (the first line should be email,name,school,district,phases,setting,status)"),
+        (
+            "email,district,phases\n",
+            "{f}:1: header: missing column 'setting' (the first line should be email,name,school,district,phases,setting,status)",
+        ),
         ("", "{f} is empty (the first line should be the header email,name,school,district,phases,setting,status)"),
-        (HEADER + "a@school.example,A,Oak,Swale,primary,mainstream\n", '{f}:2: row: has 6 values but the header has 7 (put a value that contains a comma in "double quotes")'),
+        (
+            HEADER + "a@school.example,A,Oak,Swale,primary,mainstream\n",
+            '{f}:2: row: has 6 values but the header has 7 (put a value that contains a comma in "double quotes")',
+        ),
     ],
 )
 def test_file_shape_problems(run, tmp_path: Path, text: str, message: str) -> None:
@@ -156,7 +178,9 @@ def test_not_utf8_and_missing_file(run, tmp_path: Path) -> None:
 
 
 def test_line_breaks_in_a_name_are_refused(run, tmp_path: Path) -> None:
-    path = write(tmp_path / "crlf.csv", HEADER + 'a@school.example,"Amy\nBcc: x@evil.example",Oak,Swale,primary,mainstream,\n')
+    path = write(
+        tmp_path / "crlf.csv", HEADER + 'a@school.example,"Amy\nBcc: x@evil.example",Oak,Swale,primary,mainstream,\n'
+    )
     result = run("import", str(path))
     assert result.exit_code == 1
     assert f"{path}:2: name: contains line breaks or control characters" in result.output
@@ -164,18 +188,23 @@ def test_line_breaks_in_a_name_are_refused(run, tmp_path: Path) -> None:
 
 def test_export_and_import_round_trip(run, db, site_dir: Path, tmp_path: Path) -> None:
     run("import", str(FIXTURE))
-    run("set", "amy.lee@oakfield.kent.sch.uk", "--pause", "--name", "=HYPERLINK(\"http://evil.example\")")
+    run("set", "amy.lee@oakfield.kent.sch.uk", "--pause", "--name", '=HYPERLINK("http://evil.example")')
     out = tmp_path / "export.csv"
     result = run("export", "--out", str(out))
     assert (result.exit_code, result.output) == (0, f"Exported 6 readers to {out}\n")
     assert out.stat().st_mode & 0o777 == 0o600  # personal data: the owner's only
     text = out.read_text()
     assert text.splitlines()[0] == "email,name,school,district,phases,setting,status,paused"
-    assert "amy.lee@oakfield.kent.sch.uk,\"'=HYPERLINK(\"\"http://evil.example\"\")\",Oakfield Primary,Swale,primary,mainstream,confirmed,yes" in text
+    assert (
+        'amy.lee@oakfield.kent.sch.uk,"\'=HYPERLINK(""http://evil.example"")",Oakfield Primary,Swale,primary,mainstream,confirmed,yes'
+        in text
+    )
     assert run("export").output == text  # standard output: the same CSV
 
     fresh = tmp_path / "fresh.sqlite3"
-    other = CliRunner(env={"DIGEST_DB": str(fresh)}).invoke(cli, ["--root", str(site_dir), "subscribers", "import", str(out)])
+    other = CliRunner(env={"DIGEST_DB": str(fresh)}).invoke(
+        cli, ["--root", str(site_dir), "subscribers", "import", str(out)]
+    )
     assert other.exit_code == 0, other.output
     again = CliRunner(env={"DIGEST_DB": str(fresh)}).invoke(cli, ["--root", str(site_dir), "subscribers", "export"])
     assert again.output == text
@@ -191,10 +220,27 @@ def test_export_one_status(run) -> None:
 
 
 def test_add_list_and_set(run) -> None:
-    result = run("add", "Zed@School.Example", "--district", "swale", "--phase", "primary;secondary", "--setting", "Special", "--name", "Zed")
-    assert (result.exit_code, result.output) == (0, "Added zed@school.example (confirmed): a primary and secondary special school in Swale\n")
+    result = run(
+        "add",
+        "Zed@School.Example",
+        "--district",
+        "swale",
+        "--phase",
+        "primary;secondary",
+        "--setting",
+        "Special",
+        "--name",
+        "Zed",
+    )
+    assert (result.exit_code, result.output) == (
+        0,
+        "Added zed@school.example (confirmed): a primary and secondary special school in Swale\n",
+    )
     result = run("set", "zed@school.example", "--district", "Thanet", "--pause")
-    assert result.output == "Updated zed@school.example (confirmed, paused): a primary and secondary special school in Thanet\n"
+    assert (
+        result.output
+        == "Updated zed@school.example (confirmed, paused): a primary and secondary special school in Thanet\n"
+    )
     result = run("list")
     assert result.output == (
         "     1  zed@school.example                       confirmed (paused)    Thanet · primary; secondary · special\n1 reader\n"
@@ -204,11 +250,37 @@ def test_add_list_and_set(run) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["add", "x@school.example", "--district", "Swalee", "--phase", "primary", "--setting", "mainstream"], "Error: --district: 'Swalee' is not a district (did you mean 'Swale'?)\n"),
-        (["add", "x@school.example", "--district", "Swale", "--phase", "primry", "--setting", "mainstream"], "Error: --phase: 'primry' is not a phase (did you mean 'primary'?)\n"),
-        (["add", "nobody", "--district", "Swale", "--phase", "primary", "--setting", "mainstream"], "Error: EMAIL: 'nobody' is not an email address\n"),
-        (["add", "x@school.example", "--district", "Swale", "--phase", "primary", "--setting", "mainstream", "--status", "gone"], "Error: --status: 'gone' is not one of pending, confirmed, unsubscribed, bounced\n"),
-        (["set", "who@school.example", "--pause"], "Error: no reader has the address who@school.example (see `digest subscribers list`)\n"),
+        (
+            ["add", "x@school.example", "--district", "Swalee", "--phase", "primary", "--setting", "mainstream"],
+            "Error: --district: 'Swalee' is not a district (did you mean 'Swale'?)\n",
+        ),
+        (
+            ["add", "x@school.example", "--district", "Swale", "--phase", "primry", "--setting", "mainstream"],
+            "Error: --phase: 'primry' is not a phase (did you mean 'primary'?)\n",
+        ),
+        (
+            ["add", "nobody", "--district", "Swale", "--phase", "primary", "--setting", "mainstream"],
+            "Error: EMAIL: 'nobody' is not an email address\n",
+        ),
+        (
+            [
+                "add",
+                "x@school.example",
+                "--district",
+                "Swale",
+                "--phase",
+                "primary",
+                "--setting",
+                "mainstream",
+                "--status",
+                "gone",
+            ],
+            "Error: --status: 'gone' is not one of pending, confirmed, unsubscribed, bounced\n",
+        ),
+        (
+            ["set", "who@school.example", "--pause"],
+            "Error: no reader has the address who@school.example (see `digest subscribers list`)\n",
+        ),
     ],
 )
 def test_mistakes_name_the_option(run, args: list[str], message: str) -> None:
@@ -230,10 +302,15 @@ def test_remove_erases_everything_but_a_hash(run, db, site_dir: Path) -> None:
     assert b"willowbank" not in raw.lower() and b"Cara Singh" not in raw  # gone from the file, not only hidden
     assert store.is_suppressed(conn, "cara@willowbank.kent.sch.uk")
     # never again by accident: not by add, not by import
-    result = run("add", "cara@willowbank.kent.sch.uk", "--district", "Swale", "--phase", "primary", "--setting", "mainstream")
+    result = run(
+        "add", "cara@willowbank.kent.sch.uk", "--district", "Swale", "--phase", "primary", "--setting", "mainstream"
+    )
     assert result.output == "Error: EMAIL: this address asked to be erased and is never mailed again\n"
     result = run("import", "--skip-existing", str(FIXTURE))
-    assert f"{FIXTURE}:4: email: cara@willowbank.kent.sch.uk asked to be erased and is never mailed again (remove the row)" in result.output
+    assert (
+        f"{FIXTURE}:4: email: cara@willowbank.kent.sch.uk asked to be erased and is never mailed again (remove the row)"
+        in result.output
+    )
     assert result.exit_code == 1
 
 

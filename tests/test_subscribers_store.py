@@ -46,7 +46,10 @@ def test_erase_is_one_transaction_and_keeps_only_a_hash(tmp_path: Path) -> None:
 
 def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
     conn = connect(tmp_path / "db.sqlite3")
-    with pytest.raises(store.InvalidSubscriber, match="^email: a@oak.example is already subscribed$"), transaction(conn):
+    with (
+        pytest.raises(store.InvalidSubscriber, match="^email: a@oak.example is already subscribed$"),
+        transaction(conn),
+    ):
         store.add(conn, "a@oak.example", SWALE)
         store.add(conn, "A@oak.example", SWALE)  # the same address
     assert list(store.everyone(conn)) == []

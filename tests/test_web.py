@@ -18,7 +18,14 @@ from digest.tokens import Signer
 from digest.web import SECURITY_HEADERS, create_app
 
 BASE = "https://digest.test.example"
-FORM = {"email": "amy@oak.example", "name": "Amy Lee", "school": "Oak Primary", "district": "Swale", "phases": ["primary"], "setting": "mainstream"}
+FORM = {
+    "email": "amy@oak.example",
+    "name": "Amy Lee",
+    "school": "Oak Primary",
+    "district": "Swale",
+    "phases": ["primary"],
+    "setting": "mainstream",
+}
 
 
 class Clock:
@@ -127,7 +134,16 @@ def test_preferences_change_pause_and_unsubscribe(client: TestClient, db) -> Non
     assert '<option value="Thanet" selected>' in page.text and 'value="secondary" checked' in page.text
 
     token = csrf(client, url)
-    saved = client.post(url, data={"csrf": token, "action": "save", "district": "dover", "phases": ["primary", "secondary"], "setting": "Mainstream"})
+    saved = client.post(
+        url,
+        data={
+            "csrf": token,
+            "action": "save",
+            "district": "dover",
+            "phases": ["primary", "secondary"],
+            "setting": "Mainstream",
+        },
+    )
     assert saved.status_code == 200 and "Your preferences are saved" in saved.text
     assert store.get(db, amy).profile == store.Profile("Dover", ("primary", "secondary"), "mainstream")
 
@@ -166,7 +182,9 @@ def test_one_click_post_as_multipart(client: TestClient, db) -> None:
     amy = add_reader(db, "amy@oak.example")
     body = b'--XyZ\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XyZ--\r\n'
     response = TestClient(client.app).post(
-        f"/unsubscribe/{Signer().sign('manage', amy)}", content=body, headers={"content-type": "multipart/form-data; boundary=XyZ"}
+        f"/unsubscribe/{Signer().sign('manage', amy)}",
+        content=body,
+        headers={"content-type": "multipart/form-data; boundary=XyZ"},
     )
     assert response.status_code == 200 and store.get(db, amy).status == "unsubscribed"
 
@@ -189,11 +207,20 @@ def test_tampered_and_expired_tokens_are_refused(client: TestClient, db) -> None
     amy, ben = add_reader(db, "amy@oak.example", "pending"), add_reader(db, "ben@elm.example")
     good = Signer().sign("manage", amy)
     sid, expires, mac = good.split(".")
-    for token in (f"{ben}.{expires}.{mac}", f"{sid}.{expires}.{mac[:-1]}A", "garbage", f"{sid}.{expires}.é{mac[1:]}", Signer(b"another-key-0123456789").sign("manage", amy)):
+    for token in (
+        f"{ben}.{expires}.{mac}",
+        f"{sid}.{expires}.{mac[:-1]}A",
+        "garbage",
+        f"{sid}.{expires}.é{mac[1:]}",
+        Signer(b"another-key-0123456789").sign("manage", amy),
+    ):
         for path in (f"/preferences/{token}", f"/unsubscribe/{token}"):
             response = client.get(path)
             assert response.status_code == 400 and "This link does not work" in response.text, (path, token)
-        assert TestClient(client.app).post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code == 400
+        assert (
+            TestClient(client.app).post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code
+            == 400
+        )
     # a confirm token is not a manage token, nor the other way round
     assert client.get(f"/preferences/{Signer().sign('confirm', amy, ttl=60)}").status_code == 400
     assert client.get(f"/confirm/{good}").status_code == 400
@@ -206,7 +233,11 @@ def test_forms_without_a_matching_csrf_token_are_refused(client: TestClient, db,
     amy = add_reader(db, "amy@oak.example")
     prefs = f"/preferences/{Signer().sign('manage', amy)}"
     other_form = csrf(client, "/subscribe")  # valid, but for another form
-    for path, data in (("/subscribe", FORM), (prefs, {"action": "unsubscribe"}), (prefs, {"action": "unsubscribe", "csrf": other_form})):
+    for path, data in (
+        ("/subscribe", FORM),
+        (prefs, {"action": "unsubscribe"}),
+        (prefs, {"action": "unsubscribe", "csrf": other_form}),
+    ):
         response = client.post(path, data=data)
         assert response.status_code == 403 and "Your form could not be accepted" in response.text
     stranger = TestClient(client.app)  # a field copied from our page, but another browser's cookie
@@ -220,7 +251,13 @@ def test_subscribe_does_not_tell_who_subscribes(client: TestClient, db, site_dir
     add_reader(db, "left@elm.example", "unsubscribed")
     store.erase(db, add_reader(db, "erased@elm.example") and "erased@elm.example")
     pages = {}
-    for address in ("new@elm.example", "known@elm.example", "pend@elm.example", "left@elm.example", "erased@elm.example"):
+    for address in (
+        "new@elm.example",
+        "known@elm.example",
+        "pend@elm.example",
+        "left@elm.example",
+        "erased@elm.example",
+    ):
         response = subscribe(client, email=address, district="Dover")
         body = response.text.replace(address, "ADDRESS")
         pages[address] = (response.status_code, body, sorted(k for k in response.headers if k != "content-length"))
@@ -238,7 +275,11 @@ def test_subscribe_does_not_tell_who_subscribes(client: TestClient, db, site_dir
 
 
 def test_line_breaks_in_the_name_are_refused(client: TestClient, db, site_dir: Path) -> None:
-    for field, value in (("name", "Amy\r\nBcc: victim@example.org"), ("school", "Oak\nX"), ("email", "amy@oak.example\r\nBcc: victim@example.org")):
+    for field, value in (
+        ("name", "Amy\r\nBcc: victim@example.org"),
+        ("school", "Oak\nX"),
+        ("email", "amy@oak.example\r\nBcc: victim@example.org"),
+    ):
         response = subscribe(client, **{field: value})
         assert response.status_code == 400
         assert f'<a href="#{field}">' in response.text and 'aria-invalid="true"' in response.text
@@ -287,4 +328,6 @@ def test_erased_reader_links_stop_working(client: TestClient, db) -> None:
     store.erase(db, "amy@oak.example")
     assert client.get(f"/preferences/{token}").status_code == 404
     assert client.get(f"/unsubscribe/{token}").status_code == 404
-    assert TestClient(client.app).post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert (
+        TestClient(client.app).post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    )
