@@ -439,10 +439,22 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
     return app
 
 
+class HideTokens(logging.Filter):
+    """Keep readers' link tokens out of the access log (a manage token never expires)."""
+
+    _TOKEN = re.compile(r"/(confirm|preferences|unsubscribe)/[^/?\s]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._TOKEN.sub(r"/\1/<token>", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
     app = create_app(settings)
+    logging.getLogger("uvicorn.access").addFilter(HideTokens())
     uvicorn.run(
         app,
         host=settings.web.host,

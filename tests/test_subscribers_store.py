@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from digest import subscribers as store
 from digest.db import MIGRATIONS, connect, transaction
-from digest.web import RateLimit
+from digest.web import HideTokens, RateLimit
 
 SWALE = store.Profile("Swale", ("primary",), "mainstream")
 
@@ -67,3 +68,11 @@ def test_rate_limit_refills_evenly_and_forgets_idle_clients() -> None:
     now[0] = 10_000  # everyone's bucket is full again
     limit.take("c")
     assert len(limit.buckets) == 1
+
+
+def test_access_log_hides_link_tokens() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, "", 0, '%s - "%s %s"', ("1.2.3.4", "GET", "/preferences/7.0.SECRET?x=1"), None
+    )
+    HideTokens().filter(record)
+    assert record.getMessage() == '1.2.3.4 - "GET /preferences/<token>?x=1"'
