@@ -12,6 +12,7 @@ neither the page nor its timing tells who subscribes.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import secrets
 import sqlite3
@@ -268,7 +269,7 @@ class Web:
             return self.message(
                 request,
                 "Too many attempts",
-                f"This connection has sent the form too often. Try again in {int(wait) // 60 + 1} minutes.",
+                f"This connection has sent the form too often. Try again in {math.ceil(wait / 60)} minute{'s' * (wait > 60)}.",
                 429,
                 headers={"retry-after": str(int(wait) + 1)},
             )
@@ -356,7 +357,7 @@ class Web:
                     else "Digests will come again from the next one."
                 )
             elif action == "unsubscribe":
-                store.update(conn, s.id, status="unsubscribed")
+                store.set_status(conn, s.id, "unsubscribed")
                 done = "You are unsubscribed. You will get no more digests."
             elif action == "resubscribe":
                 store.confirm(conn, s.id, self.client(request))
@@ -391,7 +392,7 @@ class Web:
             return self.refused(request)
         if s is not None and s.status != "unsubscribed":
             with self.db() as conn:
-                store.update(conn, s.id, status="unsubscribed")
+                store.set_status(conn, s.id, "unsubscribed")
         return self.page(
             request,
             "unsubscribed.html",

@@ -301,6 +301,7 @@ def test_subscribe_is_rate_limited_per_client(client: TestClient, clock: Clock, 
         assert subscribe(client, email=f"r{n}@elm.example").status_code == 200
     refused = subscribe(client, email="r5@elm.example")
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) == 121
+    assert "Try again in 2 minutes." in refused.text
     assert store.find(db, "r5@elm.example") is None
     clock.now += 120  # one attempt back every 120 seconds (5 per 600)
     assert subscribe(client, email="r5@elm.example").status_code == 200
