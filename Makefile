@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/digest check
 	$(BIN)/digest build
+	$(BIN)/digest subscribers import --skip-existing content/subscribers.example.csv
 	@echo
 	@echo "Open build/index.html to see every edition of every forum."
+	@echo "Run '$(BIN)/digest serve' for the subscribe and preference pages on http://127.0.0.1:8000/."
 
 check: $(STAMP)
 	$(BIN)/digest check

@@ -8,6 +8,8 @@ database is brought up to date on open and a half-applied migration never sticks
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,6 +44,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_subscribers_confirmed",
+        """
+        -- double opt-in: when and from which client address the confirmation link was followed
+        ALTER TABLE subscribers ADD COLUMN confirmed_at TEXT;
+        ALTER TABLE subscribers ADD COLUMN confirmed_ip TEXT;
+        """,
+    ),
 ]
 
 
@@ -63,6 +73,18 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout=30000")
     migrate(conn)
     return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """All or nothing: BEGIN IMMEDIATE (take the write lock now), COMMIT, or ROLLBACK on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:

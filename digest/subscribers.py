@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from digest.audience import Profile, Tax
-from digest.db import now
+from digest.db import now, transaction
 from digest.errors import suggest
 
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
@@ -24,9 +24,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 class InvalidSubscriber(ValueError):
     """A field a person typed is wrong; the message says which and how to fix it."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+    def __init__(self, field: str, message: str, hint: str = "") -> None:
+        super().__init__(f"{field}: {message}" + (f" ({hint})" if hint else ""))
+        self.field, self.message, self.hint = field, message, hint
 
 
 def normalise_email(address: str) -> str:
@@ -52,19 +52,23 @@ def clean_text(field: str, value: str | None, limit: int = 200) -> str:
 
 def parse_profile(tax: Tax, district: str, phases: list[str] | str, setting: str) -> Profile:
     """A validated Profile from names as a person typed them (';' or ',' between phases)."""
-    if isinstance(phases, str):
-        phases = [p for p in re.split(r"[;,]", phases) if p.strip()]
+    phases = [p for p in (re.split(r"[;,]", phases) if isinstance(phases, str) else phases) if p.strip()]
+    district, setting = (district or "").strip(), (setting or "").strip()
+    if not district:
+        raise InvalidSubscriber("district", "is empty", f"use one of: {', '.join(tax.districts)}")
     d = tax.canonical("district", district)
     if d is None:
-        raise InvalidSubscriber("district", f"'{district}' is not a district; {suggest(district, tax.districts)}")
+        raise InvalidSubscriber("district", f"'{district}' is not a district", suggest(district, tax.districts))
+    if not setting:
+        raise InvalidSubscriber("setting", "is empty", f"use one of: {', '.join(tax.settings)}")
     s = tax.canonical("setting", setting)
     if s is None:
-        raise InvalidSubscriber("setting", f"'{setting}' is not a setting; {suggest(setting, tax.settings)}")
+        raise InvalidSubscriber("setting", f"'{setting}' is not a setting", suggest(setting, tax.settings))
     if not phases:
-        raise InvalidSubscriber("phases", "choose at least one phase")
+        raise InvalidSubscriber("phases", "choose at least one phase", f"use one or more of: {', '.join(tax.phases)}")
     for p in phases:
         if tax.canonical("phase", p) is None:
-                raise InvalidSubscriber("phases", f"'{p.strip()}' is not a phase; {suggest(p.strip(), tax.phases)}")
+            raise InvalidSubscriber("phases", f"'{p.strip()}' is not a phase", suggest(p.strip(), tax.phases))
     return tax.profile(d, [p.strip() for p in phases], s)
 
 
@@ -105,6 +109,7 @@ def add(
     status: str = "confirmed",
     consent_method: str = "cli",
     consent_ip: str | None = None,
+    paused: bool = False,
 ) -> int:
     """Insert a subscriber; returns the id. Raises InvalidSubscriber for a duplicate or suppressed address."""
     email = normalise_email(email)
@@ -115,8 +120,8 @@ def add(
     stamp = now()
     try:
         cur = conn.execute(
-            "INSERT INTO subscribers (email, name, school, district, phases, setting, status, consent_at,"
-            " consent_method, consent_ip, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO subscribers (email, name, school, district, phases, setting, status, paused, consent_at,"
+            " consent_method, consent_ip, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 email,
                 clean_text("name", name),
@@ -125,6 +130,7 @@ def add(
                 ";".join(profile.phases),
                 profile.setting,
                 status,
+                int(paused),
                 stamp,
                 consent_method,
                 consent_ip,
@@ -151,6 +157,113 @@ def set_status(conn: sqlite3.Connection, subscriber_id: int, status: str) -> Non
     if status not in STATUSES:
         raise InvalidSubscriber("status", f"'{status}' is not one of {', '.join(STATUSES)}")
     conn.execute("UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?", (status, now(), subscriber_id))
+
+
+def update(
+    conn: sqlite3.Connection,
+    subscriber_id: int,
+    *,
+    profile: Profile | None = None,
+    name: str | None = None,
+    school: str | None = None,
+    status: str | None = None,
+    paused: bool | None = None,
+) -> None:
+    """Change the given fields of one reader (None leaves a field as it is)."""
+    values: dict[str, object] = {}
+    if profile is not None:
+        values.update(district=profile.district, phases=";".join(profile.phases), setting=profile.setting)
+    if name is not None:
+        values["name"] = clean_text("name", name)
+    if school is not None:
+        values["school"] = clean_text("school", school)
+    if status is not None:
+        if status not in STATUSES:
+            raise InvalidSubscriber("status", f"'{status}' is not one of {', '.join(STATUSES)}")
+        values["status"] = status
+    if paused is not None:
+        values["paused"] = int(paused)
+    if not values:
+        return
+    values["updated_at"] = now()
+    columns = ", ".join(f"{column} = ?" for column in values)  # names from this function only
+    conn.execute(f"UPDATE subscribers SET {columns} WHERE id = ?", (*values.values(), subscriber_id))
+
+
+def confirm(conn: sqlite3.Connection, subscriber_id: int, client: str | None = None) -> None:
+    """Double opt-in completed: confirmed, with when and from where the link was followed."""
+    stamp = now()
+    conn.execute(
+        "UPDATE subscribers SET status = 'confirmed', paused = 0, confirmed_at = ?, confirmed_ip = ?, updated_at = ?"
+        " WHERE id = ?",
+        (stamp, client, stamp, subscriber_id),
+    )
+
+
+def request_subscription(
+    conn: sqlite3.Connection, email: str, profile: Profile, *, name: str = "", school: str = "", client: str | None = None
+) -> tuple[str, int | None]:
+    """A subscribe form was sent (by anyone: nothing proves it was the address's owner).
+
+    Returns what to mail: ("confirm", id) to ask for confirmation, ("notice", id) to tell a
+    confirmed reader they already are (with their preferences link), or ("none", None) for
+    an erased address. A confirmed reader's details are never changed from here; a reader
+    not yet (or no longer) receiving the digest gets the new details, pending confirmation.
+    """
+    email = normalise_email(email)
+    with transaction(conn):
+        if is_suppressed(conn, email):
+            return "none", None
+        existing = find(conn, email)
+        if existing is None:
+            return "confirm", add(
+                conn, email, profile, name=name, school=school, status="pending", consent_method="web", consent_ip=client
+            )
+        if existing.status == "confirmed":
+            return "notice", existing.id
+        update(conn, existing.id, profile=profile, name=name, school=school, status="pending", paused=False)
+        conn.execute(
+            "UPDATE subscribers SET consent_at = ?, consent_method = 'web', consent_ip = ? WHERE id = ?",
+            (now(), client, existing.id),
+        )
+        return "confirm", existing.id
+
+
+def suppress(conn: sqlite3.Connection, address: str, reason: str) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO suppressions (email_hash, reason, created_at) VALUES (?, ?, ?)",
+        (email_hash(address), reason, now()),
+    )
+
+
+def erase(conn: sqlite3.Connection, address: str, reason: str = "erasure requested") -> bool:
+    """Right to erasure: delete every field about the person, keep only a hash of the address
+    so it is never mailed again by accident. True if there was a reader to delete."""
+    address = normalise_email(address)
+    with transaction(conn):
+        deleted = conn.execute("DELETE FROM subscribers WHERE email = ?", (address,)).rowcount
+        suppress(conn, address, reason)
+    return bool(deleted)
+
+
+def consent(conn: sqlite3.Connection, subscriber_id: int) -> dict[str, str | None]:
+    """The consent record: how and when the reader agreed, and from which client address."""
+    row = conn.execute(
+        "SELECT consent_at, consent_method, consent_ip, confirmed_at, confirmed_ip, created_at, updated_at"
+        " FROM subscribers WHERE id = ?",
+        (subscriber_id,),
+    ).fetchone()
+    return dict(row) if row else {}
+
+
+def everyone(conn: sqlite3.Connection, status: str | None = None) -> Iterator[Subscriber]:
+    """All readers (or those with one status) in id order, streamed."""
+    if status is None:
+        cur = conn.execute("SELECT * FROM subscribers ORDER BY id")
+    else:
+        cur = conn.execute("SELECT * FROM subscribers WHERE status = ? ORDER BY id", (status,))
+    for row in cur:
+        yield Subscriber.from_row(row)
 
 
 def confirmed(conn: sqlite3.Connection) -> Iterator[Subscriber]:

@@ -17,6 +17,7 @@ from digest.errors import DigestError
 
 MIN_KEY = 16
 PURPOSES = ("manage", "confirm")  # manage: unsubscribe + preferences; confirm: double opt-in
+CONFIRM_TTL = 3 * 24 * 3600  # a confirmation link works for three days
 
 
 class BadToken(Exception):
@@ -60,8 +61,16 @@ class Signer:
             sid, expires = int(sid_s), int(exp_s)
         except (ValueError, AttributeError):
             raise BadToken("malformed token") from None
-        if not hmac.compare_digest(mac, self._mac(purpose, sid, expires)):
+        # bytes: compare_digest raises TypeError for a str with non-ASCII characters (a tampered link)
+        if not hmac.compare_digest(mac.encode(), self._mac(purpose, sid, expires).encode()):
             raise BadToken("bad signature")
         if expires and (now if now is not None else time.time()) > expires:
             raise BadToken("expired")
         return sid
+
+    def form_token(self, nonce: str, form: str) -> str:
+        """The CSRF field for one form (its path) in one browser (nonce: a random value in its cookie)."""
+        return _b64(hmac.new(self._key, f"digest.v1:form:{form}:{nonce}".encode(), hashlib.sha256).digest()[:18])
+
+    def check_form_token(self, nonce: str, form: str, token: str) -> bool:
+        return bool(nonce) and hmac.compare_digest(str(token).encode(), self.form_token(nonce, form).encode())

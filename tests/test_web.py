@@ -1,0 +1,334 @@
+"""The web pages through Starlette's test client: double opt-in, preferences, one-click
+unsubscribe, and the security checks (tokens, CSRF, enumeration, header injection)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from digest import subscribers as store
+from digest.db import connect
+from digest.settings import load_settings
+from digest.tokens import Signer
+from digest.web import SECURITY_HEADERS, create_app
+
+BASE = "https://digest.test.example"
+FORM = {
+    "email": "amy@oak.example",
+    "name": "Amy Lee",
+    "school": "Oak Primary",
+    "district": "Swale",
+    "phases": ["primary"],
+    "setting": "mainstream",
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(site_dir: Path, clock: Clock):
+    with TestClient(create_app(load_settings(site_dir), clock)) as c:
+        yield c
+
+
+@pytest.fixture
+def db(site_dir: Path):
+    conn = connect(site_dir / "var" / "digest.sqlite3")
+    yield conn
+    conn.close()
+
+
+def outbox(site_dir: Path) -> list[email.message.EmailMessage]:
+    files = sorted((site_dir / "var" / "outbox" / "new").glob("*")) if (site_dir / "var" / "outbox").exists() else []
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+
+
+def link(message: email.message.EmailMessage, kind: str) -> str:
+    body = message.get_body(("plain",)).get_content()
+    return re.search(rf"{re.escape(BASE)}(/{kind}/\S+)", body).group(1)
+
+
+def csrf(client: TestClient, path: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def subscribe(client: TestClient, **changes: object):
+    return client.post("/subscribe", data={**FORM, **changes, "csrf": csrf(client, "/subscribe")})
+
+
+def confirmed_emails(conn) -> list[str]:  # noqa: ANN001
+    return [s.email for s in store.confirmed(conn)]
+
+
+def add_reader(conn, address: str = "ben@elm.example", status: str = "confirmed") -> int:  # noqa: ANN001
+    return store.add(conn, address, store.Profile("Thanet", ("secondary",), "special"), name="Ben", status=status)
+
+
+# -- the journey ----------------------------------------------------------------------------
+def test_subscribe_form_is_accessible_and_sets_a_strict_cookie(client: TestClient) -> None:
+    page = client.get("/subscribe")
+    assert page.status_code == 200
+    html = page.text
+    for field in ("email", "name", "school", "district"):
+        assert f'<label for="{field}">' in html and f'id="{field}"' in html
+    assert "<legend>Phases</legend>" in html and '<label for="phases-0">Early years</label>' in html
+    assert "<legend>Setting</legend>" in html
+    assert '<optgroup label="East Kent">' in html and '<optgroup label="Outside Kent">' in html
+    assert "<script" not in html
+    cookie = page.headers["set-cookie"].lower()
+    assert "digest_csrf=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    assert client.get("/", follow_redirects=False).headers["location"] == "/subscribe"
+    css = client.get("/static/web.css")
+    assert css.headers["content-type"].startswith("text/css") and "#12436d" in css.text
+
+
+def test_double_opt_in(client: TestClient, db, site_dir: Path) -> None:
+    page = subscribe(client)
+    assert page.status_code == 200 and "Check your email" in page.text
+    amy = store.find(db, "amy@oak.example")
+    assert (amy.status, amy.name, amy.school) == ("pending", "Amy Lee", "Oak Primary")
+    assert store.consent(db, amy.id)["consent_method"] == "web"
+    assert store.consent(db, amy.id)["consent_ip"] == "testclient"
+    assert confirmed_emails(db) == []  # nothing goes to the address until it is confirmed
+
+    [message] = outbox(site_dir)
+    assert message["To"] == "amy@oak.example"
+    assert message["Subject"] == "Confirm your subscription to the SENCO Forum digest"
+    confirm = link(message, "confirm")
+    ask = client.get(confirm)  # a mail scanner following the link confirms nothing
+    assert ask.status_code == 200 and "a primary mainstream school in Swale" in ask.text
+    assert store.get(db, amy.id).status == "pending"
+
+    done = client.post(confirm, data={"csrf": csrf(client, confirm)})
+    assert done.status_code == 200 and "You are subscribed" in done.text
+    assert confirmed_emails(db) == ["amy@oak.example"]
+    record = store.consent(db, amy.id)
+    assert record["confirmed_at"] and record["confirmed_ip"] == "testclient"
+    manage = re.search(r'href="(/preferences/[^"]+)"', done.text).group(1)
+    assert Signer().verify("manage", manage.rsplit("/", 1)[1]) == amy.id
+    assert "You are subscribed" in client.get(confirm).text  # following it again is harmless
+
+
+def test_preferences_change_pause_and_unsubscribe(client: TestClient, db) -> None:
+    amy = add_reader(db, "amy@oak.example")
+    other = add_reader(db, "zed@yew.example")
+    url = f"/preferences/{Signer().sign('manage', amy)}"
+    page = client.get(url)
+    assert "amy@oak.example" in page.text and "zed@yew.example" not in page.text  # only their own data
+    assert '<option value="Thanet" selected>' in page.text and 'value="secondary" checked' in page.text
+
+    token = csrf(client, url)
+    saved = client.post(
+        url,
+        data={
+            "csrf": token,
+            "action": "save",
+            "district": "dover",
+            "phases": ["primary", "secondary"],
+            "setting": "Mainstream",
+        },
+    )
+    assert saved.status_code == 200 and "Your preferences are saved" in saved.text
+    assert store.get(db, amy).profile == store.Profile("Dover", ("primary", "secondary"), "mainstream")
+
+    wrong = client.post(url, data={"csrf": token, "action": "save", "district": "Atlantis", "setting": "mainstream"})
+    assert wrong.status_code == 400
+    assert '<a href="#district">Choose your school&#39;s district</a>' in wrong.text
+    assert '<a href="#phases-0">Choose at least one phase your school covers</a>' in wrong.text
+    assert store.get(db, amy).profile.district == "Dover"
+
+    client.post(url, data={"csrf": token, "action": "pause"})
+    assert confirmed_emails(db) == ["zed@yew.example"]
+    client.post(url, data={"csrf": token, "action": "resume"})
+    assert confirmed_emails(db) == ["amy@oak.example", "zed@yew.example"]
+    gone = client.post(url, data={"csrf": token, "action": "unsubscribe"})
+    assert "You are unsubscribed" in gone.text and store.get(db, amy).status == "unsubscribed"
+    assert confirmed_emails(db) == ["zed@yew.example"]
+    back = client.post(url, data={"csrf": token, "action": "resubscribe"})
+    assert "You are subscribed again" in back.text and store.get(db, amy).status == "confirmed"
+    assert store.get(db, other).profile.district == "Thanet"
+
+
+# -- one-click unsubscribe (RFC 8058) ---------------------------------------------------------
+def test_one_click_post_unsubscribes_without_cookie_or_redirect(site_dir: Path, client: TestClient, db) -> None:
+    amy = add_reader(db, "amy@oak.example")
+    url = f"/unsubscribe/{Signer().sign('manage', amy)}"
+    with TestClient(client.app) as provider:  # a mail provider: no cookie, no page fetched first
+        response = provider.post(url, data={"List-Unsubscribe": "One-Click"}, follow_redirects=False)
+    assert response.status_code == 200 and "location" not in response.headers
+    assert store.get(db, amy).status == "unsubscribed"
+    assert confirmed_emails(db) == []
+    again = TestClient(client.app).post(url, data={"List-Unsubscribe": "One-Click"}, follow_redirects=False)
+    assert again.status_code == 200  # a retry is fine
+
+
+def test_one_click_post_as_multipart(client: TestClient, db) -> None:
+    amy = add_reader(db, "amy@oak.example")
+    body = b'--XyZ\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--XyZ--\r\n'
+    response = TestClient(client.app).post(
+        f"/unsubscribe/{Signer().sign('manage', amy)}",
+        content=body,
+        headers={"content-type": "multipart/form-data; boundary=XyZ"},
+    )
+    assert response.status_code == 200 and store.get(db, amy).status == "unsubscribed"
+
+
+def test_get_of_the_unsubscribe_link_never_unsubscribes(client: TestClient, db) -> None:
+    amy = add_reader(db, "amy@oak.example")
+    url = f"/unsubscribe/{Signer().sign('manage', amy)}"
+    for _ in range(3):
+        page = client.get(url)
+        assert page.status_code == 200 and '<button type="submit" class="warning">Unsubscribe</button>' in page.text
+    assert store.get(db, amy).status == "confirmed"
+    assert client.post(url, data={}).status_code == 403  # neither one-click nor our form: refused
+    assert store.get(db, amy).status == "confirmed"
+    done = client.post(url, data={"csrf": csrf(client, url)})  # the button on the page
+    assert done.status_code == 200 and store.get(db, amy).status == "unsubscribed"
+
+
+# -- security ---------------------------------------------------------------------------------
+def test_tampered_and_expired_tokens_are_refused(client: TestClient, db) -> None:
+    amy, ben = add_reader(db, "amy@oak.example", "pending"), add_reader(db, "ben@elm.example")
+    good = Signer().sign("manage", amy)
+    sid, expires, mac = good.split(".")
+    for token in (
+        f"{ben}.{expires}.{mac}",
+        f"{sid}.{expires}.{mac[:-1]}A",
+        "garbage",
+        f"{sid}.{expires}.é{mac[1:]}",
+        Signer(b"another-key-0123456789").sign("manage", amy),
+    ):
+        for path in (f"/preferences/{token}", f"/unsubscribe/{token}"):
+            response = client.get(path)
+            assert response.status_code == 400 and "This link does not work" in response.text, (path, token)
+        assert (
+            TestClient(client.app).post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code
+            == 400
+        )
+    # a confirm token is not a manage token, nor the other way round
+    assert client.get(f"/preferences/{Signer().sign('confirm', amy, ttl=60)}").status_code == 400
+    assert client.get(f"/confirm/{good}").status_code == 400
+    expired = client.get(f"/confirm/{Signer().sign('confirm', amy, ttl=-1)}")
+    assert expired.status_code == 400 and "This link has expired" in expired.text
+    assert store.get(db, amy).status == "pending" and store.get(db, ben).status == "confirmed"
+
+
+def test_forms_without_a_matching_csrf_token_are_refused(client: TestClient, db, site_dir: Path) -> None:
+    amy = add_reader(db, "amy@oak.example")
+    prefs = f"/preferences/{Signer().sign('manage', amy)}"
+    other_form = csrf(client, "/subscribe")  # valid, but for another form
+    for path, data in (
+        ("/subscribe", FORM),
+        (prefs, {"action": "unsubscribe"}),
+        (prefs, {"action": "unsubscribe", "csrf": other_form}),
+    ):
+        response = client.post(path, data=data)
+        assert response.status_code == 403 and "Your form could not be accepted" in response.text
+    stranger = TestClient(client.app)  # a field copied from our page, but another browser's cookie
+    assert stranger.post("/subscribe", data={**FORM, "csrf": other_form}).status_code == 403
+    assert store.find(db, "amy@oak.example").status == "confirmed" and outbox(site_dir) == []
+
+
+def test_subscribe_does_not_tell_who_subscribes(client: TestClient, db, site_dir: Path) -> None:
+    add_reader(db, "known@elm.example")
+    add_reader(db, "pend@elm.example", "pending")
+    add_reader(db, "left@elm.example", "unsubscribed")
+    store.erase(db, add_reader(db, "erased@elm.example") and "erased@elm.example")
+    pages = {}
+    for address in (
+        "new@elm.example",
+        "known@elm.example",
+        "pend@elm.example",
+        "left@elm.example",
+        "erased@elm.example",
+    ):
+        response = subscribe(client, email=address, district="Dover")
+        body = response.text.replace(address, "ADDRESS")
+        pages[address] = (response.status_code, body, sorted(k for k in response.headers if k != "content-length"))
+    assert len(set(map(repr, pages.values()))) == 1
+    sent = {m["To"]: m["Subject"] for m in outbox(site_dir)}
+    assert sent == {
+        "new@elm.example": "Confirm your subscription to the SENCO Forum digest",
+        "pend@elm.example": "Confirm your subscription to the SENCO Forum digest",  # sent again
+        "left@elm.example": "Confirm your subscription to the SENCO Forum digest",
+        "known@elm.example": "You already receive the SENCO Forum digest",  # with their preferences link
+    }
+    assert store.find(db, "known@elm.example").profile.district == "Thanet"  # a stranger changed nothing
+    assert store.find(db, "left@elm.example").status == "pending"
+    assert store.find(db, "erased@elm.example") is None
+
+
+def test_line_breaks_in_the_name_are_refused(client: TestClient, db, site_dir: Path) -> None:
+    for field, value in (
+        ("name", "Amy\r\nBcc: victim@example.org"),
+        ("school", "Oak\nX"),
+        ("email", "amy@oak.example\r\nBcc: victim@example.org"),
+    ):
+        response = subscribe(client, **{field: value})
+        assert response.status_code == 400
+        assert f'<a href="#{field}">' in response.text and 'aria-invalid="true"' in response.text
+        assert response.text.count("There is a problem") == 1
+    assert store.find(db, "amy@oak.example") is None and outbox(site_dir) == []
+
+
+def test_every_mistake_is_listed_and_linked(client: TestClient) -> None:
+    response = client.post("/subscribe", data={"csrf": csrf(client, "/subscribe")})
+    assert response.status_code == 400
+    assert response.text.count('<li><a href="#') == 4
+    for anchor in ("#email", "#district", "#phases-0", "#setting-0"):
+        assert f'href="{anchor}"' in response.text
+    assert "<title>Error: Subscribe" in response.text and "autofocus" in response.text
+
+
+def test_subscribe_is_rate_limited_per_client(client: TestClient, clock: Clock, db) -> None:
+    for n in range(5):
+        assert subscribe(client, email=f"r{n}@elm.example").status_code == 200
+    refused = subscribe(client, email="r5@elm.example")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) == 121
+    assert "Try again in 2 minutes." in refused.text
+    assert store.find(db, "r5@elm.example") is None
+    clock.now += 120  # one attempt back every 120 seconds (5 per 600)
+    assert subscribe(client, email="r5@elm.example").status_code == 200
+
+
+def test_security_headers_on_every_response(client: TestClient, db) -> None:
+    amy = add_reader(db, "amy@oak.example")
+    for response in (
+        client.get("/subscribe"),
+        client.get(f"/preferences/{Signer().sign('manage', amy)}"),
+        client.get("/no-such-page"),
+        client.put("/subscribe"),
+        client.post("/subscribe", data={}),
+    ):
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value
+    assert "script-src" not in SECURITY_HEADERS["content-security-policy"]  # default-src 'none': no script at all
+    assert client.get("/no-such-page").status_code == 404
+    assert client.put("/subscribe").status_code == 405
+
+
+def test_erased_reader_links_stop_working(client: TestClient, db) -> None:
+    amy = add_reader(db, "amy@oak.example")
+    token = Signer().sign("manage", amy)
+    store.erase(db, "amy@oak.example")
+    assert client.get(f"/preferences/{token}").status_code == 404
+    assert client.get(f"/unsubscribe/{token}").status_code == 404
+    assert (
+        TestClient(client.app).post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    )

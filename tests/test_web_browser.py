@@ -1,0 +1,144 @@
+"""A reader's whole journey in a real browser (Debian's chromium through Playwright).
+
+`digest serve`'s app runs under uvicorn in a thread, on a free port, on a copy of the
+test site with the Maildir outbox; the confirmation link is read from the outbox.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from digest import subscribers as store
+from digest.db import connect
+from digest.settings import load_settings
+from digest.tokens import Signer
+from digest.web import create_app
+
+
+@pytest.fixture
+def server(site_dir: Path):
+    """The base URL of a live server; stopped (and its thread joined) after the test."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = load_settings(site_dir, overrides={"site.base_url": url})
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="off")
+    live = uvicorn.Server(config)
+    thread = threading.Thread(target=live.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not live.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    yield url
+    live.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    assert not thread.is_alive(), "the server thread did not stop"
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def wait_for_mail(outbox: Path, count: int) -> list[email.message.EmailMessage]:
+    """The outbox's messages once there are `count` (the confirmation is sent after the page answers)."""
+    deadline = time.monotonic() + 10
+    while True:
+        files = sorted((outbox / "new").glob("*")) if outbox.exists() else []
+        if len(files) >= count or time.monotonic() > deadline:
+            return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+        time.sleep(0.05)
+
+
+def test_subscribe_confirm_change_pause_and_unsubscribe(server: str, page, site_dir: Path) -> None:
+    conn = connect(site_dir / "var" / "digest.sqlite3")
+    address = "amy.lee@oakfield.example"
+
+    def reader() -> store.Subscriber:
+        return store.find(conn, address)
+
+    def next_send() -> list[str]:
+        return [s.email for s in store.confirmed(conn)]  # exactly what delivery reads
+
+    # A mistake first: the error summary is focused and links to the field.
+    page.goto(f"{server}/subscribe")
+    page.get_by_label("Email address").fill(address)
+    page.get_by_role("button", name="Subscribe").click()
+    assert page.title().startswith("Error:")
+    summary = page.locator(".error-summary")
+    assert summary.evaluate("el => el === document.activeElement")
+    assert summary.get_by_role("link", name="Choose your school's district").get_attribute("href") == "#district"
+
+    # Subscribe.
+    page.get_by_label("Your name (optional)").fill("Amy Lee")
+    page.get_by_label("School (optional)").fill("Oakfield Primary")
+    page.get_by_label("District").select_option("Swale")
+    page.get_by_role("group", name="Phases").get_by_label("Primary").check()
+    page.get_by_role("group", name="Setting").get_by_label("Mainstream").check()
+    page.get_by_role("button", name="Subscribe").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    assert reader().status == "pending" and next_send() == []
+
+    # Confirm from the email in the outbox.
+    [message] = wait_for_mail(site_dir / "var" / "outbox", 1)
+    assert message["To"] == address
+    body = message.get_body(("plain",)).get_content()
+    confirm = re.search(rf"{re.escape(server)}/confirm/\S+", body).group(0)
+    page.goto(confirm)
+    assert reader().status == "pending"  # opening the link alone confirms nothing
+    page.get_by_role("button", name="Confirm").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "You are subscribed"
+    assert reader().status == "confirmed" and next_send() == [address]
+
+    # Preferences, from the link every digest carries.
+    page.goto(f"{server}/preferences/{Signer().sign('manage', reader().id)}")
+    phases = page.get_by_role("group", name="Phases")
+    phases.get_by_label("Primary").uncheck()
+    phases.get_by_label("Secondary").check()
+    page.get_by_label("District").select_option("Thanet")
+    page.get_by_role("button", name="Save preferences").click()
+    assert "Your preferences are saved" in page.get_by_role("status").inner_text()
+    assert reader().profile == store.Profile("Thanet", ("secondary",), "mainstream")
+
+    page.get_by_role("button", name="Pause digests").click()
+    assert reader().paused and next_send() == []
+    page.get_by_role("button", name="Resume digests").click()
+    assert not reader().paused and next_send() == [address]
+
+    # Unsubscribe: the link itself changes nothing; the button does.
+    page.goto(f"{server}/unsubscribe/{Signer().sign('manage', reader().id)}")
+    assert reader().status == "confirmed"
+    page.get_by_role("button", name="Unsubscribe").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "You are unsubscribed"
+    assert reader().status == "unsubscribed"
+    assert next_send() == []  # the next send leaves them out
+    assert len(wait_for_mail(site_dir / "var" / "outbox", 1)) == 1  # and nothing else was mailed
+    conn.close()
+
+
+def test_one_click_over_http_as_a_mail_provider_sends_it(server: str, site_dir: Path) -> None:
+    """RFC 8058 through the real server: scanners GET the link, the provider POSTs it."""
+    import httpx
+
+    conn = connect(site_dir / "var" / "digest.sqlite3")
+    sid = store.add(conn, "ben@elm.example", store.Profile("Dover", ("primary",), "special"))
+    url = f"{server}/unsubscribe/{Signer().sign('manage', sid)}"
+    scanned = httpx.get(url)
+    assert scanned.status_code == 200 and store.get(conn, sid).status == "confirmed"
+    response = httpx.post(url, data={"List-Unsubscribe": "One-Click"}, follow_redirects=False)  # no cookie
+    assert response.status_code == 200 and "location" not in response.headers
+    assert store.get(conn, sid).status == "unsubscribed"
+    conn.close()
