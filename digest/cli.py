@@ -122,10 +122,11 @@ def preview(ctx: Ctx, forum_id: str | None, as_of, port: int, host: str) -> None
     MIME source, size and contents, the same findings as `digest check`, and a form that
     writes a test message to the outbox. Mistakes show on the page until they are fixed.
     """
-    from digest.preview import Preview, serve
+    from digest.livereload import LiveSite
+    from digest.preview import serve
 
     settings_file = ctx.config.resolve() if ctx.config else None
-    serve(Preview(ctx.settings, forum_id, _date(as_of), settings_file), host, port, click.echo)
+    serve(LiveSite(ctx.settings, forum_id, _date(as_of), settings_file), host, port, click.echo)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ build.render_forum and its Renderer. Only the last step differs: instead of file
 matrix, each edition (desktop and phone widths, text, MIME source, size budget, what it
 holds and why, who shares it) and the coverage findings are served over HTTP. A mistake
 in content, settings or a template shows on the page, as `digest check` words it, until
-it is fixed; livereload.py reloads open pages when a file is saved.
+it is fixed. livereload.py keeps the site loaded and reloads open pages when a file is saved.
 """
 
 from __future__ import annotations
@@ -16,12 +16,8 @@ import os
 import re
 import secrets
 import socket
-import threading
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
@@ -40,12 +36,11 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from digest import livereload
-from digest.build import ForumBuild, render_forum, sample_personal
-from digest.checks import findings
-from digest.content import Site, load_site
-from digest.errors import DigestError, Problem, display_path
-from digest.render import Rendered, Renderer, builtin_templates
-from digest.settings import SETTINGS_FILE, Settings
+from digest.build import sample_personal
+from digest.errors import DigestError, display_path
+from digest.livereload import LiveSite, NotFound, View
+from digest.render import Rendered, builtin_templates
+from digest.settings import Settings
 
 SAMPLE_TO = "senco@school.example"
 _counter = itertools.count()
@@ -103,126 +98,22 @@ def send_test(settings: Settings, rendered: Rendered, address: str) -> Path:
     return outbox / "new" / name
 
 
-# -- what the pages show: the site as last loaded, and forums rendered on demand --------------
-class NotFound(DigestError):
-    """A page for a forum or reader that does not exist (anymore)."""
-
-
-@dataclass
-class View:
-    site: Site
-    build: ForumBuild
-    findings: list[tuple[str, list[Problem]]]
-    generation: str
-
-
-class Preview:
-    """Loads the site (again after each change) and renders each forum once per change."""
-
-    def __init__(
-        self,
-        load_settings: Callable[[], Settings],
-        forum_id: str | None = None,
-        as_of: date | None = None,
-        settings_file: Path | None = None,
-    ) -> None:
-        self._load_settings = load_settings
-        self.settings = load_settings()  # a mistake here stops the command: paths come from it
-        self.settings_file = settings_file or self.settings.root / SETTINGS_FILE
-        self.forum_id, self.as_of = forum_id, as_of
-        self._boot, self._count = secrets.token_hex(4), 0
-        self._lock = threading.RLock()
-        self._builds: dict[str, ForumBuild | DigestError] = {}
-        self.site: Site | None = None
-        self.failure: DigestError | None = None
-        self.findings: list[tuple[str, list[Problem]]] = []
-        self.reload()
-
-    @property
-    def generation(self) -> str:
-        return f"{self._boot}-{self._count}"
-
-    def watched(self) -> livereload.Watched:
-        trees = [self.settings.path("content"), builtin_templates(), self.settings.path("templates")]
-        return livereload.Watched.of(trees, self.settings_file)
-
-    def reload(self) -> None:
-        """Load everything again; re-render the forums that were being looked at."""
-        with self._lock:
-            shown = list(self._builds)
-            self._count += 1
-            self._builds, self.site, self.failure, self.findings = {}, None, None, []
-            try:
-                self.settings = self._load_settings()
-                site = load_site(self.settings)
-            except DigestError as exc:
-                self.failure = exc
-                return
-            self.findings = findings(site)
-            if site.problems.errors:
-                n = len(site.problems.errors)
-                self.failure = DigestError(f"{n} error{'s' * (n != 1)} in content: fix and save", site.problems.errors)
-                return
-            self.site, self.renderer = site, Renderer(self.settings)
-            for forum_id in shown:
-                with contextlib.suppress(DigestError):
-                    self.view(forum_id)
-
-    def default_forum(self) -> str:
-        with self._lock:
-            if self.failure:
-                raise self.failure
-            return self.forum_id or list(self.site.forums)[-1]
-
-    def view(self, forum_id: str) -> View:
-        with self._lock:
-            if self.failure:
-                raise self.failure
-            if forum_id not in self.site.forums:
-                raise NotFound(f"no forum '{forum_id}'", [])
-            if forum_id not in self._builds:
-                try:
-                    self._builds[forum_id] = render_forum(self.site, forum_id, self.as_of, self.renderer)
-                except DigestError as exc:
-                    self._builds[forum_id] = exc
-                except Exception as exc:  # an error in a template: say where, like any other mistake
-                    self._builds[forum_id] = template_failure(exc, self.settings)
-            build = self._builds[forum_id]
-            if isinstance(build, DigestError):
-                raise build
-            return View(self.site, build, self.findings, self.generation)
-
-
-def template_failure(exc: Exception, settings: Settings) -> DigestError:
-    """A template mistake as file:line, from Jinja's syntax error or its rewritten traceback."""
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        where = (display_path(exc.filename, settings.root), exc.lineno or 1)
-        message = exc.message or str(exc)
-    else:
-        folders = [builtin_templates().resolve(), settings.path("templates").resolve()]
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if any(Path(f.filename).resolve().is_relative_to(d) for d in folders)]
-        if not frames:
-            raise exc
-        where = (display_path(frames[-1].filename, settings.root), frames[-1].lineno or 1)
-        message = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
-    problem = Problem(where[0], where[1], 1, "", f"template: {message}", "fix the template and save")
-    return DigestError("a template cannot be rendered: fix and save", [problem])
-
-
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket, or a clear error (port taken, no such address)."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         return socket.create_server((host, port), family=family)
     except OSError as exc:
-        raise DigestError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another with --port, or --host)") from None
+        raise DigestError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another with --port, or --host)"
+        ) from None
 
 
 def loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def serve(preview: Preview, host: str, port: int, echo: Callable[[str], None]) -> None:
+def serve(preview: LiveSite, host: str, port: int, echo: Callable[[str], None]) -> None:
     """Run the preview until Ctrl+C (the `digest preview` command)."""
     forum_id = preview.forum_id
     if forum_id and preview.site is not None:
@@ -233,7 +124,9 @@ def serve(preview: Preview, host: str, port: int, echo: Callable[[str], None]) -
     echo(f"Previewing at http://{shown}:{port}/ (reloads when you save content or templates; Ctrl+C to stop)")
     if not loopback(host):
         echo(f"Warning: listening on {host}, so others on the network can read the drafts and send test messages.")
-    make_server(create_app(preview, host=host), log_config=None).run(sockets=[sock])
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes Ctrl+C on
+        make_server(create_app(preview, host=host), log_config=None).run(sockets=[sock])
+    echo("Preview stopped.")
 
 
 def parse_form(body: bytes) -> dict[str, str]:
@@ -260,14 +153,16 @@ def pages_environment() -> jinja2.Environment:
     return env
 
 
-def create_app(preview: Preview, host: str = "127.0.0.1", watch: bool = True) -> Starlette:
+def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -> Starlette:
     """The preview's routes; with watch, saved files reload open pages (see livereload)."""
     env = pages_environment()
     token = secrets.token_urlsafe(32)  # per process: a form from another site cannot know it
     hub = livereload.Hub()
 
     def page(name: str, status: int = 200, **ctx: object) -> HTMLResponse:
-        html = env.get_template(f"preview/{name}").render(settings=preview.settings, generation=preview.generation, **ctx)
+        html = env.get_template(f"preview/{name}").render(
+            settings=preview.settings, generation=preview.generation, **ctx
+        )
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
     def trouble(exc: DigestError, status: int | None = None) -> HTMLResponse:
@@ -313,13 +208,18 @@ def create_app(preview: Preview, host: str = "127.0.0.1", watch: bool = True) ->
         error, status = "", 200
         if form is not None:
             if not secrets.compare_digest(form.get("csrf", ""), token):
-                return trouble(DigestError("this form has expired (the preview was restarted): reload the page and send again"), 403)
+                return trouble(
+                    DigestError("this form has expired (the preview was restarted): reload the page and send again"),
+                    403,
+                )
             try:
                 sent = send_test(view.site.settings, rendered, form.get("address", ""))
             except DigestError as exc:
                 error, status = exc.message, 400
             else:
-                return RedirectResponse(f"{request.url.path}?{urlencode({**names, 'sent': sent.name})}", status_code=303)
+                return RedirectResponse(
+                    f"{request.url.path}?{urlencode({**names, 'sent': sent.name})}", status_code=303
+                )
         sent_name = request.query_params.get("sent", "")
         outbox = view.site.settings.path("var") / "outbox"
         edition = rendered.edition
@@ -336,14 +236,19 @@ def create_app(preview: Preview, host: str = "127.0.0.1", watch: bool = True) ->
             reader=view.site.taxonomy.profile(names["district"], [names["phase"]], names["setting"]),
             query=urlencode(names),
             limit=view.site.settings.render.max_html_bytes,
-            items=[(i, edition.reason("item", i.id), "{}:{}".format(*view.site.where(f"item:{i.id}"))) for i in edition.items],
+            items=[
+                (i, edition.reason("item", i.id), "{}:{}".format(*view.site.where(f"item:{i.id}")))
+                for i in edition.items
+            ],
             events=[(u, edition.reason("event", u.event.id)) for u in edition.events],
             text=text,
             source=source,
             token=token,
             address=(form or {}).get("address", ""),
             error=error,
-            sent=display_path(outbox / "new" / sent_name, view.site.settings.root) if _MAILDIR_NAME.match(sent_name) else "",
+            sent=display_path(outbox / "new" / sent_name, view.site.settings.root)
+            if _MAILDIR_NAME.match(sent_name)
+            else "",
             outbox=display_path(outbox, view.site.settings.root),
         )
 
@@ -372,7 +277,9 @@ def create_app(preview: Preview, host: str = "127.0.0.1", watch: bool = True) ->
 
     async def events(request: Request) -> Response:
         return StreamingResponse(
-            hub.stream(lambda: preview.generation), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+            hub.stream(lambda: preview.generation),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store"},
         )
 
     async def on_change(changes: set) -> None:
@@ -403,7 +310,11 @@ def create_app(preview: Preview, host: str = "127.0.0.1", watch: bool = True) ->
             Route("/f/{forum}/edition.eml", email("eml")),
         ],
         # a page on another site cannot reach the preview through a name that points here
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=["*"] if anywhere else [host, "127.0.0.1", "localhost", "::1"])],
+        middleware=[
+            Middleware(
+                TrustedHostMiddleware, allowed_hosts=["*"] if anywhere else [host, "127.0.0.1", "localhost", "::1"]
+            )
+        ],
         lifespan=lifespan,
     )
     app.state.hub = hub
@@ -419,5 +330,11 @@ class PreviewServer(uvicorn.Server):
 
 
 def make_server(app: Starlette, **config: object) -> PreviewServer:
-    options = {"lifespan": "on", "ws": "none", "log_level": "warning", "access_log": False, "timeout_graceful_shutdown": 3}
+    options = {
+        "lifespan": "on",
+        "ws": "none",
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_graceful_shutdown": 3,
+    }
     return PreviewServer(uvicorn.Config(app, **{**options, **config}))
