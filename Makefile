@@ -33,7 +33,16 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) chromium
+# axe-core, pinned by package-lock.json, for the accessibility checks in the browser tests.
+# npm ci keeps the package's own file dates, so touch the target to mark it installed.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's npm for the accessibility checks"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(STAMP) chromium node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check digest tests
 	$(BIN)/python -m pytest
 

@@ -85,8 +85,25 @@ def unreachable(site: Site) -> list[Problem]:
     return out
 
 
+# Each check with the heading the preview's coverage panel shows its findings under.
+CHECKS = (
+    ("Reach no reader", unreachable),
+    ("Near-duplicate questions", near_duplicates),
+    ("Personal data in questions", personal_data),
+)
+
+
+def findings(site: Site) -> list[tuple[str, list[Problem]]]:
+    """Every check's warnings under its heading, also added to the site's problems."""
+    out = []
+    for title, check in CHECKS:
+        found = check(site)
+        site.problems.extend(found)
+        out.append((title, found))
+    return out
+
+
 def run_checks(site: Site) -> Site:
     """Add every warning to the site's problems (errors are already there)."""
-    for check in (near_duplicates, personal_data, unreachable):
-        site.problems.extend(check(site))
+    findings(site)
     return site

@@ -292,6 +292,31 @@ def serve(ctx: Ctx, host: str | None, port: int | None) -> None:
     run(ctx.settings(**overrides))
 
 
+@cli.command()
+@click.option("--forum", "forum_id", help="Forum to open first (default: the most recent).")
+@AS_OF
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anyone who can reach it can read the drafts and send test messages.",
+)
+@pass_ctx
+def preview(ctx: Ctx, forum_id: str | None, as_of, port: int, host: str) -> None:  # noqa: ANN001
+    """Serve every edition on a local web page that reloads when content or templates change.
+
+    Shows the matrix of editions, each edition at desktop and phone widths with its text,
+    MIME source, size and contents, the same findings as `digest check`, and a form that
+    writes a test message to the outbox. Mistakes show on the page until they are fixed.
+    """
+    from digest.livereload import LiveSite
+    from digest.preview import serve
+
+    settings_file = ctx.config.resolve() if ctx.config else None
+    serve(LiveSite(ctx.settings, forum_id, _date(as_of), settings_file), host, port, click.echo)
+
+
 def main() -> None:
     verbose = "-v" in sys.argv or "--verbose" in sys.argv
     try:

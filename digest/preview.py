@@ -1,0 +1,340 @@
+"""`digest preview`: every edition on a local web page that follows the organiser's edits.
+
+Pages are drawn from the same stages `digest build` uses: content.load_site, the checks,
+build.render_forum and its Renderer. Only the last step differs: instead of files, the
+matrix, each edition (desktop and phone widths, text, MIME source, size budget, what it
+holds and why, who shares it) and the coverage findings are served over HTTP. A mistake
+in content, settings or a template shows on the page, as `digest check` words it, until
+it is fixed. livereload.py keeps the site loaded and reloads open pages when a file is saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import re
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+import anyio
+import jinja2
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from digest import livereload
+from digest.build import sample_personal
+from digest.errors import DigestError, display_path
+from digest.livereload import LiveSite, NotFound, View
+from digest.render import Rendered, builtin_templates
+from digest.settings import Settings
+
+SAMPLE_TO = "senco@school.example"
+_counter = itertools.count()
+
+
+# -- the message (the delivery stage replaces both functions with its composer and outbox) --
+def compose(settings: Settings, rendered: Rendered, to: str, subject: str | None = None) -> bytes:
+    """A plain multipart/alternative message: the text part first, then the HTML."""
+    html, text = rendered.personalise(sample_personal(rendered.edition))
+    site = settings.site
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = formataddr((site.sender_name, site.sender_address))
+    msg["To"] = to
+    msg["Reply-To"] = site.reply_to
+    msg["Subject"] = " ".join((subject or rendered.subject).split())  # a title never folds into a new header
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = make_msgid(domain=site.sender_address.rsplit("@", 1)[1])
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", cte="quoted-printable")
+    return msg.as_bytes()
+
+
+def check_address(address: str) -> str:
+    address = address.strip()
+    if "\r" in address or "\n" in address:
+        raise DigestError("the address contains a line break; type one address on one line")
+    local, at, domain = address.partition("@")
+    if not at or "@" in domain or not local or "." not in domain or re.search(r"[\s<>,;\"]", address):
+        raise DigestError(f"'{address}' is not one email address; write it as name@example.org")
+    return address
+
+
+def send_test(settings: Settings, rendered: Rendered, address: str) -> Path:
+    """Write the edition, subject "[TEST] ...", to the Maildir outbox var/outbox for address.
+
+    A stand-in until the delivery stage provides real sending: it will replace this
+    function (and compose) with its own composer and transport. The message is written
+    to tmp/, fsynced, then renamed into new/, so a mail client never sees half of it.
+    """
+    message = compose(settings, rendered, check_address(address), "[TEST] " + rendered.subject)
+    outbox = settings.path("var") / "outbox"
+    for sub in ("tmp", "new", "cur"):
+        (outbox / sub).mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}.P{os.getpid()}Q{next(_counter)}.{socket.gethostname().replace('/', '_')}"
+    tmp = outbox / "tmp" / name
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(message)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, outbox / "new" / name)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DigestError(f"cannot write to the outbox {outbox}: {exc.strerror or exc}") from None
+    return outbox / "new" / name
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, or a clear error (port taken, no such address)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise DigestError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another with --port, or --host)"
+        ) from None
+
+
+def loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def serve(preview: LiveSite, host: str, port: int, echo: Callable[[str], None]) -> None:
+    """Run the preview until Ctrl+C (the `digest preview` command)."""
+    forum_id = preview.forum_id
+    if forum_id and preview.site is not None:
+        preview.site.forum(forum_id)  # unknown id: a clear error before serving
+    sock = bind(host, port)
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    echo(f"Previewing at http://{shown}:{port}/ (reloads when you save content or templates; Ctrl+C to stop)")
+    if not loopback(host):
+        echo(f"Warning: listening on {host}, so others on the network can read the drafts and send test messages.")
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes Ctrl+C on
+        make_server(create_app(preview, host=host), log_config=None).run(sockets=[sock])
+    echo("Preview stopped.")
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body, first value of each field."""
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+
+
+# -- the server ----------------------------------------------------------------------------
+MAX_FORM_BYTES = 8_192
+_MAILDIR_NAME = re.compile(r"^[\w.-]+$")
+
+
+def pages_environment() -> jinja2.Environment:
+    """The preview's own pages: built-in templates only, so a broken override cannot hide its error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(builtin_templates()),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["kb"] = lambda n: f"{n / 1000:.1f}"
+    env.filters["sentence"] = lambda s: s[:1].upper() + s[1:]  # 'a primary ... in Swale' -> 'A primary ... in Swale'
+    return env
+
+
+def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -> Starlette:
+    """The preview's routes; with watch, saved files reload open pages (see livereload)."""
+    env = pages_environment()
+    token = secrets.token_urlsafe(32)  # per process: a form from another site cannot know it
+    hub = livereload.Hub()
+
+    def page(name: str, status: int = 200, **ctx: object) -> HTMLResponse:
+        html = env.get_template(f"preview/{name}").render(
+            settings=preview.settings, generation=preview.generation, **ctx
+        )
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def trouble(exc: DigestError, status: int | None = None) -> HTMLResponse:
+        missing = isinstance(exc, NotFound)
+        heading = "Not found" if missing else "The preview cannot show this yet"
+        return page("problems.html", status or (404 if missing else 200), failure=exc, heading=heading)
+
+    def cell(request: Request) -> tuple[View, Rendered, dict[str, str]]:
+        view = preview.view(request.path_params["forum"])
+        tax, q = view.site.taxonomy, request.query_params
+        names = {kind: tax.canonical(kind, q.get(kind, "")) for kind in ("district", "phase", "setting")}
+        if None in names.values():
+            wanted = ", ".join(q.get(k, "?") for k in names)
+            raise NotFound(f"no reader '{wanted}': choose a cell in the matrix", [])
+        return view, view.build.cell(names["district"], names["phase"], names["setting"]), names
+
+    def home(request: Request) -> Response:
+        try:
+            return RedirectResponse(f"/f/{preview.default_forum()}", status_code=303)
+        except DigestError as exc:
+            return trouble(exc)
+
+    def forum_page(request: Request) -> Response:
+        try:
+            view = preview.view(request.path_params["forum"])
+        except DigestError as exc:
+            return trouble(exc)
+        grouped = {p for _, found in view.findings for p in found}
+        return page(
+            "forum.html",
+            view=view,
+            forum=view.site.forums[view.build.forum_id],
+            other=[p for p in view.site.problems.warnings if p not in grouped],
+            empty=[e for e in view.build.editions if not e.items],
+            limit=view.site.settings.render.max_html_bytes,
+        )
+
+    def edition_page(request: Request, form: dict[str, str] | None) -> Response:
+        try:
+            view, rendered, names = cell(request)
+        except DigestError as exc:
+            return trouble(exc)
+        error, status = "", 200
+        if form is not None:
+            if not secrets.compare_digest(form.get("csrf", ""), token):
+                return trouble(
+                    DigestError("this form has expired (the preview was restarted): reload the page and send again"),
+                    403,
+                )
+            try:
+                sent = send_test(view.site.settings, rendered, form.get("address", ""))
+            except DigestError as exc:
+                error, status = exc.message, 400
+            else:
+                return RedirectResponse(
+                    f"{request.url.path}?{urlencode({**names, 'sent': sent.name})}", status_code=303
+                )
+        sent_name = request.query_params.get("sent", "")
+        outbox = view.site.settings.path("var") / "outbox"
+        edition = rendered.edition
+        html, text = rendered.personalise(sample_personal(edition))
+        source = compose(view.site.settings, rendered, SAMPLE_TO).decode("utf-8", "replace").replace("\r\n", "\n")
+        return page(
+            "edition.html",
+            status,
+            view=view,
+            forum=edition.forum,
+            r=rendered,
+            edition=edition,
+            names=names,
+            reader=view.site.taxonomy.profile(names["district"], [names["phase"]], names["setting"]),
+            query=urlencode(names),
+            limit=view.site.settings.render.max_html_bytes,
+            items=[
+                (i, edition.reason("item", i.id), "{}:{}".format(*view.site.where(f"item:{i.id}")))
+                for i in edition.items
+            ],
+            events=[(u, edition.reason("event", u.event.id)) for u in edition.events],
+            text=text,
+            source=source,
+            token=token,
+            address=(form or {}).get("address", ""),
+            error=error,
+            sent=display_path(outbox / "new" / sent_name, view.site.settings.root)
+            if _MAILDIR_NAME.match(sent_name)
+            else "",
+            outbox=display_path(outbox, view.site.settings.root),
+        )
+
+    async def edition(request: Request) -> Response:
+        form = None
+        if request.method == "POST":
+            if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+                return PlainTextResponse("form too large", status_code=413)
+            form = parse_form(await request.body())
+        return await run_in_threadpool(edition_page, request, form)
+
+    def email(kind: str) -> Callable[[Request], Response]:
+        def part(request: Request) -> Response:
+            try:
+                view, rendered, _ = cell(request)
+            except DigestError as exc:
+                return trouble(exc)
+            html, text = rendered.personalise(sample_personal(rendered.edition))
+            if kind == "html":
+                return HTMLResponse(html)
+            if kind == "txt":
+                return PlainTextResponse(text)
+            return PlainTextResponse(compose(view.site.settings, rendered, SAMPLE_TO).decode("utf-8", "replace"))
+
+        return part
+
+    async def events(request: Request) -> Response:
+        return StreamingResponse(
+            hub.stream(lambda: preview.generation),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def on_change(changes: set) -> None:
+        await anyio.to_thread.run_sync(preview.reload)
+        hub.publish(preview.generation)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):  # noqa: ANN202
+        stop = anyio.Event()
+        async with anyio.create_task_group() as tasks:
+            if watch:
+                tasks.start_soon(livereload.watch, preview.watched, on_change, stop)
+            try:
+                yield
+            finally:
+                stop.set()
+                hub.close()
+
+    anywhere = host in ("0.0.0.0", "::", "")
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/events", events),
+            Route("/f/{forum}", forum_page),
+            Route("/f/{forum}/edition", edition, methods=["GET", "POST"]),
+            Route("/f/{forum}/edition.html", email("html")),
+            Route("/f/{forum}/edition.txt", email("txt")),
+            Route("/f/{forum}/edition.eml", email("eml")),
+        ],
+        # a page on another site cannot reach the preview through a name that points here
+        middleware=[
+            Middleware(
+                TrustedHostMiddleware, allowed_hosts=["*"] if anywhere else [host, "127.0.0.1", "localhost", "::1"]
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    return app
+
+
+class PreviewServer(uvicorn.Server):
+    """uvicorn, ending the open pages' event streams first so that stopping is immediate."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.config.app.state.hub.close()
+        await super().shutdown(sockets)
+
+
+def make_server(app: Starlette, **config: object) -> PreviewServer:
+    options = {
+        "lifespan": "on",
+        "ws": "none",
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_graceful_shutdown": 3,
+    }
+    return PreviewServer(uvicorn.Config(app, **{**options, **config}))
