@@ -246,6 +246,21 @@ class Summary:
         return out
 
 
+HINTS = {
+    "smtp": "check DIGEST_SMTP_HOST, DIGEST_SMTP_PORT and DIGEST_SMTP_SECURITY (or delivery.smtp_* in digest.toml)",
+    "api": "check DIGEST_API_LOGIN_URL and the network, or try again later",
+}
+
+
+def open_or_explain(transport: Transport) -> None:
+    """Connect before the first message: a wrong host or port is a message, not a run of failures."""
+    try:
+        transport.open()
+    except TransientError as exc:
+        hint = HINTS.get(transport.name, "try again later")
+        raise DigestError(f"{exc.detail}; nothing was sent ({hint})") from None
+
+
 def _deliver(conn: sqlite3.Connection, key: str, transport: Transport, policy: Policy, pace: Pace, sender: str, sub: Subscriber, edition_id: str, message: bytes) -> tuple[str, str]:
     """Hand one message over, retrying transient failures; record each step. Returns (state, detail)."""
     detail = ""
@@ -319,7 +334,7 @@ def _send(settings: Any, site: Site, forum: Forum, as_of: date, key: str, conn: 
     person = Personaliser(settings, key)
     sender = settings.site.sender_address
     pace, done, in_a_row = Pace(policy), 0, 0
-    transport.open()
+    open_or_explain(transport)
     for page in readers(conn):
         known = ledger.entries(conn, key, [s.id for s in page])
         ledger.add_pending(
@@ -419,7 +434,7 @@ def send_test(settings: Any, forum_id: str, to: str, *, as_of: date | None = Non
     transport = transport or open_transport(settings)
     results = []
     try:
-        transport.open()
+        open_or_explain(transport)
         for n, p in enumerate(chosen):
             profile = p.edition.profiles[0].describe() if p.edition.profiles else "a reader"
             message = person.message(p.template, 0, to, "", profile, mid=message_id(key, n, person.domain))

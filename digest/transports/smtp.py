@@ -65,7 +65,7 @@ class SMTPTransport(Transport):
         self.timeout, self.max_per_connection = timeout, max_per_connection
         self.context = context if context is not None else (tls_context() if security != "none" else None)
         self.conn: smtplib.SMTP | None = None
-        self.sent_on_connection = 0
+        self.sent_on_connection, self.fresh = 0, True
         self.connections = 0  # how many were opened (for tests and the log)
 
     @property
@@ -117,7 +117,7 @@ class SMTPTransport(Transport):
             self._abandon(conn)
             raise TransientError(f"cannot connect to {self.where}: {exc}") from None
         self.connections += 1
-        self.sent_on_connection = 0
+        self.sent_on_connection, self.fresh = 0, True
         return conn
 
     @staticmethod
@@ -132,6 +132,8 @@ class SMTPTransport(Transport):
 
     def _ready(self) -> smtplib.SMTP:
         """A connection in a clean state: RSET on a reused one, a new one after 421 or a drop."""
+        if self.conn is not None and self.fresh:
+            return self.conn
         if self.conn is not None:
             try:
                 code, _ = self.conn.rset()
@@ -167,6 +169,7 @@ class SMTPTransport(Transport):
 
     def send(self, sender: str, recipients: list[str], message: bytes) -> str:
         conn = self._ready()
+        self.fresh = False  # from here on the connection needs a RSET before the next message
         try:
             code, resp = conn.mail(sender)
             self._check(code, resp, "MAIL FROM")
