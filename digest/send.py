@@ -1,9 +1,10 @@
 """Stage 5 (orchestration): send one edition key's digests to every confirmed reader.
 
 Editions are chosen for the distinct profiles of confirmed readers and each is rendered
-and turned into a MIME template once; readers are then streamed from the database a
-page at a time, each message assembled by splicing in the reader's parts, and every
-hand-over recorded in the ledger (digest.ledger) so that a rerun finishes the job.
+and turned into a MIME template once (digest.compose); readers are then streamed from
+the database a page at a time, each message assembled by splicing in the reader's
+parts, paced, retried when the failure is transient, and every hand-over recorded in
+the ledger (digest.ledger) so that a rerun finishes the job.
 
 Library functions take an edition key (the ledger's name for "this send"): the CLI
 passes "forum:ID@DATE", a schedule can pass "schedule:NAME@2025-07-14T07:00".
@@ -16,32 +17,25 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from digest import ledger
-from digest.audience import Profile
+from digest.compose import Personaliser, Plan, count_readers, distinct_profiles, readers
 from digest.content import Site, load_or_fail
 from digest.db import open_db
 from digest.errors import DigestError, suggest
-from digest.mime import Attachment, DigestTemplate, address, domain_of, list_unsubscribe, message_id
+from digest.mime import message_id
 from digest.model import Forum
-from digest.render import Rendered, Renderer
-from digest.select import Edition, default_as_of, editions
+from digest.select import default_as_of
 from digest.subscribers import Subscriber, normalise_email
-from digest.tokens import Signer
 from digest.transports import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
 
-PAGE = 500  # readers read, and ledger rows written, per query
 Progress = Callable[[int, int, int], None]  # (readers done, readers in all, messages sent)
 
 
 def edition_key(forum_id: str, as_of: date) -> str:
     return f"forum:{forum_id}@{as_of.isoformat()}"
-
-
-def greeting(name: str) -> str:
-    return f"Dear {name}," if name.strip() else "Hello,"
 
 
 # -- pacing and retries -------------------------------------------------------------------------
@@ -96,120 +90,6 @@ class Pace:
         self.next = now + self.interval
 
 
-# -- what each reader gets ----------------------------------------------------------------------
-@dataclass
-class Prepared:
-    edition: Edition
-    rendered: Rendered
-    template: DigestTemplate
-
-
-class Plan:
-    """The editions for a set of profiles, each rendered and made a MIME template once."""
-
-    def __init__(self, settings: Any, site: Site, forum: Forum, as_of: date, key: str, subject_prefix: str = "") -> None:
-        self.settings, self.site, self.forum, self.as_of, self.key = settings, site, forum, as_of, key
-        self.subject_prefix = subject_prefix
-        self.renderer = Renderer(settings)
-        self.date = datetime.now(UTC)
-        self.by_profile: dict[Profile, Prepared] = {}
-        self.by_key: dict[tuple, Prepared] = {}
-
-    def add(self, profiles: list[Profile]) -> None:
-        todo = [p for p in profiles if p not in self.by_profile]
-        for edition in editions(self.site, self.forum, self.as_of, todo):
-            prepared = self.by_key.get(edition.key)
-            if prepared is None:
-                prepared = self.by_key[edition.key] = self._prepare(edition)
-            elif prepared.edition is not edition:
-                prepared.edition.profiles.extend(edition.profiles)
-            for profile in edition.profiles:
-                self.by_profile[profile] = prepared
-
-    def _prepare(self, edition: Edition) -> Prepared:
-        rendered = self.renderer.render(edition)
-        attachments: list[Attachment] = []
-        # HOOK(calendar): wired by the lead after merging the calendar branch, e.g.
-        #     if self.settings.render.attach_ics and edition.events:
-        #         from digest.calendar import edition_calendar
-        #         attachments.append(Attachment('text/calendar; charset="utf-8"; method=PUBLISH', "dates.ics",
-        #                                       edition_calendar(edition)))
-        # DigestTemplate then wraps the alternative part in multipart/mixed (tested in test_mime).
-        template = DigestTemplate.build(
-            self.settings,
-            seed=f"{self.key}\0{edition.id}",
-            subject=self.subject_prefix + rendered.subject,
-            html=rendered.html,
-            text=rendered.text,
-            date=self.date,
-            attachments=attachments,
-        )
-        return Prepared(edition, rendered, template)
-
-    def for_profile(self, profile: Profile) -> Prepared:
-        if profile not in self.by_profile:  # a reader changed their profile mid-send
-            self.add([profile])
-        return self.by_profile[profile]
-
-    @property
-    def prepared(self) -> list[Prepared]:
-        return list(self.by_key.values())
-
-    def check_sizes(self) -> None:
-        limit = self.settings.render.max_html_bytes
-        over = [p.rendered for p in self.prepared if p.rendered.html_bytes > limit]
-        if over:
-            lines = [f"{r.edition.id}: HTML is {r.html_bytes:,} bytes, over {limit:,}" for r in over]
-            raise DigestError("\n".join(lines) + "\nGmail clips HTML beyond about 102 KB: shorten answers; nothing was sent")
-
-
-def distinct_profiles(conn: sqlite3.Connection) -> list[Profile]:
-    rows = conn.execute("SELECT DISTINCT district, phases, setting FROM subscribers WHERE status = 'confirmed' AND paused = 0")
-    return sorted(Profile(d, tuple(ph.split(";")), s) for d, ph, s in rows)
-
-
-def count_readers(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT COUNT(*) FROM subscribers WHERE status = 'confirmed' AND paused = 0").fetchone()[0]
-
-
-def readers(conn: sqlite3.Connection, page: int = PAGE) -> Iterator[list[Subscriber]]:
-    """Confirmed readers a page at a time, by id; no read transaction stays open between pages,
-    and someone who unsubscribes mid-send is not mailed once their page comes."""
-    after = 0
-    while True:
-        rows = conn.execute(
-            "SELECT * FROM subscribers WHERE status = 'confirmed' AND paused = 0 AND id > ? ORDER BY id LIMIT ?", (after, page)
-        ).fetchall()
-        if not rows:
-            return
-        yield [Subscriber.from_row(r) for r in rows]
-        after = rows[-1]["id"]
-
-
-class Personaliser:
-    """One reader's message from an edition's template: tokens, links, headers."""
-
-    def __init__(self, settings: Any, key: str, signer: Signer | None = None) -> None:
-        self.key, self.signer = key, signer or Signer()
-        self.base = settings.site.base_url.rstrip("/")
-        self.domain = domain_of(settings.site.sender_address)
-
-    def message(self, template: DigestTemplate, subscriber_id: int, email: str, name: str, profile: str, mid: str | None = None) -> bytes:
-        token = self.signer.sign("manage", subscriber_id)
-        unsubscribe = f"{self.base}/unsubscribe/{token}"
-        return template.message(
-            to=address(name, email),
-            message_id=mid or message_id(self.key, subscriber_id, self.domain),
-            unsubscribe=list_unsubscribe(unsubscribe, f"mailto:unsubscribe@{self.domain}?subject=unsubscribe-{token}"),
-            values={
-                "greeting": greeting(name),
-                "profile": profile,
-                "unsubscribe_url": unsubscribe,
-                "preferences_url": f"{self.base}/preferences/{token}",
-            },
-        )
-
-
 # -- the send ----------------------------------------------------------------------------------
 @dataclass
 class Summary:
@@ -231,10 +111,13 @@ class Summary:
     def lines(self) -> list[str]:
         out = [
             f"{self.key}: {self.sent} sent, {self.skipped} already sent (skipped), {self.failed} failed permanently, "
-            f"{self.unknown} outcome unknown" + (f", {self.deferred} not sent yet (run again to retry)" if self.deferred else "")
+            f"{self.unknown} outcome unknown"
+            + (f", {self.deferred} not sent yet (run again to retry)" if self.deferred else "")
         ]
         if self.recovered:
-            out.append(f"{self.recovered} message(s) were being handed over when an earlier run stopped: outcome unknown")
+            out.append(
+                f"{self.recovered} message(s) were being handed over when an earlier run stopped: outcome unknown"
+            )
         out += [f"  {state}: {email}: {detail}" for email, state, detail in self.problems]
         if self.unknown:
             out.append(
@@ -261,7 +144,17 @@ def open_or_explain(transport: Transport) -> None:
         raise DigestError(f"{exc.detail}; nothing was sent ({hint})") from None
 
 
-def _deliver(conn: sqlite3.Connection, key: str, transport: Transport, policy: Policy, pace: Pace, sender: str, sub: Subscriber, edition_id: str, message: bytes) -> tuple[str, str]:
+def _deliver(
+    conn: sqlite3.Connection,
+    key: str,
+    transport: Transport,
+    policy: Policy,
+    pace: Pace,
+    sender: str,
+    sub: Subscriber,
+    edition_id: str,
+    message: bytes,
+) -> tuple[str, str]:
     """Hand one message over, retrying transient failures; record each step. Returns (state, detail)."""
     detail = ""
     for attempt in range(1, policy.max_attempts + 1):
@@ -326,7 +219,18 @@ def send_edition(
         conn.close()
 
 
-def _send(settings: Any, site: Site, forum: Forum, as_of: date, key: str, conn: sqlite3.Connection, transport: Transport, policy: Policy, resend_unknown: bool, progress: Progress | None) -> Summary:
+def _send(
+    settings: Any,
+    site: Site,
+    forum: Forum,
+    as_of: date,
+    key: str,
+    conn: sqlite3.Connection,
+    transport: Transport,
+    policy: Policy,
+    resend_unknown: bool,
+    progress: Progress | None,
+) -> Summary:
     summary = Summary(key, readers=count_readers(conn), recovered=ledger.recover(conn, key))
     plan = Plan(settings, site, forum, as_of, key)
     plan.add(distinct_profiles(conn))
@@ -338,7 +242,13 @@ def _send(settings: Any, site: Site, forum: Forum, as_of: date, key: str, conn: 
     for page in readers(conn):
         known = ledger.entries(conn, key, [s.id for s in page])
         ledger.add_pending(
-            conn, key, [(s.id, plan.for_profile(s.profile).edition.id, message_id(key, s.id, person.domain)) for s in page if s.id not in known]
+            conn,
+            key,
+            [
+                (s.id, plan.for_profile(s.profile).edition.id, message_id(key, s.id, person.domain))
+                for s in page
+                if s.id not in known
+            ],
         )
         for sub in page:
             done += 1
@@ -374,10 +284,25 @@ class Intended:
     action: str  # what a real send would do
 
 
-ACTIONS = {"new": "send", "pending": "send", "sending": "hold (outcome unknown)", "sent": "skip (already sent)", "failed": "skip (failed permanently)", "unknown": "hold (outcome unknown; --resend-unknown sends)"}
+ACTIONS = {
+    "new": "send",
+    "pending": "send",
+    "sending": "hold (outcome unknown)",
+    "sent": "skip (already sent)",
+    "failed": "skip (failed permanently)",
+    "unknown": "hold (outcome unknown; --resend-unknown sends)",
+}
 
 
-def dry_run(settings: Any, forum_id: str, *, as_of: date | None = None, key: str | None = None, resend_unknown: bool = False, site: Site | None = None) -> Iterator[Intended]:
+def dry_run(
+    settings: Any,
+    forum_id: str,
+    *,
+    as_of: date | None = None,
+    key: str | None = None,
+    resend_unknown: bool = False,
+    site: Site | None = None,
+) -> Iterator[Intended]:
     """Who would get which edition; reads the ledger, writes nothing, takes no lock."""
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
@@ -397,7 +322,17 @@ def dry_run(settings: Any, forum_id: str, *, as_of: date | None = None, key: str
         conn.close()
 
 
-def send_test(settings: Any, forum_id: str, to: str, *, as_of: date | None = None, edition_id: str | None = None, transport: Transport | None = None, site: Site | None = None, dry_run: bool = False) -> list[tuple[str, str]]:
+def send_test(
+    settings: Any,
+    forum_id: str,
+    to: str,
+    *,
+    as_of: date | None = None,
+    edition_id: str | None = None,
+    transport: Transport | None = None,
+    site: Site | None = None,
+    dry_run: bool = False,
+) -> list[tuple[str, str]]:
     """A [TEST] copy of every edition (or one) to one address; no ledger, no lock.
 
     The editions are those of the confirmed readers' profiles, or of every profile in the
@@ -425,7 +360,9 @@ def send_test(settings: Any, forum_id: str, to: str, *, as_of: date | None = Non
         else:
             chosen = [p for p in chosen if p.edition.id == edition_id]
         if not chosen:
-            raise DigestError(f"--edition: no edition '{edition_id}' in {forum.id}; {suggest(edition_id, [p.edition.id for p in plan.prepared])}")
+            raise DigestError(
+                f"--edition: no edition '{edition_id}' in {forum.id}; {suggest(edition_id, [p.edition.id for p in plan.prepared])}"
+            )
     plan.check_sizes()
     if dry_run:
         return [(p.edition.id, "would send") for p in chosen]
@@ -461,7 +398,9 @@ class ProgressLine:
         self.last, elapsed = now, max(now - self.start, 1e-9)
         left = (total - done) * elapsed / done if done else 0
         m, sec = divmod(int(left), 60)
-        self.stream.write(f"\r{done:,}/{total:,} readers · {sent:,} sent · {sent / elapsed:.1f}/s · {m}m{sec:02d}s left  ")
+        self.stream.write(
+            f"\r{done:,}/{total:,} readers · {sent:,} sent · {sent / elapsed:.1f}/s · {m}m{sec:02d}s left  "
+        )
         self.stream.flush()
         self.drawn = True
 

@@ -22,7 +22,12 @@ from digest.settings import load_settings
 from digest.transports import OutcomeUnknown, PermanentError, TransientError, open_transport
 from digest.transports.api import GraphTransport, retry_after
 
-TENANT, CLIENT_ID, SECRET, MAILBOX = "contoso.onmicrosoft.com", "11111111-2222-3333-4444-555555555555", "s3cret~value", "digest@example.org"
+TENANT, CLIENT_ID, SECRET, MAILBOX = (
+    "contoso.onmicrosoft.com",
+    "11111111-2222-3333-4444-555555555555",
+    "s3cret~value",
+    "digest@example.org",
+)
 
 
 class FakeGraph:
@@ -72,11 +77,21 @@ class FakeGraph:
         self.token_requests.append(form)
         if h.headers.get("Content-Type") != "application/x-www-form-urlencoded":
             self.problems.append(f"token Content-Type {h.headers.get('Content-Type')}")
-        expected = {"grant_type": ["client_credentials"], "scope": ["https://graph.microsoft.com/.default"], "client_id": [CLIENT_ID]}
+        expected = {
+            "grant_type": ["client_credentials"],
+            "scope": ["https://graph.microsoft.com/.default"],
+            "client_id": [CLIENT_ID],
+        }
         if any(form.get(k) != v for k, v in expected.items()):
             self.problems.append(f"token form {form}")
         if form.get("client_secret") != [SECRET]:
-            h.reply(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"})  # type: ignore[attr-defined]
+            h.reply(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x",
+                },
+            )  # type: ignore[attr-defined]
             return
         token = f"token-{len(self.token_requests)}"
         self.valid.add(token)
@@ -85,7 +100,15 @@ class FakeGraph:
     def send_mail(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         auth = h.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.valid:
-            h.reply(401, {"error": {"code": "InvalidAuthenticationToken", "message": "Access token has expired or is not yet valid."}})  # type: ignore[attr-defined]
+            h.reply(
+                401,
+                {
+                    "error": {
+                        "code": "InvalidAuthenticationToken",
+                        "message": "Access token has expired or is not yet valid.",
+                    }
+                },
+            )  # type: ignore[attr-defined]
             return
         if h.headers.get("Content-Type") != "text/plain":
             self.problems.append(f"sendMail Content-Type {h.headers.get('Content-Type')}")
@@ -93,7 +116,15 @@ class FakeGraph:
             mime = base64.b64decode(body, validate=True)
         except ValueError:
             self.problems.append("sendMail body is not base64")
-            h.reply(400, {"error": {"code": "ErrorMimeContentInvalidBase64String", "message": "Invalid base64 string for MIME content."}})  # type: ignore[attr-defined]
+            h.reply(
+                400,
+                {
+                    "error": {
+                        "code": "ErrorMimeContentInvalidBase64String",
+                        "message": "Invalid base64 string for MIME content.",
+                    }
+                },
+            )  # type: ignore[attr-defined]
             return
         answer = self.script.pop(0) if self.script else (202, {}, None)
         if answer == "drop":  # the request arrived and was processed; the answer never leaves
@@ -124,7 +155,15 @@ def graph() -> Iterator[FakeGraph]:
 
 
 def transport(graph: FakeGraph, secret: str = SECRET, timeout: float = 5) -> GraphTransport:
-    return GraphTransport(tenant=TENANT, client_id=CLIENT_ID, client_secret=secret, mailbox=MAILBOX, graph_url=graph.url, login_url=graph.url, timeout=timeout)
+    return GraphTransport(
+        tenant=TENANT,
+        client_id=CLIENT_ID,
+        client_secret=secret,
+        mailbox=MAILBOX,
+        graph_url=graph.url,
+        login_url=graph.url,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -171,7 +210,11 @@ def test_send_through_graph_with_the_providers_pace(site_dir: Path, graph: FakeG
 def test_429_with_retry_after_and_5xx_are_retried(site_dir: Path, graph: FakeGraph, api_env: None) -> None:
     add_readers(site_dir)
     graph.script = [
-        (429, {"Retry-After": "7"}, {"error": {"code": "ApplicationThrottled", "message": "Application is over its MailboxConcurrency limit."}}),
+        (
+            429,
+            {"Retry-After": "7"},
+            {"error": {"code": "ApplicationThrottled", "message": "Application is over its MailboxConcurrency limit."}},
+        ),
         (503, {}, {"error": {"code": "ServiceUnavailable", "message": "try later"}}),
     ]
     clock = Clock()
@@ -184,7 +227,9 @@ def test_429_with_retry_after_and_5xx_are_retried(site_dir: Path, graph: FakeGra
 
 def test_other_4xx_is_permanent_with_graphs_reason(site_dir: Path, graph: FakeGraph, api_env: None) -> None:
     add_readers(site_dir)
-    graph.script = [(400, {}, {"error": {"code": "ErrorInvalidRecipients", "message": "At least one recipient is not valid."}})]
+    graph.script = [
+        (400, {}, {"error": {"code": "ErrorInvalidRecipients", "message": "At least one recipient is not valid."}})
+    ]
     summary = send_edition(load_settings(site_dir), FORUM, policy=Policy(sleep=lambda s: None))
     assert (summary.sent, summary.failed) == (4, 1)
     assert "400 ErrorInvalidRecipients: At least one recipient is not valid." in summary.problems[0][2]
@@ -199,10 +244,15 @@ def test_an_expired_token_is_renewed_once(graph: FakeGraph) -> None:
     t.close()
 
 
-def test_wrong_credentials_stop_before_anything_is_sent(site_dir: Path, graph: FakeGraph, api_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_credentials_stop_before_anything_is_sent(
+    site_dir: Path, graph: FakeGraph, api_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     add_readers(site_dir)
     monkeypatch.setenv("DIGEST_API_CLIENT_SECRET", "wrong")
-    with pytest.raises(DigestError, match=r"refused the app's credentials \(401 invalid_client: AADSTS7000215: Invalid client secret provided.\); check .*DIGEST_API_CLIENT_SECRET"):
+    with pytest.raises(
+        DigestError,
+        match=r"refused the app's credentials \(401 invalid_client: AADSTS7000215: Invalid client secret provided.\); check .*DIGEST_API_CLIENT_SECRET",
+    ):
         send_edition(load_settings(site_dir), FORUM, policy=Policy(sleep=lambda s: None))
     assert graph.sent == []
 
@@ -221,14 +271,25 @@ def test_a_lost_answer_is_outcome_unknown(graph: FakeGraph) -> None:
 
 
 def test_transient_and_permanent_classification(graph: FakeGraph) -> None:
-    graph.script = [(429, {"Retry-After": "30"}, {"error": {"code": "TooManyRequests", "message": "slow down"}}), (404, {}, {"error": {"code": "ErrorItemNotFound", "message": "no"}})]
+    graph.script = [
+        (429, {"Retry-After": "30"}, {"error": {"code": "TooManyRequests", "message": "slow down"}}),
+        (404, {}, {"error": {"code": "ErrorItemNotFound", "message": "no"}}),
+    ]
     with transport(graph) as t:
         with pytest.raises(TransientError) as info:
             t.send(MAILBOX, ["a@example.org"], b"x\r\n")
         assert info.value.retry_after == 30
         with pytest.raises(PermanentError, match="404 ErrorItemNotFound"):
             t.send(MAILBOX, ["a@example.org"], b"x\r\n")
-    down = GraphTransport(tenant=TENANT, client_id=CLIENT_ID, client_secret=SECRET, mailbox=MAILBOX, graph_url="http://127.0.0.1:9", login_url="http://127.0.0.1:9", timeout=1)
+    down = GraphTransport(
+        tenant=TENANT,
+        client_id=CLIENT_ID,
+        client_secret=SECRET,
+        mailbox=MAILBOX,
+        graph_url="http://127.0.0.1:9",
+        login_url="http://127.0.0.1:9",
+        timeout=1,
+    )
     with down, pytest.raises(TransientError, match="cannot reach the token endpoint"):
         down.send(MAILBOX, ["a@example.org"], b"x\r\n")
 

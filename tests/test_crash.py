@@ -28,7 +28,12 @@ def digest_send(site_dir: Path, port: int, *extra: str) -> subprocess.Popen:
         DIGEST_SMTP_SECURITY="none",
     )
     return subprocess.Popen(
-        [str(DIGEST), "send", "--forum", FORUM, *extra], cwd=site_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(DIGEST), "send", "--forum", FORUM, *extra],
+        cwd=site_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

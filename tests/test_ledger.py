@@ -99,7 +99,9 @@ def test_each_reader_gets_the_edition_for_their_profile(site_dir: Path) -> None:
     assert "Dear Siân Ó Briain," in text["ana@example.org"]
     assert "Hello," in text["ben@example.org"]
     conn = open_db(load_settings(site_dir))
-    editions = dict(conn.execute("SELECT s.email, d.edition_id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"))
+    editions = dict(
+        conn.execute("SELECT s.email, d.edition_id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id")
+    )
     assert editions["ana@example.org"] == editions["cat@example.org"] != editions["ben@example.org"]
 
 
@@ -160,7 +162,9 @@ def test_a_retry_after_longer_than_retry_max_defers_at_once(site_dir: Path) -> N
 def test_a_server_that_keeps_failing_stops_the_run(site_dir: Path) -> None:
     add_readers(site_dir)
     transport = Scripted({r[0]: ["temp"] * 9 for r in READERS})
-    summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy(max_attempts=2, stop_after=3))
+    summary = send_edition(
+        load_settings(site_dir), FORUM, transport=transport, policy=policy(max_attempts=2, stop_after=3)
+    )
     assert summary.stopped and summary.sent == 0
     assert len(set(transport.calls)) == 3  # the last two readers were not tried
     assert summary.deferred == 5  # the three tried plus the two rows made for their page
@@ -222,7 +226,10 @@ def test_the_ledger_is_unique_per_edition_and_reader(site_dir: Path) -> None:
     ledger.add_pending(conn, KEY, [(ids[0], "e2", "<b@x>")])  # ignored: the first row stays
     assert tuple(conn.execute("SELECT COUNT(*), MIN(edition_id) FROM deliveries").fetchone()) == (1, "e1")
     with pytest.raises(sqlite3.IntegrityError):
-        conn.execute("INSERT INTO deliveries (edition_key, subscriber_id, edition_id, message_id, state, created_at, updated_at) VALUES (?, ?, 'e', 'm', 'sent', 'now', 'now')", (KEY, ids[0]))
+        conn.execute(
+            "INSERT INTO deliveries (edition_key, subscriber_id, edition_id, message_id, state, created_at, updated_at) VALUES (?, ?, 'e', 'm', 'sent', 'now', 'now')",
+            (KEY, ids[0]),
+        )
     with pytest.raises(sqlite3.IntegrityError):
         ledger.add_pending(conn, KEY, [(99999, "e", "m")])  # no such reader
     conn.execute("DELETE FROM subscribers WHERE id = ?", (ids[0],))  # erasure takes the history with it
@@ -250,7 +257,9 @@ def test_test_copies_are_marked_and_leave_the_ledger_alone(site_dir: Path) -> No
     subjects = {parse(m)["Subject"] for _, m in transport.delivered}
     assert all(s.startswith("[TEST] Test SENCO Forum") for s in subjects)
     assert rows(site_dir) == {}
-    one = send_test(load_settings(site_dir), FORUM, "tester@example.org", edition_id=results[0][0], transport=Scripted())
+    one = send_test(
+        load_settings(site_dir), FORUM, "tester@example.org", edition_id=results[0][0], transport=Scripted()
+    )
     assert [eid for eid, _ in one] == [results[0][0]]
     with pytest.raises(DigestError, match="--edition: no edition 'nope'"):
         send_test(load_settings(site_dir), FORUM, "tester@example.org", edition_id="nope", transport=Scripted())
@@ -270,9 +279,15 @@ def test_cli_send_dry_run_and_rerun(site_dir: Path) -> None:
     assert dry.output.splitlines()[-1] == "Dry run: 5 send"
     first = run(site_dir, "--forum", FORUM, "--as-of", "2025-07-11")
     assert first.exit_code == 0, first.output
-    assert first.output.splitlines()[0] == f"{KEY}: 5 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown"
+    assert (
+        first.output.splitlines()[0]
+        == f"{KEY}: 5 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown"
+    )
     second = run(site_dir, "--forum", FORUM)
-    assert second.output.splitlines()[0] == f"{KEY}: 0 sent, 5 already sent (skipped), 0 failed permanently, 0 outcome unknown"
+    assert (
+        second.output.splitlines()[0]
+        == f"{KEY}: 0 sent, 5 already sent (skipped), 0 failed permanently, 0 outcome unknown"
+    )
     assert len(outbox(site_dir)) == 5
 
 
@@ -280,7 +295,9 @@ def test_cli_test_copy(site_dir: Path) -> None:
     add_readers(site_dir)
     result = run(site_dir, "--forum", FORUM, "--to", "me@example.org")
     assert result.exit_code == 0
-    assert len(result.output.splitlines()) == 4 and all(line.startswith("[TEST] 2025-07-test-") for line in result.output.splitlines())
+    assert len(result.output.splitlines()) == 4 and all(
+        line.startswith("[TEST] 2025-07-test-") for line in result.output.splitlines()
+    )
     assert rows(site_dir) == {}
 
 
@@ -303,16 +320,35 @@ def test_secrets_in_the_settings_file_are_refused(site_dir: Path) -> None:
     with pytest.raises(DigestError) as info:
         load_settings(site_dir)
     text = info.value.format_message()
-    assert "delivery.smtp_password: secrets are not read from files (remove it and set the environment variable DIGEST_SMTP_PASSWORD instead)" in text
+    assert (
+        "delivery.smtp_password: secrets are not read from files (remove it and set the environment variable DIGEST_SMTP_PASSWORD instead)"
+        in text
+    )
     assert "DIGEST_API_CLIENT_SECRET" in text
 
 
 def test_environment_overrides_delivery_settings(site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"DIGEST_TRANSPORT": "smtp", "DIGEST_SMTP_HOST": "mail.example.org", "DIGEST_SMTP_PORT": "2525", "DIGEST_SMTP_SECURITY": "tls", "DIGEST_SMTP_USERNAME": "digest", "DIGEST_SMTP_PASSWORD": "s3cret", "DIGEST_RATE_LIMIT": "2.5", "DIGEST_DB": "elsewhere.sqlite3"}.items():
+    for name, value in {
+        "DIGEST_TRANSPORT": "smtp",
+        "DIGEST_SMTP_HOST": "mail.example.org",
+        "DIGEST_SMTP_PORT": "2525",
+        "DIGEST_SMTP_SECURITY": "tls",
+        "DIGEST_SMTP_USERNAME": "digest",
+        "DIGEST_SMTP_PASSWORD": "s3cret",
+        "DIGEST_RATE_LIMIT": "2.5",
+        "DIGEST_DB": "elsewhere.sqlite3",
+    }.items():
         monkeypatch.setenv(name, value)
     s = load_settings(site_dir)
     d = s.delivery
-    assert (d.transport, d.smtp_host, d.smtp_port, d.smtp_security, d.smtp_username, d.rate_limit) == ("smtp", "mail.example.org", 2525, "tls", "digest", 2.5)
+    assert (d.transport, d.smtp_host, d.smtp_port, d.smtp_security, d.smtp_username, d.rate_limit) == (
+        "smtp",
+        "mail.example.org",
+        2525,
+        "tls",
+        "digest",
+        2.5,
+    )
     assert d.smtp_password.get_secret_value() == "s3cret" and "s3cret" not in repr(s)
     assert s.path("db") == site_dir.resolve() / "elsewhere.sqlite3"
     assert Policy.from_settings(s, "smtp").rate == 2.5

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from digest import mime
 from digest.audience import Profile
+from digest.compose import Personaliser
 from digest.content import load_or_fail
 from digest.mime import Attachment, DigestTemplate, HeaderInjection, address, check_header, header, qp, qp_to_break
 from digest.render import Renderer
 from digest.select import select
-from digest.send import Personaliser
 from digest.settings import load_settings
 from digest.tokens import Signer
 
@@ -38,13 +38,20 @@ def rendered(site_dir: Path):  # noqa: ANN201
 
 def build(settings, rendered, attachments=()):  # noqa: ANN001, ANN201
     return DigestTemplate.build(
-        settings, seed=f"{KEY}\0{rendered.edition.id}", subject=rendered.subject, html=rendered.html, text=rendered.text,
-        date=WHEN, attachments=attachments,
+        settings,
+        seed=f"{KEY}\0{rendered.edition.id}",
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        date=WHEN,
+        attachments=attachments,
     )
 
 
 def reader_message(settings, template, sid=7, email="siân@example.org", name="Siân Ó Briain"):  # noqa: ANN001, ANN201
-    return Personaliser(settings, KEY, Signer(b"k" * 32)).message(template, sid, email.replace("â", "a"), name, "a primary mainstream school in Swale")
+    return Personaliser(settings, KEY, Signer(b"k" * 32)).message(
+        template, sid, email.replace("â", "a"), name, "a primary mainstream school in Swale"
+    )
 
 
 def lines_of(raw: bytes) -> list[bytes]:
@@ -84,7 +91,10 @@ def test_decoded_parts_equal_the_rendered_personalisation(rendered) -> None:  # 
 
 def test_every_line_is_short_and_crlf_terminated(rendered) -> None:  # noqa: ANN001
     settings, r = rendered
-    raw = reader_message(settings, build(settings, r, [Attachment("text/calendar; charset=\"utf-8\"", "dates.ics", b"BEGIN:VCALENDAR\r\n" * 40)]))
+    raw = reader_message(
+        settings,
+        build(settings, r, [Attachment('text/calendar; charset="utf-8"', "dates.ics", b"BEGIN:VCALENDAR\r\n" * 40)]),
+    )
     head, _, body = raw.partition(b"\r\n\r\n")
     assert all(len(line) <= 76 for line in lines_of(body))
     assert all(len(line) <= 998 for line in lines_of(head))
@@ -114,18 +124,25 @@ def test_headers_are_all_there_and_deterministic(rendered) -> None:  # noqa: ANN
 
 def test_list_unsubscribe_is_never_encoded_and_post_is_exact(rendered) -> None:  # noqa: ANN001
     settings, r = rendered
-    long_base = settings.model_copy(update={"site": settings.site.model_copy(update={"base_url": "https://" + "x" * 120 + ".example"})})
+    long_base = settings.model_copy(
+        update={"site": settings.site.model_copy(update={"base_url": "https://" + "x" * 120 + ".example"})}
+    )
     raw = reader_message(long_base, build(long_base, r))
     head = raw.partition(b"\r\n\r\n")[0].decode("ascii")
     unfolded = re.sub(r"\r\n[ \t]", " ", head)
     line = next(x for x in unfolded.split("\r\n") if x.startswith("List-Unsubscribe:"))
     assert "=?" not in line
-    assert re.fullmatch(r"List-Unsubscribe: <https://x{120}\.example/unsubscribe/[\w.-]+>, <mailto:unsubscribe@example\.org\?subject=unsubscribe-[\w.-]+>", line)
+    assert re.fullmatch(
+        r"List-Unsubscribe: <https://x{120}\.example/unsubscribe/[\w.-]+>, <mailto:unsubscribe@example\.org\?subject=unsubscribe-[\w.-]+>",
+        line,
+    )
     assert "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in head
     assert parse(raw)["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-@pytest.mark.parametrize("bad", ["a\r\nBcc: victim@example.org", "a\nb", "a\rb", "nul\x00", "c1\x85", "esc\x1b[0m", "del\x7f"])
+@pytest.mark.parametrize(
+    "bad", ["a\r\nBcc: victim@example.org", "a\nb", "a\rb", "nul\x00", "c1\x85", "esc\x1b[0m", "del\x7f"]
+)
 def test_header_injection_is_refused(bad: str) -> None:
     with pytest.raises(HeaderInjection):
         check_header("Subject", bad)
@@ -159,7 +176,12 @@ def test_long_ascii_headers_fold_at_spaces_and_non_ascii_is_encoded() -> None:
 def test_calendar_hook_wraps_the_alternative_in_mixed(rendered) -> None:  # noqa: ANN001
     settings, r = rendered
     ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
-    msg = parse(reader_message(settings, build(settings, r, [Attachment('text/calendar; charset="utf-8"; method=PUBLISH', "dates.ics", ics)])))
+    msg = parse(
+        reader_message(
+            settings,
+            build(settings, r, [Attachment('text/calendar; charset="utf-8"; method=PUBLISH', "dates.ics", ics)]),
+        )
+    )
     assert msg.get_content_type() == "multipart/mixed"
     alternative, calendar = msg.iter_parts()
     assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
@@ -174,7 +196,9 @@ def test_unknown_placeholder_is_refused(rendered) -> None:  # noqa: ANN001
         DigestTemplate.build(settings, seed="s", subject="s", html=r.html + "%%digest:password%%", text=r.text)
 
 
-TEXT = st.lists(st.sampled_from([*"ab =.\t\n€éx", "x" * 75, "%%digest:greeting%%", "%%digest:profile%%"]), max_size=120).map("".join)
+TEXT = st.lists(
+    st.sampled_from([*"ab =.\t\n€éx", "x" * 75, "%%digest:greeting%%", "%%digest:profile%%"]), max_size=120
+).map("".join)
 VALUE = st.lists(st.sampled_from([*"ab =.\té€", "x" * 70]), max_size=60).map("".join)
 
 

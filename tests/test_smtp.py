@@ -29,14 +29,24 @@ def plain(server: SMTPServer, **kw) -> SMTPTransport:  # noqa: ANN003
     return SMTPTransport("127.0.0.1", server.port, "none", timeout=kw.pop("timeout", 5), **kw)
 
 
-def test_cli_delivers_one_message_per_subscriber_with_headers_and_a_rerun_sends_nothing(site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_delivers_one_message_per_subscriber_with_headers_and_a_rerun_sends_nothing(
+    site_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     add_readers(site_dir)
     with SMTPServer(FaultyHandler()) as server:
-        for name, value in {"DIGEST_TRANSPORT": "smtp", "DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(server.port), "DIGEST_SMTP_SECURITY": "none"}.items():
+        for name, value in {
+            "DIGEST_TRANSPORT": "smtp",
+            "DIGEST_SMTP_HOST": "127.0.0.1",
+            "DIGEST_SMTP_PORT": str(server.port),
+            "DIGEST_SMTP_SECURITY": "none",
+        }.items():
             monkeypatch.setenv(name, value)
         first = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
         assert first.exit_code == 0, first.output
-        assert first.output.splitlines()[0] == f"{KEY}: 5 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown"
+        assert (
+            first.output.splitlines()[0]
+            == f"{KEY}: 5 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown"
+        )
         assert server.handler.received() == {r[0]: 1 for r in READERS}
         for rcpt, raw in server.handler.messages:
             msg = parse(raw)
@@ -50,7 +60,10 @@ def test_cli_delivers_one_message_per_subscriber_with_headers_and_a_rerun_sends_
         assert server.handler.commands["RSET"] == 4  # a clean state between messages
         second = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
         assert second.exit_code == 0
-        assert second.output.splitlines()[0] == f"{KEY}: 0 sent, 5 already sent (skipped), 0 failed permanently, 0 outcome unknown"
+        assert (
+            second.output.splitlines()[0]
+            == f"{KEY}: 0 sent, 5 already sent (skipped), 0 failed permanently, 0 outcome unknown"
+        )
         assert len(server.handler.messages) == 5
 
 
@@ -96,7 +109,9 @@ def test_a_cap_on_messages_per_connection(site_dir: Path) -> None:
 
 
 def test_transport_errors_are_classified() -> None:
-    handler = FaultyHandler(reject={"no@example.org": "550 5.1.1 no"}, greylist={"later@example.org": 1}, stall={"slow@example.org": 1.0})
+    handler = FaultyHandler(
+        reject={"no@example.org": "550 5.1.1 no"}, greylist={"later@example.org": 1}, stall={"slow@example.org": 1.0}
+    )
     with SMTPServer(handler) as server:
         transport = plain(server, timeout=0.4)
         with pytest.raises(PermanentError, match="550 5.1.1 no"):
@@ -153,7 +168,9 @@ def test_an_unverifiable_certificate_is_refused(ca: trustme.CA, tmp_path: Path) 
         untrusted = SMTPTransport("localhost", server.port, "starttls", timeout=5)  # the system's CAs: not our test CA
         with pytest.raises(DigestError, match="could not be verified.*DIGEST_SMTP_CAFILE"):
             untrusted.send(SENDER, ["a@example.org"], b"x\r\n")
-        wrong_name = SMTPTransport("127.0.0.1", server.port, "starttls", timeout=5, context=client_context(ca, tmp_path))
+        wrong_name = SMTPTransport(
+            "127.0.0.1", server.port, "starttls", timeout=5, context=client_context(ca, tmp_path)
+        )
         with pytest.raises(DigestError, match="could not be verified"):  # the certificate is for 'localhost'
             wrong_name.send(SENDER, ["a@example.org"], b"x\r\n")
     assert server.handler.messages == []
@@ -177,7 +194,12 @@ def test_a_wrong_port_is_reported_before_anything_is_sent(site_dir: Path, monkey
     from delivery_support import free_port
 
     add_readers(site_dir)
-    for name, value in {"DIGEST_TRANSPORT": "smtp", "DIGEST_SMTP_HOST": "127.0.0.1", "DIGEST_SMTP_PORT": str(free_port()), "DIGEST_SMTP_SECURITY": "none"}.items():
+    for name, value in {
+        "DIGEST_TRANSPORT": "smtp",
+        "DIGEST_SMTP_HOST": "127.0.0.1",
+        "DIGEST_SMTP_PORT": str(free_port()),
+        "DIGEST_SMTP_SECURITY": "none",
+    }.items():
         monkeypatch.setenv(name, value)
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
     assert result.exit_code == 1

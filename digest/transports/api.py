@@ -82,7 +82,15 @@ class GraphTransport(Transport):
         clock: Callable[[], float] = time.monotonic,
         client: httpx.Client | None = None,
     ) -> None:
-        missing = [env for env, value in (("DIGEST_API_TENANT", tenant), ("DIGEST_API_CLIENT_ID", client_id), ("DIGEST_API_CLIENT_SECRET", client_secret)) if not value]
+        missing = [
+            env
+            for env, value in (
+                ("DIGEST_API_TENANT", tenant),
+                ("DIGEST_API_CLIENT_ID", client_id),
+                ("DIGEST_API_CLIENT_SECRET", client_secret),
+            )
+            if not value
+        ]
         if missing:
             raise DigestError(
                 f"the api transport needs {', '.join(missing)}: the Microsoft 365 app registration's tenant, application "
@@ -92,7 +100,9 @@ class GraphTransport(Transport):
         self.token_url = f"{login_url.rstrip('/')}/{quote(tenant, safe='')}/oauth2/v2.0/token"
         self.send_url = f"{graph_url.rstrip('/')}/v1.0/users/{quote(mailbox, safe='@')}/sendMail"
         self.clock = clock
-        self.http = client or httpx.Client(timeout=httpx.Timeout(timeout), headers={"User-Agent": f"digest/{__version__}"})
+        self.http = client or httpx.Client(
+            timeout=httpx.Timeout(timeout), headers={"User-Agent": f"digest/{__version__}"}
+        )
         self._token: str | None = None
         self._expires = 0.0
 
@@ -102,14 +112,21 @@ class GraphTransport(Transport):
         try:
             r = self.http.post(
                 self.token_url,
-                data={"client_id": self.client_id, "client_secret": self._secret, "scope": SCOPE, "grant_type": "client_credentials"},
+                data={
+                    "client_id": self.client_id,
+                    "client_secret": self._secret,
+                    "scope": SCOPE,
+                    "grant_type": "client_credentials",
+                },
             )
         except httpx.HTTPError as exc:
             raise TransientError(f"cannot reach the token endpoint {self.token_url}: {exc}") from None
         if r.status_code == 429 or r.status_code >= 500:
             raise TransientError(f"token endpoint: {_error(r)}", retry_after(r))
         if r.status_code != 200:
-            raise DigestError(f"Microsoft's identity platform refused the app's credentials ({_error(r)}); {CREDENTIALS}")
+            raise DigestError(
+                f"Microsoft's identity platform refused the app's credentials ({_error(r)}); {CREDENTIALS}"
+            )
         try:
             body = r.json()
             token, lifetime = str(body["access_token"]), float(body.get("expires_in", 3599))
@@ -124,13 +141,24 @@ class GraphTransport(Transport):
     def send(self, sender: str, recipients: list[str], message: bytes) -> str:
         body = base64.b64encode(message)
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {self._access_token(refresh=attempt == 2)}", "Content-Type": "text/plain"}
+            headers = {
+                "Authorization": f"Bearer {self._access_token(refresh=attempt == 2)}",
+                "Content-Type": "text/plain",
+            }
             try:
                 r = self.http.post(self.send_url, content=body, headers=headers)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout) as exc:
+            except (
+                httpx.ConnectError,
+                httpx.ConnectTimeout,
+                httpx.PoolTimeout,
+                httpx.WriteError,
+                httpx.WriteTimeout,
+            ) as exc:
                 raise TransientError(f"cannot send to Microsoft Graph: {type(exc).__name__}: {exc}") from None
             except httpx.HTTPError as exc:  # the request went out; the answer did not come back
-                raise OutcomeUnknown(f"no answer from Microsoft Graph after the message was sent ({type(exc).__name__}: {exc})") from None
+                raise OutcomeUnknown(
+                    f"no answer from Microsoft Graph after the message was sent ({type(exc).__name__}: {exc})"
+                ) from None
             if r.status_code == 401 and attempt == 1:
                 continue  # the token expired early or was revoked: fetch a new one once
             break

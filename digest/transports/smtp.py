@@ -109,7 +109,9 @@ class SMTPTransport(Transport):
             ) from None
         except smtplib.SMTPNotSupportedError:
             self._abandon(conn)
-            raise DigestError(f"{self.where} does not offer AUTH; unset DIGEST_SMTP_USERNAME or use its submission port") from None
+            raise DigestError(
+                f"{self.where} does not offer AUTH; unset DIGEST_SMTP_USERNAME or use its submission port"
+            ) from None
         except (DigestError, TransientError):
             self._abandon(conn)
             raise
@@ -191,7 +193,9 @@ class SMTPTransport(Transport):
             code, resp = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
-            raise OutcomeUnknown(f"no reply from {self.where} after the message was sent ({exc}); it may have been delivered") from None
+            raise OutcomeUnknown(
+                f"no reply from {self.where} after the message was sent ({exc}); it may have been delivered"
+            ) from None
         self._check(code, resp, "end of DATA")
         self.sent_on_connection += 1
         if self.sent_on_connection >= self.max_per_connection:
