@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/digest check
 	$(BIN)/digest build
+# TODO(lead): uncomment once `digest subscribers import` (subscriptions branch) is merged.
+#	$(BIN)/digest subscribers import content/subscribers.example.csv --skip-existing
+	for f in content/forums/*.yaml; do $(BIN)/digest send --forum "$$(basename "$$f" .yaml)" || exit 1; done
 	@echo
-	@echo "Open build/index.html to see every edition of every forum."
+	@echo "Open build/index.html to see every edition of every forum,"
+	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."
 
 check: $(STAMP)
 	$(BIN)/digest check
