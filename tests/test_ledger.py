@@ -355,3 +355,18 @@ def test_environment_overrides_delivery_settings(site_dir: Path, monkeypatch: py
     monkeypatch.delenv("DIGEST_RATE_LIMIT")
     assert Policy.from_settings(load_settings(site_dir), "api").rate == 0.5  # Exchange Online: 30 a minute
     assert Policy.from_settings(load_settings(site_dir), "smtp").rate == 0
+
+
+def test_progress_line_shows_sent_rate_and_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from digest import send
+
+    now = [100.0]
+    monkeypatch.setattr(send.time, "monotonic", lambda: now[0])
+    out = io.StringIO()
+    bar = send.ProgressLine(out)
+    now[0] = 110.0
+    bar(500, 2000, 480)
+    bar.finish()
+    assert out.getvalue() == "\r500/2,000 readers · 480 sent · 48.0/s · 0m30s left  \n"

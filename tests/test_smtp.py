@@ -73,10 +73,10 @@ def test_faults_451_then_ok_550_for_one_mailbox_421_with_disconnect_and_a_stall_
         greylist={"ana@example.org": 1},  # 451 once, accepted on the retry
         reject={"ben@example.org": "550 5.1.1 <ben@example.org>: Recipient address rejected"},
         close_after=2,  # after two messages: 421 and the connection is dropped; the transport reconnects
-        stall={"eve@example.org": 1.5},  # no reply to the end of DATA within the 0.5 s timeout
+        stall={"eve@example.org": 3.0},  # no reply to the end of DATA within the 1 s timeout
     )
     with SMTPServer(handler) as server:
-        with plain(server, timeout=0.5) as transport:
+        with plain(server, timeout=1.0) as transport:
             summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=no_sleep())
         assert (summary.sent, summary.failed, summary.unknown, summary.deferred) == (3, 1, 1, 0)
         assert handler.commands["RCPT ben@example.org"] == 1  # permanent: not retried
@@ -110,10 +110,10 @@ def test_a_cap_on_messages_per_connection(site_dir: Path) -> None:
 
 def test_transport_errors_are_classified() -> None:
     handler = FaultyHandler(
-        reject={"no@example.org": "550 5.1.1 no"}, greylist={"later@example.org": 1}, stall={"slow@example.org": 1.0}
+        reject={"no@example.org": "550 5.1.1 no"}, greylist={"later@example.org": 1}, stall={"slow@example.org": 2.5}
     )
     with SMTPServer(handler) as server:
-        transport = plain(server, timeout=0.4)
+        transport = plain(server, timeout=1.0)
         with pytest.raises(PermanentError, match="550 5.1.1 no"):
             transport.send(SENDER, ["no@example.org"], b"Subject: x\r\n\r\nbody\r\n")
         with pytest.raises(TransientError, match="451 4.7.1"):
