@@ -52,6 +52,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE subscribers ADD COLUMN confirmed_ip TEXT;
         """,
     ),
+    (
+        "0003_delivery_ledger",
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            edition_key TEXT NOT NULL,             -- what was sent: 'forum:ID@DATE' or 'schedule:NAME@WHEN'
+            subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,  -- erasure removes the history too
+            edition_id TEXT NOT NULL,              -- which selection (select.Edition.id) the reader got
+            message_id TEXT NOT NULL,              -- deterministic per (edition_key, reader): a resend keeps it
+            state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            transport TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',       -- the server's reply, or why the outcome is unknown
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (edition_key, subscriber_id)
+        );
+        CREATE INDEX deliveries_state ON deliveries (edition_key, state);
+        """,
+    ),
 ]
 
 

@@ -1,18 +1,32 @@
 """Stage 4 (messages): MIME for digests and for single notices (e.g. confirmations).
 
-Header values are checked before use: CR, LF and C1 control characters are refused so
-no input can inject a header. Long values are never RFC 2047-encoded (that breaks
-List-Unsubscribe URLs): the policy folds only at spaces and keeps ASCII as it is.
+Header values are checked before use: CR, LF and other control characters (C0 but tab,
+DEL, C1) are refused so no input can inject a header. Long values are never RFC
+2047-encoded (that breaks List-Unsubscribe URLs): the policy folds only at spaces and
+keeps ASCII as it is.
+
+Digests do not go through EmailMessage at all: `DigestTemplate` builds one edition's
+message once, as bytes with holes, and `DigestTemplate.message` fills the holes for one
+reader. Each part is quoted-printable; every personal value starts an encoded line
+after a soft break and ends with one, so splicing in a value (itself QP-encoded) never
+makes a line longer than 76 characters or splits an escape.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import html as htmllib
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import format_datetime, formataddr, formatdate, make_msgid
 
-_BAD_HEADER = re.compile(r"[\r\n\x00\x80-\x9f]")
+_BAD_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 POLICY = SMTP.clone(max_line_length=998)
 
 
@@ -44,3 +58,195 @@ def simple_message(settings, to: str, subject: str, text: str, html: str | None 
     if html is not None:
         msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return msg.as_bytes(policy=POLICY)
+
+
+# -- digests: one template per edition, personal parts spliced in per reader -----------------
+
+CRLF = b"\r\n"
+SOFT_BREAK = b"=\r\n"
+_SLOT = re.compile(r"%%digest:(\w+)%%")
+MAX_HEADER_LINE = 78
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file after the alternative part (multipart/mixed), e.g. the edition's calendar."""
+
+    content_type: str  # 'text/calendar; charset="utf-8"; method=PUBLISH'
+    filename: str
+    data: bytes
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[1].lower()
+
+
+def message_id(edition_key: str, subscriber_id: int, domain: str) -> str:
+    """The same per (edition, reader) on every run: a resent message is recognisably the same."""
+    digest = hashlib.sha256(f"digest.v1\0{edition_key}\0{subscriber_id}".encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def list_unsubscribe(url: str, mailto: str) -> str:
+    """RFC 2369 / 8058: the one-click HTTPS link first, then the mailto fallback."""
+    return f"<{url}>, <{mailto}>"
+
+
+def qp(data: bytes) -> bytes:
+    """Quoted-printable with CRLF line ends; every line at most 76 characters."""
+    return binascii.b2a_qp(data, istext=True).replace(b"\n", CRLF)
+
+
+def qp_to_break(data: bytes) -> bytes:
+    """qp(data), always ending in a line break (soft when the data does not end one line),
+    so whatever is spliced in next starts a fresh encoded line."""
+    out = qp(data)
+    if out.endswith(CRLF):
+        return out
+    start = out.rfind(CRLF) + 2 if CRLF in out else 0
+    line = out[start:]
+    if len(line) > 75:  # no room for the '=': break earlier, never inside an =XX escape
+        cut = 75
+        if line[cut - 1 : cut] == b"=":
+            cut -= 1
+        elif line[cut - 2 : cut - 1] == b"=":
+            cut -= 2
+        out = out[:start] + line[:cut] + SOFT_BREAK + line[cut:]
+    return out + SOFT_BREAK
+
+
+def header(name: str, value: str) -> bytes:
+    """One header line (folded at spaces when long; CRLF-terminated). Non-ASCII text is
+    RFC 2047-encoded; ASCII is never encoded, however long."""
+    check_header(name, value)
+    if not value.isascii():
+        value = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+        return f"{name}: {value}".encode("ascii") + CRLF
+    line = f"{name}: {value}"
+    if len(line) <= MAX_HEADER_LINE:
+        return line.encode("ascii") + CRLF
+    lines, current = [], f"{name}:"
+    for n, word in enumerate(value.split(" ")):
+        if n == 0 or len(current) + 1 + len(word) <= MAX_HEADER_LINE or not current.strip():
+            current += " " + word
+        else:
+            lines.append(current)
+            current = " " + word
+    lines.append(current)
+    return "\r\n".join(lines).encode("ascii") + CRLF
+
+
+def address(name: str, email: str) -> str:
+    check_header("address", name)
+    check_header("address", email)
+    return formataddr((name, email), charset="utf-8")
+
+
+def _qp_part(content_type: str, text: str) -> list[bytes | tuple[str, bool]]:
+    """A text part as literal QP chunks and (slot name, html?) holes."""
+    html = content_type == "text/html"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    items: list[bytes | tuple[str, bool]] = [
+        f'Content-Type: {content_type}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'.encode()
+    ]
+    pieces = _SLOT.split(text)
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            items.append((piece, html))
+        elif piece:
+            last = i == len(pieces) - 1
+            items.append(qp(piece.encode("utf-8")) if last else qp_to_break(piece.encode("utf-8")))
+    items.append(CRLF)  # the line break before the next boundary belongs to the boundary
+    return items
+
+
+class DigestTemplate:
+    """One edition's message, built once; `message()` assembles it for one reader.
+
+    Per reader only the To, Message-ID and List-Unsubscribe headers and the personal
+    values (QP-encoded) are new; everything else is shared bytes.
+    """
+
+    SLOTS = ("greeting", "profile", "unsubscribe_url", "preferences_url")
+
+    def __init__(self, head: bytes, tail: bytes, items: list[bytes | tuple[str, bool]]) -> None:
+        self.head, self.tail, self.items = head, tail, items
+        self.slots = {item[0] for item in items if isinstance(item, tuple)}
+
+    @classmethod
+    def build(
+        cls,
+        settings,  # noqa: ANN001 - digest.settings.Settings
+        *,
+        seed: str,
+        subject: str,
+        html: str,
+        text: str,
+        date: datetime | None = None,
+        attachments: list[Attachment] | tuple[Attachment, ...] = (),
+    ) -> DigestTemplate:
+        site = settings.site
+        domain = domain_of(site.sender_address)
+        boundary = "=_digest_" + hashlib.sha256(f"alt\0{seed}".encode()).hexdigest()[:24]  # '=_' never occurs in QP
+        unknown = {m for m in _SLOT.findall(html + text)} - set(cls.SLOTS)
+        if unknown:
+            raise ValueError(f"templates use unknown personal placeholders: {sorted(unknown)}")
+        list_name = re.sub(r"[^A-Za-z0-9-]+", "-", site.sender_address.split("@")[0]).strip("-") or "digest"
+        phrase = site.title.replace("\\", "").replace('"', "")
+        head = b"".join(
+            [
+                header("From", address(site.sender_name, site.sender_address)),
+                header("Reply-To", site.reply_to),
+                header("Subject", subject),
+                header("Date", format_datetime((date or datetime.now(UTC)).astimezone(UTC))),
+                header("List-Id", f'"{phrase}" <{list_name}.{domain}>' if phrase.isascii() else f"<{list_name}.{domain}>"),
+            ]
+        )
+        tail = [header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"), header("MIME-Version", "1.0")]
+        alternative: list[bytes | tuple[str, bool]] = [f"--{boundary}\r\n".encode()]
+        alternative += _qp_part("text/plain", text)
+        alternative.append(f"--{boundary}\r\n".encode())
+        alternative += _qp_part("text/html", html)
+        alternative.append(f"--{boundary}--\r\n".encode())
+        if not attachments:
+            tail.append(header("Content-Type", f'multipart/alternative; boundary="{boundary}"'))
+            items = alternative
+        else:
+            mixed = "=_digest_" + hashlib.sha256(f"mixed\0{seed}".encode()).hexdigest()[:24]
+            tail.append(header("Content-Type", f'multipart/mixed; boundary="{mixed}"'))
+            items = [f"--{mixed}\r\n".encode() + header("Content-Type", f'multipart/alternative; boundary="{boundary}"') + CRLF]
+            items += alternative
+            for a in attachments:
+                check_header("Content-Type", a.content_type)
+                name = a.filename.replace('"', "")
+                check_header("filename", name)
+                items.append(
+                    f"\r\n--{mixed}\r\nContent-Type: {a.content_type}\r\n"
+                    f'Content-Disposition: attachment; filename="{name}"\r\n'
+                    "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+                    + base64.encodebytes(a.data).replace(b"\n", CRLF)
+                )
+            items.append(f"\r\n--{mixed}--\r\n".encode())
+        merged: list[bytes | tuple[str, bool]] = []
+        for item in items:  # join neighbouring literal chunks: fewer pieces to join per reader
+            if isinstance(item, bytes) and merged and isinstance(merged[-1], bytes):
+                merged[-1] += item
+            else:
+                merged.append(item)
+        return cls(head, b"".join(tail) + CRLF, merged)
+
+    def message(self, *, to: str, message_id: str, unsubscribe: str, values: dict[str, str]) -> bytes:
+        """The whole message for one reader. `to` is a formatted address (see `address`)."""
+        out = [self.head, header("To", to), header("Message-ID", message_id), header("List-Unsubscribe", unsubscribe), self.tail]
+        encoded: dict[tuple[str, bool], bytes] = {}
+        for item in self.items:
+            if item.__class__ is bytes:
+                out.append(item)  # type: ignore[arg-type]
+                continue
+            chunk = encoded.get(item)  # type: ignore[arg-type]
+            if chunk is None:
+                name, html = item  # type: ignore[misc]
+                value = values[name]
+                chunk = encoded[item] = qp_to_break((htmllib.escape(value) if html else value).encode("utf-8"))  # type: ignore[index]
+            out.append(chunk)
+        return b"".join(out)

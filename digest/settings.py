@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from digest.errors import DigestError, Problem, display_path, suggest
 
@@ -50,6 +50,28 @@ class RenderSettings(_Section):
 
 class DeliverySettings(_Section):
     transport: Literal["outbox", "smtp", "api"] = "outbox"
+    # pacing and retries (see docs/delivery.md)
+    rate_limit: float | None = Field(None, ge=0)  # messages per second; unset: 0.5 for api (Exchange Online's 30 a minute), no limit otherwise
+    max_attempts: int = Field(5, ge=1, le=20)  # tries per message for transient failures (4xx, 429, 5xx, disconnects)
+    retry_base: float = Field(2.0, ge=0)  # first backoff in seconds; doubled each time, with jitter
+    retry_max: float = Field(300.0, ge=0)  # longest single wait (a longer Retry-After defers the message to the next run)
+    # smtp: verified TLS by default
+    smtp_host: str = "localhost"
+    smtp_port: int | None = Field(None, ge=1, le=65535)  # unset: 587 for starttls, 465 for tls, 25 for none
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None  # environment only: DIGEST_SMTP_PASSWORD
+    smtp_cafile: str = ""  # a CA bundle to trust instead of the system's (a private CA); never turns verification off
+    smtp_timeout: float = Field(30.0, gt=0)  # seconds for each SMTP command
+    smtp_max_per_connection: int = Field(100, ge=1)  # reconnect after this many messages
+    # api: Microsoft Graph sendMail with an app registration (client credentials)
+    api_tenant: str = ""  # directory (tenant) id or domain
+    api_client_id: str = ""  # application (client) id
+    api_client_secret: SecretStr | None = None  # environment only: DIGEST_API_CLIENT_SECRET
+    api_sender: str = ""  # the mailbox that sends; unset: site.sender_address
+    api_graph_url: str = Field("https://graph.microsoft.com", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    api_login_url: str = Field("https://login.microsoftonline.com", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    api_timeout: float = Field(30.0, gt=0)
 
 
 class WebSettings(_Section):
@@ -81,6 +103,20 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DIGEST_TRANSPORT": ("delivery", "transport"),
     "DIGEST_DB": ("paths", "db"),
     "DIGEST_BASE_URL": ("site", "base_url"),
+    "DIGEST_RATE_LIMIT": ("delivery", "rate_limit"),
+    "DIGEST_SMTP_HOST": ("delivery", "smtp_host"),
+    "DIGEST_SMTP_PORT": ("delivery", "smtp_port"),
+    "DIGEST_SMTP_SECURITY": ("delivery", "smtp_security"),
+    "DIGEST_SMTP_USERNAME": ("delivery", "smtp_username"),
+    "DIGEST_SMTP_PASSWORD": ("delivery", "smtp_password"),
+    "DIGEST_SMTP_CAFILE": ("delivery", "smtp_cafile"),
+    "DIGEST_SMTP_TIMEOUT": ("delivery", "smtp_timeout"),
+    "DIGEST_API_TENANT": ("delivery", "api_tenant"),
+    "DIGEST_API_CLIENT_ID": ("delivery", "api_client_id"),
+    "DIGEST_API_CLIENT_SECRET": ("delivery", "api_client_secret"),
+    "DIGEST_API_SENDER": ("delivery", "api_sender"),
+    "DIGEST_API_GRAPH_URL": ("delivery", "api_graph_url"),
+    "DIGEST_API_LOGIN_URL": ("delivery", "api_login_url"),
 }
 
 

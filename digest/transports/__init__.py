@@ -44,6 +44,9 @@ class Transport(ABC):
     def send(self, sender: str, recipients: list[str], message: bytes) -> str:
         """Hand one message over; return a short receipt (queue id, file name, reply)."""
 
+    def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect (or authenticate) now, so a wrong setting is reported before any message is sent."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
@@ -61,4 +64,12 @@ def open_transport(settings, name: str | None = None) -> Transport:  # noqa: ANN
         from digest.transports.outbox import Outbox
 
         return Outbox(settings.path("var") / "outbox")
-    raise DigestError(f"transport '{name}' is not available; use one of: outbox")
+    if name == "smtp":
+        from digest.transports.smtp import from_settings
+
+        return from_settings(settings)
+    if name == "api":
+        from digest.transports.api import from_settings as api_from_settings
+
+        return api_from_settings(settings)
+    raise DigestError(f"transport '{name}' is not available; use one of: outbox, smtp, api (DIGEST_TRANSPORT)")

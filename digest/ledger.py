@@ -1,0 +1,141 @@
+"""Stage 6: the send ledger. One row per (edition key, reader) in the shared SQLite file.
+
+States: pending -> sending -> sent, or failed (refused for good, with the server's reply),
+or unknown (the message may have been handed over when the connection was lost).
+
+A row is marked 'sending' in its own committed statement before the message is handed
+over and 'sent' right after, so after a crash (even kill -9) the only rows whose fate is
+not known are the ones left in 'sending': the next run turns them into 'unknown' and does
+not resend them unless asked (`--resend-unknown`). Everything else is finished by simply
+running the same command again.
+
+One send of an edition key at a time: an fcntl lock on a file under var/locks/, which the
+kernel releases when the process dies, so a crash never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.db import now
+from digest.errors import DigestError
+
+STATES = ("pending", "sending", "sent", "failed", "unknown")
+INTERRUPTED = "the send was interrupted while this message was being handed over; it may have been delivered"
+
+
+@dataclass(frozen=True)
+class Entry:
+    subscriber_id: int
+    state: str
+    attempts: int
+    detail: str
+
+
+def recover(conn: sqlite3.Connection, key: str) -> int:
+    """Rows left 'sending' by a crashed run become 'unknown'; returns how many."""
+    cur = conn.execute(
+        "UPDATE deliveries SET state = 'unknown', detail = ?, updated_at = ? WHERE edition_key = ? AND state = 'sending'",
+        (INTERRUPTED, now(), key),
+    )
+    return cur.rowcount
+
+
+def entries(conn: sqlite3.Connection, key: str, subscriber_ids: list[int]) -> dict[int, Entry]:
+    """The ledger rows of these readers (one page of them) for this edition key."""
+    if not subscriber_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT subscriber_id, state, attempts, detail FROM deliveries WHERE edition_key = ? AND subscriber_id BETWEEN ? AND ?",
+        (key, min(subscriber_ids), max(subscriber_ids)),
+    )
+    wanted = set(subscriber_ids)
+    return {r[0]: Entry(*r) for r in rows if r[0] in wanted}
+
+
+def add_pending(conn: sqlite3.Connection, key: str, rows: Iterable[tuple[int, str, str]]) -> None:
+    """(subscriber_id, edition_id, message_id) rows as 'pending', in one transaction; existing rows are kept."""
+    stamp = now()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "INSERT OR IGNORE INTO deliveries (edition_key, subscriber_id, edition_id, message_id, state, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            [(key, sid, eid, mid, stamp, stamp) for sid, eid, mid in rows],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def mark_sending(conn: sqlite3.Connection, key: str, subscriber_id: int, edition_id: str, transport: str) -> None:
+    """Committed before the message is handed over (autocommit: one durable statement).
+
+    edition_id is written again: a reader who changed their profile since the row was
+    made gets (and is recorded with) the edition for the new one."""
+    conn.execute(
+        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, edition_id = ?, transport = ?, updated_at = ?"
+        " WHERE edition_key = ? AND subscriber_id = ?",
+        (edition_id, transport, now(), key, subscriber_id),
+    )
+
+
+def mark(conn: sqlite3.Connection, key: str, subscriber_id: int, state: str, detail: str = "") -> None:
+    if state not in STATES:
+        raise ValueError(f"unknown ledger state {state!r}")
+    conn.execute(
+        "UPDATE deliveries SET state = ?, detail = ?, updated_at = ? WHERE edition_key = ? AND subscriber_id = ?",
+        (state, detail[:1000], now(), key, subscriber_id),
+    )
+
+
+def counts(conn: sqlite3.Connection, key: str) -> dict[str, int]:
+    out = dict.fromkeys(STATES, 0)
+    for state, n in conn.execute("SELECT state, COUNT(*) FROM deliveries WHERE edition_key = ? GROUP BY state", (key,)):
+        out[state] = n
+    return out
+
+
+def problems(conn: sqlite3.Connection, key: str, limit: int = 50) -> list[tuple[str, str, str]]:
+    """(email, state, detail) of failed and unknown rows, for the summary."""
+    rows = conn.execute(
+        "SELECT COALESCE(s.email, '#' || d.subscriber_id), d.state, d.detail FROM deliveries d"
+        " LEFT JOIN subscribers s ON s.id = d.subscriber_id"
+        " WHERE d.edition_key = ? AND d.state IN ('failed', 'unknown') ORDER BY d.state, d.subscriber_id LIMIT ?",
+        (key, limit),
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def keys(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT edition_key FROM deliveries ORDER BY edition_key")]
+
+
+@contextmanager
+def lock(var: Path, key: str) -> Iterator[Path]:
+    """Hold the send lock for this edition key, or fail at once naming who holds it."""
+    folder = var / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"send-{hashlib.sha256(key.encode()).hexdigest()[:16]}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            raise DigestError(
+                f"edition {key} is already being sent ({holder}; lock file {path}); wait for that send to finish"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} since {now()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # closing releases the lock; the kernel does the same when the process dies

@@ -1,0 +1,410 @@
+"""Stage 5 (orchestration): send one edition key's digests to every confirmed reader.
+
+Editions are chosen for the distinct profiles of confirmed readers and each is rendered
+and turned into a MIME template once (digest.compose); readers are then streamed from
+the database a page at a time, each message assembled by splicing in the reader's
+parts, paced, retried when the failure is transient, and every hand-over recorded in
+the ledger (digest.ledger) so that a rerun finishes the job.
+
+Library functions take an edition key (the ledger's name for "this send"): the CLI
+passes "forum:ID@DATE", a schedule can pass "schedule:NAME@2025-07-14T07:00".
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from digest import ledger
+from digest.compose import Personaliser, Plan, count_readers, distinct_profiles, readers
+from digest.content import Site, load_or_fail
+from digest.db import open_db
+from digest.errors import DigestError, suggest
+from digest.mime import message_id
+from digest.model import Forum
+from digest.select import default_as_of
+from digest.subscribers import Subscriber, normalise_email
+from digest.transports import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
+
+Progress = Callable[[int, int, int], None]  # (readers done, readers in all, messages sent)
+
+
+def edition_key(forum_id: str, as_of: date) -> str:
+    return f"forum:{forum_id}@{as_of.isoformat()}"
+
+
+# -- pacing and retries -------------------------------------------------------------------------
+@dataclass
+class Policy:
+    """Rate limit and retry schedule; clock, sleep and random are injectable for tests."""
+
+    rate: float = 0.0  # messages per second; 0: as fast as the transport takes them
+    max_attempts: int = 5
+    retry_base: float = 2.0
+    retry_max: float = 300.0
+    stop_after: int = 3  # this many readers in a row deferred: the server is down, stop the run
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    random: Callable[[], float] = random.random
+
+    @classmethod
+    def from_settings(cls, settings: Any, transport: str, **overrides: Any) -> Policy:
+        d = settings.delivery
+        rate = d.rate_limit
+        if rate is None:
+            from digest.transports.api import DEFAULT_RATE
+
+            rate = DEFAULT_RATE if transport == "api" else 0.0
+        values = {"rate": rate, "max_attempts": d.max_attempts, "retry_base": d.retry_base, "retry_max": d.retry_max}
+        return cls(**{**values, **overrides})
+
+    def backoff(self, attempt: int, retry_after: float | None = None) -> float | None:
+        """Seconds to wait before attempt+1: exponential with jitter, at least Retry-After;
+        None when the server asks for longer than retry_max (defer to the next run)."""
+        if retry_after is not None and retry_after > self.retry_max:
+            return None
+        cap = min(self.retry_max, self.retry_base * 2 ** (attempt - 1))
+        delay = cap / 2 + self.random() * cap / 2
+        return max(delay, retry_after or 0.0)
+
+
+class Pace:
+    """At most `rate` hand-overs a second (evenly spaced)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy, self.next = policy, 0.0
+        self.interval = 1.0 / policy.rate if policy.rate > 0 else 0.0
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = self.policy.clock()
+        if now < self.next:
+            self.policy.sleep(self.next - now)
+            now = self.next
+        self.next = now + self.interval
+
+
+# -- the send ----------------------------------------------------------------------------------
+@dataclass
+class Summary:
+    key: str
+    readers: int = 0
+    sent: int = 0  # handed over in this run
+    skipped: int = 0  # sent by an earlier run
+    failed: int = 0  # refused for good (this run and earlier)
+    unknown: int = 0  # may or may not have been delivered (this run and earlier)
+    deferred: int = 0  # still pending: transient failures outlasted the retries, or the run stopped
+    recovered: int = 0  # left 'sending' by a crashed run, now 'unknown'
+    stopped: str = ""
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (email, state, detail)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed or self.unknown or self.deferred or self.stopped)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.key}: {self.sent} sent, {self.skipped} already sent (skipped), {self.failed} failed permanently, "
+            f"{self.unknown} outcome unknown"
+            + (f", {self.deferred} not sent yet (run again to retry)" if self.deferred else "")
+        ]
+        if self.recovered:
+            out.append(
+                f"{self.recovered} message(s) were being handed over when an earlier run stopped: outcome unknown"
+            )
+        out += [f"  {state}: {email}: {detail}" for email, state, detail in self.problems]
+        if self.unknown:
+            out.append(
+                "Outcome unknown means the message may have been delivered. Check the mail server's log, then run the same "
+                "command with --resend-unknown to send those again (some readers may get two copies)."
+            )
+        if self.stopped:
+            out.append(f"Stopped early: {self.stopped}")
+        return out
+
+
+HINTS = {
+    "smtp": "check DIGEST_SMTP_HOST, DIGEST_SMTP_PORT and DIGEST_SMTP_SECURITY (or delivery.smtp_* in digest.toml)",
+    "api": "check DIGEST_API_LOGIN_URL and the network, or try again later",
+}
+
+
+def open_or_explain(transport: Transport) -> None:
+    """Connect before the first message: a wrong host or port is a message, not a run of failures."""
+    try:
+        transport.open()
+    except TransientError as exc:
+        hint = HINTS.get(transport.name, "try again later")
+        raise DigestError(f"{exc.detail}; nothing was sent ({hint})") from None
+
+
+def _deliver(
+    conn: sqlite3.Connection,
+    key: str,
+    transport: Transport,
+    policy: Policy,
+    pace: Pace,
+    sender: str,
+    sub: Subscriber,
+    edition_id: str,
+    message: bytes,
+) -> tuple[str, str]:
+    """Hand one message over, retrying transient failures; record each step. Returns (state, detail)."""
+    detail = ""
+    for attempt in range(1, policy.max_attempts + 1):
+        pace.wait()
+        ledger.mark_sending(conn, key, sub.id, edition_id, transport.name)
+        try:
+            receipt = transport.send(sender, [sub.email], message)
+        except PermanentError as exc:
+            ledger.mark(conn, key, sub.id, "failed", exc.detail)
+            return "failed", exc.detail
+        except OutcomeUnknown as exc:
+            ledger.mark(conn, key, sub.id, "unknown", exc.detail)
+            return "unknown", exc.detail
+        except TransientError as exc:
+            ledger.mark(conn, key, sub.id, "pending", exc.detail)
+            detail = exc.detail
+            delay = policy.backoff(attempt, exc.retry_after) if attempt < policy.max_attempts else None
+            if delay is None:
+                break
+            policy.sleep(delay)
+            continue
+        except DigestError:  # a setting is wrong (login refused, TLS unverifiable): nothing was handed over
+            ledger.mark(conn, key, sub.id, "pending", "not sent: the transport's settings were refused")
+            raise
+        ledger.mark(conn, key, sub.id, "sent", receipt)
+        return "sent", receipt
+    detail = f"not sent after {attempt} attempt(s), will retry on the next run: {detail}"
+    ledger.mark(conn, key, sub.id, "pending", detail)
+    return "pending", detail
+
+
+def send_edition(
+    settings: Any,
+    forum_id: str,
+    *,
+    as_of: date | None = None,
+    key: str | None = None,
+    transport: Transport | None = None,
+    resend_unknown: bool = False,
+    progress: Progress | None = None,
+    policy: Policy | None = None,
+    site: Site | None = None,
+) -> Summary:
+    """Send forum_id's digest (as of as_of) to every confirmed reader not yet sent it under key.
+
+    Safe to run again after any failure or crash; holds the edition key's lock throughout.
+    """
+    site = site or load_or_fail(settings)
+    forum = site.forum(forum_id)
+    as_of = as_of or default_as_of(forum)
+    key = key or edition_key(forum.id, as_of)
+    conn = open_db(settings)
+    own = transport is None
+    try:
+        with ledger.lock(settings.path("var"), key):
+            transport = transport or open_transport(settings)
+            policy = policy or Policy.from_settings(settings, transport.name)
+            return _send(settings, site, forum, as_of, key, conn, transport, policy, resend_unknown, progress)
+    finally:
+        if own and transport is not None:
+            transport.close()
+        conn.close()
+
+
+def _send(
+    settings: Any,
+    site: Site,
+    forum: Forum,
+    as_of: date,
+    key: str,
+    conn: sqlite3.Connection,
+    transport: Transport,
+    policy: Policy,
+    resend_unknown: bool,
+    progress: Progress | None,
+) -> Summary:
+    summary = Summary(key, readers=count_readers(conn), recovered=ledger.recover(conn, key))
+    plan = Plan(settings, site, forum, as_of, key)
+    plan.add(distinct_profiles(conn))
+    plan.check_sizes()  # every edition is ready before the first message goes
+    person = Personaliser(settings, key)
+    sender = settings.site.sender_address
+    pace, done, in_a_row = Pace(policy), 0, 0
+    open_or_explain(transport)
+    for page in readers(conn):
+        known = ledger.entries(conn, key, [s.id for s in page])
+        ledger.add_pending(
+            conn,
+            key,
+            [
+                (s.id, plan.for_profile(s.profile).edition.id, message_id(key, s.id, person.domain))
+                for s in page
+                if s.id not in known
+            ],
+        )
+        for sub in page:
+            done += 1
+            entry = known.get(sub.id)
+            state = entry.state if entry else "pending"
+            if state == "sent":
+                summary.skipped += 1
+            elif state == "pending" or (state == "unknown" and resend_unknown):
+                prepared = plan.for_profile(sub.profile)
+                message = person.message(prepared.template, sub.id, sub.email, sub.name, sub.profile.describe())
+                outcome, _ = _deliver(conn, key, transport, policy, pace, sender, sub, prepared.edition.id, message)
+                summary.sent += outcome == "sent"
+                in_a_row = in_a_row + 1 if outcome == "pending" else 0
+                if in_a_row >= policy.stop_after:
+                    summary.stopped = f"{in_a_row} readers in a row could not be sent to; the server seems down. Run the same command again later."
+                    break
+            if progress:
+                progress(done, summary.readers, summary.sent)
+        if summary.stopped:
+            break
+    counts = ledger.counts(conn, key)
+    summary.failed, summary.unknown, summary.deferred = counts["failed"], counts["unknown"], counts["pending"]
+    summary.problems = ledger.problems(conn, key)
+    return summary
+
+
+# -- looking before sending ---------------------------------------------------------------------
+@dataclass
+class Intended:
+    email: str
+    edition_id: str
+    state: str  # 'new' or the ledger state
+    action: str  # what a real send would do
+
+
+ACTIONS = {
+    "new": "send",
+    "pending": "send",
+    "sending": "hold (outcome unknown)",
+    "sent": "skip (already sent)",
+    "failed": "skip (failed permanently)",
+    "unknown": "hold (outcome unknown; --resend-unknown sends)",
+}
+
+
+def dry_run(
+    settings: Any,
+    forum_id: str,
+    *,
+    as_of: date | None = None,
+    key: str | None = None,
+    resend_unknown: bool = False,
+    site: Site | None = None,
+) -> Iterator[Intended]:
+    """Who would get which edition; reads the ledger, writes nothing, takes no lock."""
+    site = site or load_or_fail(settings)
+    forum = site.forum(forum_id)
+    as_of = as_of or default_as_of(forum)
+    key = key or edition_key(forum.id, as_of)
+    conn = open_db(settings)
+    try:
+        plan = Plan(settings, site, forum, as_of, key)
+        plan.add(distinct_profiles(conn))
+        for page in readers(conn):
+            known = ledger.entries(conn, key, [s.id for s in page])
+            for sub in page:
+                state = known[sub.id].state if sub.id in known else "new"
+                action = "send" if state == "unknown" and resend_unknown else ACTIONS[state]
+                yield Intended(sub.email, plan.for_profile(sub.profile).edition.id, state, action)
+    finally:
+        conn.close()
+
+
+def send_test(
+    settings: Any,
+    forum_id: str,
+    to: str,
+    *,
+    as_of: date | None = None,
+    edition_id: str | None = None,
+    transport: Transport | None = None,
+    site: Site | None = None,
+    dry_run: bool = False,
+) -> list[tuple[str, str]]:
+    """A [TEST] copy of every edition (or one) to one address; no ledger, no lock.
+
+    The editions are those of the confirmed readers' profiles, or of every profile in the
+    taxonomy while there are no readers (as `digest build` shows them)."""
+    try:
+        to = normalise_email(to)
+    except ValueError as exc:
+        raise DigestError(f"--to: {exc}") from None
+    site = site or load_or_fail(settings)
+    forum = site.forum(forum_id)
+    as_of = as_of or default_as_of(forum)
+    key = f"test:{edition_key(forum.id, as_of)}:{time.time_ns()}"
+    conn = open_db(settings)
+    try:
+        profiles = distinct_profiles(conn)
+    finally:
+        conn.close()
+    plan = Plan(settings, site, forum, as_of, key, subject_prefix="[TEST] ")
+    plan.add(profiles or list(site.taxonomy.profiles()))
+    chosen = plan.prepared
+    if edition_id is not None:
+        if edition_id not in {p.edition.id for p in chosen}:
+            plan.add(list(site.taxonomy.profiles()))
+            chosen = [p for p in plan.prepared if p.edition.id == edition_id]
+        else:
+            chosen = [p for p in chosen if p.edition.id == edition_id]
+        if not chosen:
+            raise DigestError(
+                f"--edition: no edition '{edition_id}' in {forum.id}; {suggest(edition_id, [p.edition.id for p in plan.prepared])}"
+            )
+    plan.check_sizes()
+    if dry_run:
+        return [(p.edition.id, "would send") for p in chosen]
+    person = Personaliser(settings, key)
+    own = transport is None
+    transport = transport or open_transport(settings)
+    results = []
+    try:
+        open_or_explain(transport)
+        for n, p in enumerate(chosen):
+            profile = p.edition.profiles[0].describe() if p.edition.profiles else "a reader"
+            message = person.message(p.template, 0, to, "", profile, mid=message_id(key, n, person.domain))
+            try:
+                results.append((p.edition.id, transport.send(settings.site.sender_address, [to], message)))
+            except (PermanentError, TransientError, OutcomeUnknown) as exc:
+                results.append((p.edition.id, f"FAILED: {exc.detail}"))
+    finally:
+        if own:
+            transport.close()
+    return results
+
+
+class ProgressLine:
+    """'1,200/5,000 readers · 1,180 sent · 45.2/s · 1m24s left' on a terminal, redrawn at most 10 times a second."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.start, self.last, self.drawn = stream, time.monotonic(), 0.0, False
+
+    def __call__(self, done: int, total: int, sent: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last, elapsed = now, max(now - self.start, 1e-9)
+        left = (total - done) * elapsed / done if done else 0
+        m, sec = divmod(int(left), 60)
+        self.stream.write(
+            f"\r{done:,}/{total:,} readers · {sent:,} sent · {sent / elapsed:.1f}/s · {m}m{sec:02d}s left  "
+        )
+        self.stream.flush()
+        self.drawn = True
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()

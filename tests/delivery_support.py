@@ -1,0 +1,142 @@
+"""Helpers for the delivery tests: readers in a real SQLite file, a real SMTP server with faults.
+
+Until `digest subscribers import` lands (subscriptions branch), readers are added here
+with digest.subscribers.add, as the store's own callers do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from digest import subscribers
+from digest.content import load_or_fail
+from digest.db import open_db
+from digest.settings import load_settings
+
+# (email, name, district, phases, setting): five readers, four distinct editions of the test forum
+READERS = [
+    ("ana@example.org", "Siân Ó Briain", "Swale", "primary", "mainstream"),
+    ("ben@example.org", "", "Medway", "secondary", "independent"),
+    ("cat@example.org", "Cat Lee", "Swale", "primary", "mainstream"),
+    ("dev@example.org", "Dev Patel", "Dover", "early years;primary", "special"),
+    ("eve@example.org", "Eve Stone", "Thanet", "post-16", "alternative provision"),
+]
+PROFILES = [(d, ph, st) for _, _, d, ph, st in READERS]
+FORUM = "2025-07-test"
+KEY = "forum:2025-07-test@2025-07-11"
+
+
+def add_readers(site_dir: Path, readers: list[tuple[str, str, str, str, str]] | None = None) -> list[int]:
+    settings = load_settings(site_dir)
+    site = load_or_fail(settings)
+    conn = open_db(settings)
+    try:
+        return [
+            subscribers.add(conn, addr, subscribers.parse_profile(site.taxonomy, d, ph, st), name=name)
+            for addr, name, d, ph, st in (READERS if readers is None else readers)
+        ]
+    finally:
+        conn.close()
+
+
+def many_readers(n: int) -> list[tuple[str, str, str, str, str]]:
+    return [(f"reader{i:05d}@example.org", f"Reader {i}", *PROFILES[i % len(PROFILES)]) for i in range(n)]
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def outbox(site_dir: Path) -> list[bytes]:
+    folder = site_dir / "var" / "outbox" / "new"
+    return [p.read_bytes() for p in sorted(folder.iterdir())] if folder.exists() else []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class FaultyHandler:
+    """An aiosmtpd handler that accepts mail and injects faults on request."""
+
+    reject: dict[str, str] = field(default_factory=dict)  # rcpt -> permanent reply at RCPT (e.g. 550)
+    greylist: dict[str, int] = field(default_factory=dict)  # rcpt -> how many times to answer 451 at end of DATA
+    close_after: int | None = None  # after this many messages: 421 to the next MAIL, then hang up (once)
+    stall: dict[str, float] = field(default_factory=dict)  # rcpt -> seconds to stall before answering DATA
+    delay: float = 0.0  # seconds every DATA takes (a slow server)
+    messages: list[tuple[str, bytes]] = field(default_factory=list)
+    commands: Counter = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: ANN001, ANN201
+        self.commands["EHLO"] += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RSET(self, server, session, envelope):  # noqa: ANN001, ANN201
+        self.commands["RSET"] += 1
+        return "250 OK"
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
+        self.commands["MAIL"] += 1
+        if self.close_after is not None and len(self.messages) >= self.close_after:
+            self.close_after = None
+            asyncio.get_running_loop().call_later(0.01, server.transport.close)
+            return "421 4.3.2 Service shutting down, closing transmission channel"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
+        self.commands["RCPT"] += 1
+        self.commands[f"RCPT {address}"] += 1
+        if address in self.reject:
+            return self.reject[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+        self.commands["DATA"] += 1
+        rcpt = envelope.rcpt_tos[0]
+        if self.greylist.get(rcpt, 0) > 0:
+            self.greylist[rcpt] -= 1
+            return "451 4.7.1 Greylisted, try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if rcpt in self.stall:
+            await asyncio.sleep(self.stall.pop(rcpt))
+        with self.lock:
+            self.messages.append((rcpt, envelope.original_content))
+        return "250 2.0.0 Ok: queued"
+
+    def received(self) -> Counter:
+        with self.lock:
+            return Counter(rcpt for rcpt, _ in self.messages)
+
+
+class SMTPServer:
+    """aiosmtpd on 127.0.0.1 in a thread; optional STARTTLS or implicit TLS."""
+
+    def __init__(self, handler: FaultyHandler, **kwargs) -> None:  # noqa: ANN003
+        self.handler = handler
+        self.port = free_port()
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, **kwargs)
+
+    def __enter__(self) -> SMTPServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()

@@ -1,0 +1,88 @@
+"""kill -9 in the middle of `digest send`, run it again: nobody is lost, duplicates stay in flight."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from delivery_support import FORUM, FaultyHandler, SMTPServer, add_readers, many_readers
+
+DIGEST = Path(sys.executable).parent / "digest"
+READERS = 40
+IN_FLIGHT = 1  # messages are handed over one at a time
+
+
+def digest_send(site_dir: Path, port: int, *extra: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    env.update(
+        DIGEST_SECRET_KEY="test-secret-key-0123456789abcdef",
+        DIGEST_TRANSPORT="smtp",
+        DIGEST_SMTP_HOST="127.0.0.1",
+        DIGEST_SMTP_PORT=str(port),
+        DIGEST_SMTP_SECURITY="none",
+    )
+    return subprocess.Popen(
+        [str(DIGEST), "send", "--forum", FORUM, *extra],
+        cwd=site_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def states(site_dir: Path) -> dict[str, int]:
+    conn = sqlite3.connect(site_dir / "var" / "digest.sqlite3")
+    try:
+        return dict(conn.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("kill_after", [3, 17])
+def test_sigkill_mid_send_then_rerun_finishes_the_job(site_dir: Path, kill_after: int) -> None:
+    readers = many_readers(READERS)
+    add_readers(site_dir, readers)
+    handler = FaultyHandler(delay=0.03)  # a slow server: the kill lands while a message is in flight
+    with SMTPServer(handler) as server:
+        proc = digest_send(site_dir, server.port)
+        deadline = time.monotonic() + 20
+        while len(handler.messages) < kill_after:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the send did not get going"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=10)  # reaps it and closes its pipes
+        time.sleep(0.2)  # let the server finish a message whose final dot had arrived
+        before = len(handler.messages)
+        assert kill_after <= before < READERS
+
+        rerun = digest_send(site_dir, server.port)
+        out, err = rerun.communicate(timeout=60)
+        assert "Traceback" not in err
+        after_rerun = states(site_dir)
+        assert after_rerun.get("unknown", 0) <= IN_FLIGHT
+        assert after_rerun.get("sent", 0) + after_rerun.get("unknown", 0) == READERS
+        assert (rerun.returncode == 0) == (after_rerun.get("unknown", 0) == 0), out
+
+        received = handler.received()
+        assert all(n == 1 for n in received.values())  # a plain rerun never doubles anyone
+        missing = [r[0] for r in readers if received[r[0]] == 0]
+        assert len(missing) <= after_rerun.get("unknown", 0)  # only the in-flight one may still be missing
+
+        resend = digest_send(site_dir, server.port, "--resend-unknown")
+        out, err = resend.communicate(timeout=60)
+        assert resend.returncode == 0, out + err
+        assert states(site_dir) == {"sent": READERS}
+
+    received = handler.received()
+    assert all(received[r[0]] >= 1 for r in readers)  # every reader got the digest
+    duplicates = sum(n - 1 for n in received.values())
+    assert duplicates <= IN_FLIGHT
+    assert len(handler.messages) == READERS + duplicates
