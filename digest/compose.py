@@ -38,6 +38,30 @@ class Prepared:
     template: DigestTemplate
 
 
+def template_for(
+    settings: Any, rendered: Rendered, key: str, subject_prefix: str = "", date: datetime | None = None
+) -> DigestTemplate:
+    """A rendered edition as a MIME template: built once, assembled per reader."""
+    edition = rendered.edition
+    attachments: list[Attachment] = []
+    if settings.render.attach_ics and edition.events:
+        from digest.calendar import edition_calendar
+
+        # one .ics of the edition's dates: mail clients offer "add to calendar" for it
+        attachments.append(
+            Attachment('text/calendar; charset="utf-8"; method=PUBLISH', "dates.ics", edition_calendar(edition))
+        )
+    return DigestTemplate.build(
+        settings,
+        seed=f"{key}\0{edition.id}",
+        subject=subject_prefix + rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        date=date or datetime.now(UTC),
+        attachments=attachments,
+    )
+
+
 class Plan:
     """The editions for a set of profiles, each rendered and made a MIME template once."""
 
@@ -64,22 +88,7 @@ class Plan:
 
     def _prepare(self, edition: Edition) -> Prepared:
         rendered = self.renderer.render(edition)
-        attachments: list[Attachment] = []
-        # HOOK(calendar): wired by the lead after merging the calendar branch, e.g.
-        #     if self.settings.render.attach_ics and edition.events:
-        #         from digest.calendar import edition_calendar
-        #         attachments.append(Attachment('text/calendar; charset="utf-8"; method=PUBLISH', "dates.ics",
-        #                                       edition_calendar(edition)))
-        # DigestTemplate then wraps the alternative part in multipart/mixed (tested in test_mime).
-        template = DigestTemplate.build(
-            self.settings,
-            seed=f"{self.key}\0{edition.id}",
-            subject=self.subject_prefix + rendered.subject,
-            html=rendered.html,
-            text=rendered.text,
-            date=self.date,
-            attachments=attachments,
-        )
+        template = template_for(self.settings, rendered, self.key, self.subject_prefix, self.date)
         return Prepared(edition, rendered, template)
 
     def for_profile(self, profile: Profile) -> Prepared:

@@ -11,17 +11,10 @@ it is fixed. livereload.py keeps the site loaded and reloads open pages when a f
 from __future__ import annotations
 
 import contextlib
-import itertools
-import os
 import re
 import secrets
 import socket
-import time
 from collections.abc import Callable
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formataddr, formatdate, make_msgid
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import anyio
@@ -40,62 +33,34 @@ from digest.build import sample_personal
 from digest.errors import DigestError, display_path
 from digest.livereload import LiveSite, NotFound, View
 from digest.render import Rendered, builtin_templates
-from digest.settings import Settings
 
 SAMPLE_TO = "senco@school.example"
-_counter = itertools.count()
 
 
-# -- the message (the delivery stage replaces both functions with its composer and outbox) --
-def compose(settings: Settings, rendered: Rendered, to: str, subject: str | None = None) -> bytes:
-    """A plain multipart/alternative message: the text part first, then the HTML."""
-    html, text = rendered.personalise(sample_personal(rendered.edition))
-    site = settings.site
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = formataddr((site.sender_name, site.sender_address))
-    msg["To"] = to
-    msg["Reply-To"] = site.reply_to
-    msg["Subject"] = " ".join((subject or rendered.subject).split())  # a title never folds into a new header
-    msg["Date"] = formatdate(usegmt=True)
-    msg["Message-ID"] = make_msgid(domain=site.sender_address.rsplit("@", 1)[1])
-    msg.set_content(text, cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", cte="quoted-printable")
-    return msg.as_bytes()
+# -- the message: the very bytes and the very path `digest send` uses ------------------------
+def message_source(rendered: Rendered, to: str = SAMPLE_TO) -> bytes:
+    """The MIME message `digest send` would build for a sample reader of this edition."""
+    from digest.compose import Personaliser, template_for
+
+    edition = rendered.edition
+    settings = edition.site.settings
+    key = f"preview:{edition.forum.id}@{edition.as_of}"
+    profile = edition.profiles[0].describe() if edition.profiles else "a reader"
+    return Personaliser(settings, key).message(template_for(settings, rendered, key), 0, to, "", profile)
 
 
-def check_address(address: str) -> str:
-    address = address.strip()
-    if "\r" in address or "\n" in address:
-        raise DigestError("the address contains a line break; type one address on one line")
-    local, at, domain = address.partition("@")
-    if not at or "@" in domain or not local or "." not in domain or re.search(r"[\s<>,;\"]", address):
-        raise DigestError(f"'{address}' is not one email address; write it as name@example.org")
-    return address
+def send_test(rendered: Rendered, address: str) -> str:
+    """Send this edition, subject "[TEST] ...", to address through the configured transport,
+    exactly as `digest send --to ADDRESS --edition ID` does; returns the transport's receipt."""
+    from digest.send import send_test as deliver_test
 
-
-def send_test(settings: Settings, rendered: Rendered, address: str) -> Path:
-    """Write the edition, subject "[TEST] ...", to the Maildir outbox var/outbox for address.
-
-    A stand-in until the delivery stage provides real sending: it will replace this
-    function (and compose) with its own composer and transport. The message is written
-    to tmp/, fsynced, then renamed into new/, so a mail client never sees half of it.
-    """
-    message = compose(settings, rendered, check_address(address), "[TEST] " + rendered.subject)
-    outbox = settings.path("var") / "outbox"
-    for sub in ("tmp", "new", "cur"):
-        (outbox / sub).mkdir(parents=True, exist_ok=True)
-    name = f"{time.time_ns()}.P{os.getpid()}Q{next(_counter)}.{socket.gethostname().replace('/', '_')}"
-    tmp = outbox / "tmp" / name
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(message)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, outbox / "new" / name)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DigestError(f"cannot write to the outbox {outbox}: {exc.strerror or exc}") from None
-    return outbox / "new" / name
+    edition = rendered.edition
+    [(_, receipt)] = deliver_test(
+        edition.site.settings, edition.forum.id, address, as_of=edition.as_of, edition_id=edition.id, site=edition.site
+    )
+    if receipt.startswith("FAILED: "):
+        raise DigestError(f"the test message was not sent: {receipt.removeprefix('FAILED: ')}")
+    return receipt
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -213,18 +178,18 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -
                     403,
                 )
             try:
-                sent = send_test(view.site.settings, rendered, form.get("address", ""))
+                sent = send_test(rendered, form.get("address", ""))
             except DigestError as exc:
                 error, status = exc.message, 400
             else:
                 return RedirectResponse(
-                    f"{request.url.path}?{urlencode({**names, 'sent': sent.name})}", status_code=303
+                    f"{request.url.path}?{urlencode({**names, 'sent': sent})}", status_code=303
                 )
         sent_name = request.query_params.get("sent", "")
         outbox = view.site.settings.path("var") / "outbox"
         edition = rendered.edition
         html, text = rendered.personalise(sample_personal(edition))
-        source = compose(view.site.settings, rendered, SAMPLE_TO).decode("utf-8", "replace").replace("\r\n", "\n")
+        source = message_source(rendered).decode("utf-8", "replace").replace("\r\n", "\n")
         return page(
             "edition.html",
             status,
@@ -271,7 +236,7 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -
                 return HTMLResponse(html)
             if kind == "txt":
                 return PlainTextResponse(text)
-            return PlainTextResponse(compose(view.site.settings, rendered, SAMPLE_TO).decode("utf-8", "replace"))
+            return PlainTextResponse(message_source(rendered).decode("utf-8", "replace"))
 
         return part
 
