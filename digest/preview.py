@@ -53,7 +53,12 @@ def send_test(rendered: Rendered, address: str) -> str:
     """Send this edition, subject "[TEST] ...", to address through the configured transport,
     exactly as `digest send --to ADDRESS --edition ID` does; returns the transport's receipt."""
     from digest.send import send_test as deliver_test
+    from digest.subscribers import InvalidSubscriber, normalise_email
 
+    try:
+        address = normalise_email(address)
+    except InvalidSubscriber as exc:
+        raise DigestError(f"test address: {exc.message}") from None
     edition = rendered.edition
     [(_, receipt)] = deliver_test(
         edition.site.settings, edition.forum.id, address, as_of=edition.as_of, edition_id=edition.id, site=edition.site

@@ -340,7 +340,7 @@ def send_test(
     try:
         to = normalise_email(to)
     except ValueError as exc:
-        raise DigestError(f"test address: {getattr(exc, 'message', exc)}") from None
+        raise DigestError(f"--to: {exc}") from None
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
     as_of = as_of or default_as_of(forum)

@@ -204,7 +204,9 @@ def test_send_through_graph_with_the_providers_pace(site_dir: Path, graph: FakeG
     messages = [parse(m) for m in graph.sent]
     assert sorted(m["To"].addresses[0].addr_spec for m in messages) == sorted(r[0] for r in READERS)
     assert all(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" for m in messages)
-    assert all(m.get_content_type() == "multipart/alternative" for m in messages)
+    # the text and HTML alternatives, with the edition's calendar attached where it has dates
+    assert all(m.get_body(("plain",)) and m.get_body(("html",)) for m in messages)
+    assert {m.get_content_type() for m in messages} == {"multipart/alternative", "multipart/mixed"}
 
 
 def test_429_with_retry_after_and_5xx_are_retried(site_dir: Path, graph: FakeGraph, api_env: None) -> None:
