@@ -24,6 +24,7 @@ class Upcoming:
     start: datetime
     end: datetime
     later: tuple[datetime, ...] = ()  # further weekly occurrences shown after the first
+    last: datetime | None = None  # a weekly event's final occurrence (its `until` may fall on another weekday)
 
     @property
     def recurring(self) -> bool:
@@ -53,7 +54,7 @@ def upcoming(event: Event, as_of: date, days: int, show: int = 3) -> Upcoming | 
     if not future or future[0][0] >= horizon:
         return None
     (start, end), rest = future[0], future[1:show]
-    return Upcoming(event, start, end, tuple(s for s, _ in rest))
+    return Upcoming(event, start, end, tuple(s for s, _ in rest), future[-1][0] if event.repeat else None)
 
 
 @dataclass

@@ -77,3 +77,12 @@ def test_readers_with_identical_selections_share_one_edition(site) -> None:
 
 def test_default_as_of_is_the_day_after_the_last_session(site) -> None:
     assert default_as_of(site.forum("2025-07-test")) == date(2025, 7, 11)
+
+
+def test_weekly_until_names_the_last_real_occurrence(site_dir: Path) -> None:
+    events = site_dir / "content/events.yaml"
+    events.write_text(events.read_text().replace("until: 2025-12-16", "until: 2025-12-19"))  # a Friday
+    site = load_or_fail(load_settings(site_dir))
+    e = select(site, site.forum("2025-07-test"), date(2025, 7, 11), Profile("Swale", ("primary",), "mainstream"))
+    surgery = next(u for u in e.events if u.event.id == "surgery-swale")
+    assert surgery.last.date() == date(2025, 12, 16)  # the last Tuesday, not the Friday
