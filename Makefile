@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DIGEST_SECRET_KEY ?= demo-only-secret-not-for-production
 
-.PHONY: demo test lint bench clean check build chromium
+.PHONY: demo test lint bench clean check build chromium serve preview
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,14 @@ demo: $(STAMP)
 	@echo
 	@echo "Open build/index.html to see every edition of every forum,"
 	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."
-	@echo "Run '$(BIN)/digest serve' for the subscribe and preference pages on http://127.0.0.1:8000/."
+	@echo "Then 'make serve' for the subscribe and preference pages, or 'make preview' to edit content and watch every edition."
+
+# The web pages with the demo signing key (set your own DIGEST_SECRET_KEY for real use).
+serve: $(STAMP)
+	$(BIN)/digest serve
+
+preview: $(STAMP)
+	$(BIN)/digest preview
 
 check: $(STAMP)
 	$(BIN)/digest check
