@@ -26,7 +26,7 @@ from digest.model import LONDON
 from digest.schedules import Schedule, fmt_duration
 from digest.send import Intended, Policy, Summary, intended, send_plan
 from digest.transports import Transport
-from digest.triggers import fmt_fire, previous_fire
+from digest.triggers import fmt_fire, previous_fire, utc
 
 
 class Stopped(Exception):
@@ -70,7 +70,7 @@ def manual_key(name: str, day: date) -> str:
 def fire_of(key: str) -> datetime | None:
     """The fire time in a fire's key (None for a run by hand's key)."""
     try:
-        return datetime.strptime(key.rsplit("@", 1)[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).astimezone(LONDON)
+        return datetime.strptime(key.rsplit("@", 1)[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except (IndexError, ValueError):
         return None
 
@@ -84,7 +84,7 @@ def state(conn: Any, key: str) -> str:
 
 
 def fires_in_ledger(conn: Any, name: str, unfinished: bool = False) -> list[datetime]:
-    """Fire times of this schedule with ledger rows (only those with rows pending or sending, if asked)."""
+    """Fire times (UTC) of this schedule with ledger rows (only those with rows pending or sending, if asked)."""
     sql = "SELECT DISTINCT edition_key FROM deliveries WHERE edition_key LIKE ?"
     if unfinished:
         sql += " AND state IN ('pending', 'sending')"
@@ -93,9 +93,10 @@ def fires_in_ledger(conn: Any, name: str, unfinished: bool = False) -> list[date
 
 
 def _ago(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
     return (
-        f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{int(delta.total_seconds()) % 60:02d}s"
+        fmt_duration(timedelta(minutes=int(delta.total_seconds() // 60)))
+        if delta >= timedelta(minutes=1)
+        else f"{int(delta.total_seconds())}s"
     )
 
 
@@ -121,7 +122,7 @@ def run_fire(
 ) -> Outcome:
     """Send one fire of a schedule, unless it is done, too late, a holiday or has nothing new."""
     key, when = fire_key(schedule.name, fire), fmt_fire(fire)
-    late = now - fire
+    late = utc(now) - utc(fire)
     if late > schedule.grace:
         detail = f"{_ago(late)} late, outside the grace of {fmt_duration(schedule.grace)}; not sent"
         return Outcome(schedule.name, key, when, "missed", detail, catch_up=catch_up)
@@ -223,9 +224,9 @@ def catch_up(settings: Any, schedules: list[Schedule], now: datetime, **kw: Any)
             unfinished = fires_in_ledger(conn, schedule.name, unfinished=True)
             todo += [(schedule, f) for f in unfinished]
             last = previous_fire(schedule.trigger(), now)
-            if last is None or last in unfinished or state(conn, fire_key(schedule.name, last)) != "new":
+            if last is None or utc(last) in unfinished or state(conn, fire_key(schedule.name, last)) != "new":
                 continue
-            if any(f > last for f in fires_in_ledger(conn, schedule.name)):
+            if any(f > utc(last) for f in fires_in_ledger(conn, schedule.name)):
                 continue  # a later fire went out (the trigger was changed): this one is superseded
             todo.append((schedule, last))
     finally:

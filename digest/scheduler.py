@@ -26,7 +26,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from digest.errors import DigestError
 from digest.model import LONDON
 from digest.runs import Outcome, catch_up, fire_key, run_fire
 from digest.schedules import Schedule, fmt_duration, load_schedules
-from digest.triggers import fmt_fire, next_fires, previous_fire
+from digest.triggers import fmt_fire, next_fires, previous_fire, utc
 
 log = logging.getLogger("digest.scheduler")
 
@@ -86,7 +86,7 @@ class Service:
         *,
         poll: float = 2.0,
         retry: timedelta = timedelta(minutes=10),
-        clock: Callable[[], datetime] = lambda: datetime.now(LONDON),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.load_settings, self.poll, self.retry, self.clock = load_settings, poll, retry, clock
         self.stopping, self.reload_requested = threading.Event(), threading.Event()
@@ -223,7 +223,7 @@ class Service:
         from apscheduler.triggers.date import DateTrigger
 
         when = now + self.retry
-        if when - fire > schedule.grace:
+        if utc(when) - utc(fire) > schedule.grace:
             log.info(f"{schedule.name}: not tried again: the grace of {fmt_duration(schedule.grace)} ends before {fmt_fire(when)}")
             return
         log.info(f"{schedule.name}: trying {fmt_fire(fire)} again at {fmt_fire(when)}")

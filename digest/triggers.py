@@ -32,6 +32,12 @@ def repeated(dt: datetime) -> bool:
     return same_wall and first.utcoffset() != dt.utcoffset()
 
 
+def utc(dt: datetime) -> datetime:
+    """Compare and subtract fire times in UTC: Python compares two datetimes with the same
+    tzinfo by their wall-clock times, so 01:30 BST and 01:30 GMT would count as equal."""
+    return dt.astimezone(UTC)
+
+
 class LondonCron(CronTrigger):
     """CronTrigger in Europe/London that fires once per wall-clock time.
 
@@ -45,9 +51,9 @@ class LondonCron(CronTrigger):
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         nxt = super().get_next_fire_time(previous_fire_time, now)
         for _ in range(10_000):
-            late = previous_fire_time is not None and nxt is not None and nxt <= previous_fire_time
+            late = previous_fire_time is not None and nxt is not None and utc(nxt) <= utc(previous_fire_time)
             if nxt is None or not (repeated(nxt) or late):
-                return None if nxt is None else nxt.astimezone(LONDON)
+                return None if nxt is None else nxt.astimezone(UTC).astimezone(LONDON)
             step = nxt.astimezone(UTC) + timedelta(seconds=1)
             nxt = super().get_next_fire_time(None, step.astimezone(LONDON))
         raise RuntimeError(f"{self}: no next fire time after {now}")
@@ -75,11 +81,12 @@ _WINDOWS += [timedelta(days=32), timedelta(days=367), timedelta(days=4 * 366 + 1
 
 def previous_fire(trigger: BaseTrigger, now: datetime) -> datetime | None:
     """The latest fire time at or before now."""
+    now = utc(now)
     if isinstance(trigger, DatesTrigger):
         return max((d.astimezone(LONDON) for d in trigger.dates if d <= now), default=None)
     for window in _WINDOWS:  # widening look-backs: a per-second schedule is found at once, a yearly one too
-        last, fire = None, trigger.get_next_fire_time(None, now - window)
-        while fire is not None and fire <= now:
+        last, fire = None, trigger.get_next_fire_time(None, (now - window).astimezone(LONDON))
+        while fire is not None and utc(fire) <= now:
             last, fire = fire, trigger.get_next_fire_time(fire, fire)
         if last is not None:
             return last
