@@ -74,7 +74,7 @@ class Cron(Strict):
             raise field_error(
                 "day_of_week",
                 f"'{self.day_of_week}': write day names, not numbers",
-                "use mon, tue, wed, thu, fri, sat, sun (cron counts 0 as Sunday, APScheduler as Monday)",
+                "use mon, tue, wed, thu, fri, sat or sun: cron counts 0 as Sunday, APScheduler as Monday",
             )
         for name, value in self.fields().items():
             try:
@@ -218,7 +218,7 @@ def load_schedules(settings: Any, site: Site) -> tuple[list[Schedule], list[Prob
                 found = _check(spec, src, path, site, terms, problems)
                 if found is not None:
                     out.append(found)
-    return out, problems
+    return out, sorted(problems)
 
 
 def _check(
@@ -258,7 +258,7 @@ def _check(
             problems.append(
                 src.problem(
                     ("trigger", "dates", i),
-                    f"{when:%Y-%m-%d %H:%M} does not exist in Europe/London (the clocks go forward)",
+                    f"{when:%Y-%m-%d %H:%M} does not exist in Europe/London: the clocks go forward at 01:00",
                     "pick a time outside 01:00 to 02:00 on that day",
                     value=True,
                 )
@@ -268,7 +268,7 @@ def _check(
             src.problem(
                 ("skip", "school_holidays"),
                 "there is no valid schedules/terms.yaml",
-                "add it with the school holidays (see docs/scheduling.md)",
+                "add it with the school holidays: see docs/scheduling.md",
                 value=True,
             )
         )
