@@ -50,13 +50,19 @@ class Outcome:
 
     @property
     def retry(self) -> bool:
-        """Worth another try while the grace lasts (server down, content being fixed)."""
-        return self.result in ("incomplete", "failed")
+        """Worth another try while the grace lasts: the server was down, the content is being
+        fixed. Not for messages refused for good or of unknown outcome: a retry sends none."""
+        deferred = self.summary is not None and bool(self.summary.deferred or self.summary.stopped)
+        return self.result == "failed" or (self.result == "incomplete" and deferred)
 
     def lines(self) -> list[str]:
         label = " (missed while stopped)" if self.catch_up else ""
         head = f"{self.schedule} @ {self.when}{label}: {self.result}" + (f": {self.detail}" if self.detail else "")
-        return [head] + ([f"  {line}" for line in self.summary.lines()] if self.summary else [])
+        body = self.summary.lines() if self.summary else []
+        return [head] + [f"  {UNKNOWN if line.startswith('Outcome unknown means') else line}" for line in body]
+
+
+UNKNOWN = "Outcome unknown means the message may have been delivered; a schedule never resends it: check the mail server's log."
 
 
 def fire_key(name: str, fire: datetime) -> str:

@@ -96,22 +96,11 @@ class Service:
 
     # -- the process ------------------------------------------------------------------------------
     def run(self) -> None:
-        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.jobstores.memory import MemoryJobStore
-        from apscheduler.schedulers.background import BackgroundScheduler
-
         self.settings = self.load_settings()
         with instance_lock(self.settings.path("var")):
             schedules = self._load(self.settings)  # broken schedules at start: refuse to start
             self._signals()
-            self.sched = BackgroundScheduler(
-                timezone=LONDON,
-                jobstores={"default": MemoryJobStore()},
-                executors={"default": ThreadPoolExecutor(4)},
-                job_defaults={"coalesce": True, "max_instances": 1},
-            )
-            self.sched.add_listener(self._event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR)
+            self.sched = self.scheduler()
             start = self.clock()
             log.info(
                 f"digest scheduler started (pid {os.getpid()}): {len(schedules)} schedule(s) in {self.settings.paths.schedules}/"
@@ -133,6 +122,22 @@ class Service:
             log.info("stopping: a send in progress stops between two messages")
             self.sched.shutdown(wait=True)
             log.info("stopped")
+
+    def scheduler(self) -> Any:
+        """APScheduler, jobs in memory only (the ledger is the memory), in Europe/London."""
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.memory import MemoryJobStore
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        sched = BackgroundScheduler(
+            timezone=LONDON,
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        sched.add_listener(self._event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR)
+        return sched
 
     def _signals(self) -> None:
         def stop(signum: int, frame: Any) -> None:
