@@ -229,7 +229,9 @@ class Service:
 
         when = now + self.retry
         if utc(when) - utc(fire) > schedule.grace:
-            log.info(f"{schedule.name}: not tried again: the grace of {fmt_duration(schedule.grace)} ends before {fmt_fire(when)}")
+            log.info(
+                f"{schedule.name}: not tried again: the grace of {fmt_duration(schedule.grace)} ends before {fmt_fire(when)}"
+            )
             return
         log.info(f"{schedule.name}: trying {fmt_fire(fire)} again at {fmt_fire(when)}")
         self.sched.add_job(

@@ -59,10 +59,15 @@ def test_a_fire_sends_once_and_the_same_fire_again_sends_nothing(site_dir: Path)
         "  schedule:weekly@2025-09-15T06:00:00Z: 3 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown",
     ]
     again = run_fire(settings, weekly, MONDAY, MONDAY + 5 * MINUTE)
-    assert again.lines() == ["weekly @ Mon 15 September 2025 07:00 BST: already sent: schedule:weekly@2025-09-15T06:00:00Z is done in the ledger"]
+    assert again.lines() == [
+        "weekly @ Mon 15 September 2025 07:00 BST: already sent: schedule:weekly@2025-09-15T06:00:00Z is done in the ledger"
+    ]
     got = received(site_dir)
     assert sorted(to for to, _, _ in got) == ["ana@example.org", "cat@example.org", "dev@example.org"]
-    assert {subject for _, subject, _ in got} == {"Dates for your diary: 2 dates in the next 7 days", "Dates for your diary: 1 date in the next 7 days"}
+    assert {subject for _, subject, _ in got} == {
+        "Dates for your diary: 2 dates in the next 7 days",
+        "Dates for your diary: 1 date in the next 7 days",
+    }
 
 
 def test_down_across_a_fire_it_is_caught_up_once_within_the_grace(site_dir: Path) -> None:
@@ -118,7 +123,9 @@ def test_an_interrupted_fire_is_finished_at_start_and_nobody_gets_it_twice(site_
     stopping = threading.Event()
     outbox = StopAfter(site_dir / "var" / "outbox", 4, stopping)
     stopped = run_fire(settings, post, POST, POST + MINUTE, transport=outbox, stopping=stopping)
-    assert stopped.lines() == ["post-forum @ Fri 11 July 2025 16:00 BST: stopped: asked to stop between messages: 4 sent, 8 to go"]
+    assert stopped.lines() == [
+        "post-forum @ Fri 11 July 2025 16:00 BST: stopped: asked to stop between messages: 4 sent, 8 to go"
+    ]
     [resumed] = catch_up(settings, [post], POST + timedelta(hours=5))
     assert resumed.lines()[1] == (
         "  schedule:post-forum@2025-07-11T15:00:00Z: 8 sent, 4 already sent (skipped), 0 failed permanently, 0 outcome unknown"
@@ -134,7 +141,9 @@ def test_an_interrupted_fire_past_its_grace_is_left_and_said(site_dir: Path) -> 
     write_schedule(site_dir, POST_FORUM)
     settings, post = load_settings(site_dir), schedules(site_dir)["post-forum"]
     stopping = threading.Event()
-    run_fire(settings, post, POST, POST, transport=StopAfter(site_dir / "var" / "outbox", 2, stopping), stopping=stopping)
+    run_fire(
+        settings, post, POST, POST, transport=StopAfter(site_dir / "var" / "outbox", 2, stopping), stopping=stopping
+    )
     [outcome] = catch_up(settings, [post], POST + timedelta(days=1, minutes=1))
     assert outcome.result == "missed" and "outside the grace of 1d" in outcome.detail
     assert keys(site_dir) == {"schedule:post-forum@2025-07-11T15:00:00Z": {"sent": 2, "pending": 4}}
@@ -199,4 +208,7 @@ def test_a_schedules_transport_overrides_the_setting(site_dir: Path) -> None:
 def test_fire_keys_are_utc_so_the_clock_change_never_merges_or_splits_a_fire() -> None:
     bst = datetime(2025, 10, 26, 1, 30, tzinfo=LONDON)
     gmt = datetime(2025, 10, 26, 1, 30, tzinfo=LONDON, fold=1)
-    assert (fire_key("n", bst), fire_key("n", gmt)) == ("schedule:n@2025-10-26T00:30:00Z", "schedule:n@2025-10-26T01:30:00Z")
+    assert (fire_key("n", bst), fire_key("n", gmt)) == (
+        "schedule:n@2025-10-26T00:30:00Z",
+        "schedule:n@2025-10-26T01:30:00Z",
+    )

@@ -95,7 +95,9 @@ def test_a_fire_runs_once_and_a_failed_one_is_retried_within_its_grace(service: 
     service.clock_value["now"] = MONDAY + timedelta(days=7, seconds=1)  # type: ignore[attr-defined]
     assert service._fire("weekly").result == "failed"
     retry = service.sched.get_job("retry:weekly")
-    assert retry.args == ("weekly", MONDAY + timedelta(days=7)) and retry.next_run_time == MONDAY + timedelta(days=7, minutes=10, seconds=1)
+    assert retry.args == ("weekly", MONDAY + timedelta(days=7)) and retry.next_run_time == MONDAY + timedelta(
+        days=7, minutes=10, seconds=1
+    )
     service.retry = timedelta(hours=2)  # longer than the grace: not tried again
     service.sched.remove_job("retry:weekly")
     service._fire("weekly")
@@ -103,11 +105,15 @@ def test_a_fire_runs_once_and_a_failed_one_is_retried_within_its_grace(service: 
 
 
 def test_only_one_scheduler_at_a_time(tmp_path: Path) -> None:
-    with instance_lock(tmp_path), pytest.raises(DigestError, match=r"a digest scheduler is already running \(pid \d+ since"):
-        with instance_lock(tmp_path):
-            pass  # pragma: no cover - the second lock is refused
-    with instance_lock(tmp_path):
-        pass  # released when the first holder closed it
+    with instance_lock(tmp_path) as path:
+        assert path.read_text().startswith(f"pid {os.getpid()} since ")
+        with (
+            pytest.raises(DigestError, match=r"a digest scheduler is already running \(pid \d+ since"),
+            instance_lock(tmp_path),
+        ):
+            pass
+    with instance_lock(tmp_path):  # released when its holder closed it
+        assert path.exists()
 
 
 # -- the real process: kill -9, restart, SIGTERM ------------------------------------------------------
@@ -134,7 +140,9 @@ def start(site_dir: Path, port: int, log: Path) -> subprocess.Popen:
         DIGEST_SMTP_SECURITY="none",
     )
     with log.open("a") as err:
-        return subprocess.Popen([str(DIGEST), "scheduler"], cwd=site_dir, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        return subprocess.Popen(
+            [str(DIGEST), "scheduler"], cwd=site_dir, env=env, stdout=subprocess.DEVNULL, stderr=err
+        )
 
 
 def ledger(site_dir: Path) -> dict[str, Counter]:
@@ -168,8 +176,10 @@ def test_killed_and_restarted_the_scheduler_sends_each_fire_once(site_dir: Path)
         first = start(site_dir, server.port, log)
         mid_send = wait_for(
             "a fire half sent after one fully sent",
-            lambda: any(c["sent"] == READERS for c in ledger(site_dir).values())
-            and [k for k, c in ledger(site_dir).items() if c["sent"] >= 2 and c["pending"]],
+            lambda: (
+                any(c["sent"] == READERS for c in ledger(site_dir).values())
+                and [k for k, c in ledger(site_dir).items() if c["sent"] >= 2 and c["pending"]]
+            ),
             first,
         )
         first.send_signal(signal.SIGKILL)

@@ -65,8 +65,16 @@ def test_digest_schedules_shows_the_examples_next_fire_times_from_today() -> Non
         # the clocks go forward on Sunday 28 March 2027: 07:00 stays 07:00 on the clock
         (
             "2027-03-20",
-            ["Mon 22 March 2027 07:00 GMT", "Mon 29 March 2027 07:00 BST  (skipped: Easter holiday)", "Mon 5 April 2027 07:00 BST  (skipped: Easter holiday)"],
-            ["Fri 26 March 2027 15:00 GMT", "Fri 2 April 2027 15:00 BST  (skipped: Easter holiday)", "Fri 9 April 2027 15:00 BST  (skipped: Easter holiday)"],
+            [
+                "Mon 22 March 2027 07:00 GMT",
+                "Mon 29 March 2027 07:00 BST  (skipped: Easter holiday)",
+                "Mon 5 April 2027 07:00 BST  (skipped: Easter holiday)",
+            ],
+            [
+                "Fri 26 March 2027 15:00 GMT",
+                "Fri 2 April 2027 15:00 BST  (skipped: Easter holiday)",
+                "Fri 9 April 2027 15:00 BST  (skipped: Easter holiday)",
+            ],
         ),
         # ... and back on Sunday 31 October 2027
         (
@@ -145,7 +153,9 @@ def test_digest_schedules_without_a_schedules_folder(site_dir: Path) -> None:
         ]),
     ],
 )  # fmt: skip
-def test_each_mistake_in_a_schedule_file_is_reported_where_it_is(site_dir: Path, old: str, new: str, expected: list[str]) -> None:
+def test_each_mistake_in_a_schedule_file_is_reported_where_it_is(
+    site_dir: Path, old: str, new: str, expected: list[str]
+) -> None:
     path = write_schedule(site_dir, BASE)
     assert problems(site_dir) == []
     text = path.read_text()
@@ -264,7 +274,10 @@ def test_run_by_hand_sends_once_per_date_and_names_what_it_did(site_dir: Path) -
         "  schedule:weekly@2025-09-15: 3 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown\n"
     ))  # fmt: skip
     again = run(site_dir, "schedules", "run", "weekly", "--as-of", "2025-09-15")
-    assert again.output == "weekly @ 2025-09-15 (run by hand): already sent: schedule:weekly@2025-09-15 is done in the ledger\n"
+    assert (
+        again.output
+        == "weekly @ 2025-09-15 (run by hand): already sent: schedule:weekly@2025-09-15 is done in the ledger\n"
+    )
     assert sorted(to for to, _, _ in received(site_dir)) == ["ana@example.org", "cat@example.org", "dev@example.org"]
     quiet = run(site_dir, "schedules", "run", "weekly", "--as-of", "2026-01-05")
     assert quiet.output == (

@@ -56,11 +56,15 @@ def test_monday_seven_oclock_fires_once_every_week_across_both_clock_changes() -
     assert len({fire_key("weekly", f) for f in fires}) == len(fires)
     # the instant moves with the clocks: 07:00 GMT is 07:00 UTC, 07:00 BST is 06:00 UTC
     for sunday in SPRING:
-        week_before, week_after = (f for f in fires if f.date() in (sunday - timedelta(days=6), sunday + timedelta(days=1)))
+        week_before, week_after = (
+            f for f in fires if f.date() in (sunday - timedelta(days=6), sunday + timedelta(days=1))
+        )
         assert (week_before.astimezone(UTC).hour, fmt_fire(week_before)[-3:]) == (7, "GMT")
         assert (week_after.astimezone(UTC).hour, fmt_fire(week_after)[-3:]) == (6, "BST")
     for sunday in AUTUMN:
-        week_before, week_after = (f for f in fires if f.date() in (sunday - timedelta(days=6), sunday + timedelta(days=1)))
+        week_before, week_after = (
+            f for f in fires if f.date() in (sunday - timedelta(days=6), sunday + timedelta(days=1))
+        )
         assert week_before.astimezone(UTC).hour == 6 and week_after.astimezone(UTC).hour == 7
 
 
@@ -70,7 +74,8 @@ def test_a_running_scheduler_fires_monday_at_seven_once_around_each_change(sunda
     start = datetime.combine(sunday - timedelta(days=8), datetime.min.time(), LONDON)
     fired = simulate(trigger, start, start + timedelta(days=17))
     assert [fmt_fire(f)[:-4] for f in fired] == [
-        f"Mon {d.day} {d:%B %Y} 07:00" for d in (sunday - timedelta(days=6), sunday + timedelta(days=1), sunday + timedelta(days=8))
+        f"Mon {d.day} {d:%B %Y} 07:00"
+        for d in (sunday - timedelta(days=6), sunday + timedelta(days=1), sunday + timedelta(days=8))
     ]
 
 
