@@ -149,10 +149,17 @@ class Service:
         signal.signal(signal.SIGHUP, lambda signum, frame: self.reload_requested.set())
 
     def _stamp(self) -> tuple:
+        """What the schedule files (and digest.toml) look like now: a change means reload."""
         folder = self.settings.path("schedules")
         files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-        files.append(self.settings.root / "digest.toml")
-        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
+        stamp = []
+        for path in [*files, self.settings.root / "digest.toml"]:
+            try:
+                st = path.stat()
+            except OSError:  # deleted (or being replaced) just now
+                continue
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+        return tuple(stamp)
 
     # -- schedules and jobs -----------------------------------------------------------------------
     def _load(self, settings: Any) -> list[Schedule]:
