@@ -23,7 +23,6 @@ demo: $(STAMP)
 	@echo "Open build/index.html to see every edition of every forum,"
 	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."
 	@echo "Run '$(BIN)/digest serve' for the subscribe and preference pages on http://127.0.0.1:8000/."
-	@echo "Run '$(BIN)/digest scheduler' to send the schedules above at their times (docs/scheduling.md)."
 
 check: $(STAMP)
 	$(BIN)/digest check
