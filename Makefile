@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/digest build
 	$(BIN)/digest subscribers import --skip-existing content/subscribers.example.csv
 	for f in content/forums/*.yaml; do $(BIN)/digest send --forum "$$(basename "$$f" .yaml)" || exit 1; done
+	$(BIN)/digest schedules
 	@echo
 	@echo "Open build/index.html to see every edition of every forum,"
 	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."

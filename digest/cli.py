@@ -67,15 +67,20 @@ def check(ctx: Ctx) -> None:
     """
     from digest.checks import run_checks
     from digest.content import load_site
+    from digest.schedules import load_schedules
 
-    site = run_checks(load_site(ctx.settings()))
+    settings = ctx.settings()
+    site = run_checks(load_site(settings))
+    schedules, problems = load_schedules(settings, site)
+    site.problems.extend(problems)
     for problem in site.problems.errors + site.problems.warnings:
         click.echo(str(problem), err=True)
     errors, warnings = len(site.problems.errors), len(site.problems.warnings)
     items = sum(len(f.items) for f in site.forums.values())
     summary = (
-        f"{len(site.forums)} forums, {items} items, {len(site.events)} events, {len(site.contacts)} contacts: "
-        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        f"{len(site.forums)} forums, {items} items, {len(site.events)} events, {len(site.contacts)} contacts"
+        + (f", {len(schedules)} schedules" if schedules or problems else "")
+        + f": {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
     if errors:
         raise click.ClickException(summary)
@@ -362,6 +367,84 @@ def send(ctx: Ctx, forum_id: str, as_of, dry_run: bool, to: str | None, edition_
         click.echo(line)
     if not summary.ok:
         sys.exit(1)
+
+
+# -- schedules -----------------------------------------------------------------------------------
+def _load_schedules(ctx: Ctx):  # noqa: ANN202
+    from digest.content import load_site
+    from digest.schedules import load_or_fail
+
+    settings = ctx.settings()
+    site = load_site(settings)
+    return settings, site, load_or_fail(settings, site)
+
+
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--from",
+    "after",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="List the fire times after this date or time (Europe/London). Default: now.",
+)
+@click.pass_context
+def schedules(click_ctx: click.Context, after) -> None:  # noqa: ANN001
+    """List each schedule in schedules/ and its next three fire times (Europe/London).
+
+    `digest schedules run NAME` runs one now. See docs/scheduling.md.
+    """
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from datetime import datetime
+
+    from digest.model import LONDON
+    from digest.schedules import listing
+
+    _, site, found = _load_schedules(click_ctx.find_object(Ctx))
+    start = after.replace(tzinfo=LONDON) if after else datetime.now(LONDON)
+    for line in listing(found, site, start):
+        click.echo(line)
+
+
+@schedules.command("run")
+@click.argument("name")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to run it for (YYYY-MM-DD). Default: today.")
+@click.option("--dry-run", is_flag=True, help="List who would get which edition; send nothing, change nothing.")
+@pass_ctx
+def schedules_run(ctx: Ctx, name: str, as_of, dry_run: bool) -> None:  # noqa: ANN001
+    """Run one schedule now, as its fire would (audience, subject, skip rules), even if paused.
+
+    Running it again for the same date only finishes what the first run left.
+    Exits 1 when any message failed or could not be sent.
+    """
+    from datetime import datetime
+
+    from digest.model import LONDON
+    from digest.runs import run_now
+    from digest.schedules import find
+
+    settings, _, found = _load_schedules(ctx)
+    outcome = run_now(settings, find(found, name), _date(as_of) or datetime.now(LONDON).date(), dry_run=dry_run)
+    for it in outcome.intended:
+        click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
+    for line in outcome.lines():
+        click.echo(line)
+    if not outcome.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@pass_ctx
+def scheduler(ctx: Ctx) -> None:
+    """Send each schedule at its time until stopped (SIGTERM); log to stderr.
+
+    One scheduler runs at a time. Fires missed while it was stopped go out once at start
+    if still within their grace; schedule files are reloaded when saved or on SIGHUP.
+    See docs/scheduling.md for running it as a service.
+    """
+    from digest.scheduler import Service, setup_logging
+
+    setup_logging()
+    Service(ctx.settings).run()
 
 
 def main() -> None:

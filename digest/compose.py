@@ -66,7 +66,7 @@ class Plan:
     """The editions for a set of profiles, each rendered and made a MIME template once."""
 
     def __init__(
-        self, settings: Any, site: Site, forum: Forum, as_of: date, key: str, subject_prefix: str = ""
+        self, settings: Any, site: Site, forum: Forum | None, as_of: date, key: str, subject_prefix: str = ""
     ) -> None:
         self.settings, self.site, self.forum, self.as_of, self.key = settings, site, forum, as_of, key
         self.subject_prefix = subject_prefix
@@ -74,10 +74,15 @@ class Plan:
         self.date = datetime.now(UTC)
         self.by_profile: dict[Profile, Prepared] = {}
         self.by_key: dict[tuple, Prepared] = {}
+        self.nothing: set[Profile] = set()  # profiles select() gave no edition: those readers get nothing
+
+    def select(self, profiles: list[Profile]) -> list[Edition]:
+        """The editions for these profiles. A subclass (a schedule's plan) may leave profiles out."""
+        return editions(self.site, self.forum, self.as_of, profiles)
 
     def add(self, profiles: list[Profile]) -> None:
-        todo = [p for p in profiles if p not in self.by_profile]
-        for edition in editions(self.site, self.forum, self.as_of, todo):
+        todo = [p for p in profiles if p not in self.by_profile and p not in self.nothing]
+        for edition in self.select(todo):
             prepared = self.by_key.get(edition.key)
             if prepared is None:
                 prepared = self.by_key[edition.key] = self._prepare(edition)
@@ -85,16 +90,18 @@ class Plan:
                 prepared.edition.profiles.extend(edition.profiles)
             for profile in edition.profiles:
                 self.by_profile[profile] = prepared
+        self.nothing.update(p for p in todo if p not in self.by_profile)
 
     def _prepare(self, edition: Edition) -> Prepared:
         rendered = self.renderer.render(edition)
         template = template_for(self.settings, rendered, self.key, self.subject_prefix, self.date)
         return Prepared(edition, rendered, template)
 
-    def for_profile(self, profile: Profile) -> Prepared:
-        if profile not in self.by_profile:  # a reader changed their profile mid-send
+    def for_profile(self, profile: Profile) -> Prepared | None:
+        """The reader's edition; None when this plan has nothing for them."""
+        if profile not in self.by_profile and profile not in self.nothing:  # a reader changed their profile mid-send
             self.add([profile])
-        return self.by_profile[profile]
+        return self.by_profile.get(profile)
 
     @property
     def prepared(self) -> list[Prepared]:

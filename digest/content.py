@@ -56,6 +56,7 @@ _TYPE_WORDS = {
     "int_type": "a whole number",
     "int_parsing": "a whole number",
     "bool_type": "true or false",
+    "bool_parsing": "true or false",
 }
 _DATE_TYPES = {"date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}
 _TIME_TYPES = {"datetime_type", "datetime_parsing", "datetime_from_date_parsing", "datetime_object_invalid"}
@@ -114,6 +115,10 @@ def from_pydantic(exc: ValidationError, src: Located, model: type[BaseModel], ba
             hint = "write YYYY-MM-DDTHH:MM in Europe/London time, e.g. 2025-07-10T15:30"
         elif typ == "too_short":
             msg, hint = "needs at least one entry", "add an entry or remove the key"
+        elif typ in ("greater_than_equal", "less_than_equal"):
+            low = typ == "greater_than_equal"
+            bound = err["ctx"]["ge" if low else "le"]
+            msg, hint = f"{_shown(value)} is too {'small' if low else 'large'}", f"use {'at least' if low else 'at most'} {bound}"
         elif typ == "string_too_short":
             msg, hint = "is empty", "write a value or remove the key"
         elif typ == "value_error":

@@ -93,8 +93,23 @@ def list_unsubscribe(url: str, mailto: str) -> str:
 
 
 def qp(data: bytes) -> bytes:
-    """Quoted-printable with CRLF line ends; every line at most 76 characters."""
-    return binascii.b2a_qp(data, istext=True).replace(b"\n", CRLF)
+    """Quoted-printable with CRLF line ends; every line at most 76 characters.
+
+    binascii.b2a_qp leaves a line at 78 when the space or tab ending it is encoded (=20),
+    so long lines are folded again here, never inside an =XX escape."""
+    return CRLF.join(_fold(line) for line in binascii.b2a_qp(data, istext=True).split(b"\n"))
+
+
+def _fold(line: bytes) -> bytes:
+    out = b""
+    while len(line) > 76:
+        cut = 75
+        if line[cut - 1 : cut] == b"=":
+            cut -= 1
+        elif line[cut - 2 : cut - 1] == b"=":
+            cut -= 2
+        out, line = out + line[:cut] + SOFT_BREAK, line[cut:]
+    return out + line
 
 
 def qp_to_break(data: bytes) -> bytes:

@@ -26,7 +26,6 @@ from digest.content import Site, load_or_fail
 from digest.db import open_db
 from digest.errors import DigestError, suggest
 from digest.mime import message_id
-from digest.model import Forum
 from digest.select import default_as_of
 from digest.subscribers import Subscriber, normalise_email
 from digest.transports import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
@@ -206,13 +205,32 @@ def send_edition(
     forum = site.forum(forum_id)
     as_of = as_of or default_as_of(forum)
     key = key or edition_key(forum.id, as_of)
+    plan = Plan(settings, site, forum, as_of, key)
+    return send_plan(
+        settings, plan, transport=transport, resend_unknown=resend_unknown, progress=progress, policy=policy
+    )
+
+
+def send_plan(
+    settings: Any,
+    plan: Plan,
+    *,
+    transport: Transport | None = None,
+    resend_unknown: bool = False,
+    progress: Progress | None = None,
+    policy: Policy | None = None,
+) -> Summary:
+    """Send a plan's editions (under plan.key) to every confirmed reader it has one for.
+
+    send_edition's plan is a forum's digest for everyone; a schedule passes its own plan
+    (its audience, its kind of edition). Same ledger, lock, retries and summary."""
     conn = open_db(settings)
     own = transport is None
     try:
-        with ledger.lock(settings.path("var"), key):
+        with ledger.lock(settings.path("var"), plan.key):
             transport = transport or open_transport(settings)
             policy = policy or Policy.from_settings(settings, transport.name)
-            return _send(settings, site, forum, as_of, key, conn, transport, policy, resend_unknown, progress)
+            return _send(settings, plan, conn, transport, policy, resend_unknown, progress)
     finally:
         if own and transport is not None:
             transport.close()
@@ -221,18 +239,15 @@ def send_edition(
 
 def _send(
     settings: Any,
-    site: Site,
-    forum: Forum,
-    as_of: date,
-    key: str,
+    plan: Plan,
     conn: sqlite3.Connection,
     transport: Transport,
     policy: Policy,
     resend_unknown: bool,
     progress: Progress | None,
 ) -> Summary:
+    key = plan.key
     summary = Summary(key, readers=count_readers(conn), recovered=ledger.recover(conn, key))
-    plan = Plan(settings, site, forum, as_of, key)
     plan.add(distinct_profiles(conn))
     plan.check_sizes()  # every edition is ready before the first message goes
     person = Personaliser(settings, key)
@@ -245,9 +260,9 @@ def _send(
             conn,
             key,
             [
-                (s.id, plan.for_profile(s.profile).edition.id, message_id(key, s.id, person.domain))
+                (s.id, p.edition.id, message_id(key, s.id, person.domain))
                 for s in page
-                if s.id not in known
+                if s.id not in known and (p := plan.for_profile(s.profile)) is not None  # None: nothing for them
             ],
         )
         for sub in page:
@@ -256,8 +271,9 @@ def _send(
             state = entry.state if entry else "pending"
             if state == "sent":
                 summary.skipped += 1
-            elif state == "pending" or (state == "unknown" and resend_unknown):
-                prepared = plan.for_profile(sub.profile)
+            elif (state == "pending" or (state == "unknown" and resend_unknown)) and (
+                prepared := plan.for_profile(sub.profile)
+            ) is not None:
                 message = person.message(prepared.template, sub.id, sub.email, sub.name, sub.profile.describe())
                 outcome, _ = _deliver(conn, key, transport, policy, pace, sender, sub, prepared.edition.id, message)
                 summary.sent += outcome == "sent"
@@ -308,16 +324,24 @@ def dry_run(
     forum = site.forum(forum_id)
     as_of = as_of or default_as_of(forum)
     key = key or edition_key(forum.id, as_of)
+    yield from intended(settings, Plan(settings, site, forum, as_of, key), resend_unknown=resend_unknown)
+
+
+def intended(settings: Any, plan: Plan, *, resend_unknown: bool = False) -> Iterator[Intended]:
+    """dry_run for any plan: readers it has nothing for are left out."""
+    key = plan.key
     conn = open_db(settings)
     try:
-        plan = Plan(settings, site, forum, as_of, key)
         plan.add(distinct_profiles(conn))
         for page in readers(conn):
             known = ledger.entries(conn, key, [s.id for s in page])
             for sub in page:
+                prepared = plan.for_profile(sub.profile)
+                if prepared is None:
+                    continue
                 state = known[sub.id].state if sub.id in known else "new"
                 action = "send" if state == "unknown" and resend_unknown else ACTIONS[state]
-                yield Intended(sub.email, plan.for_profile(sub.profile).edition.id, state, action)
+                yield Intended(sub.email, prepared.edition.id, state, action)
     finally:
         conn.close()
 

@@ -40,6 +40,7 @@ class PathSettings(_Section):
     build: str = "build"
     var: str = "var"
     db: str = "var/digest.sqlite3"
+    schedules: str = "schedules"  # schedules/*.yaml: what `digest scheduler` sends, and when
 
 
 class RenderSettings(_Section):

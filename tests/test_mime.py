@@ -218,6 +218,14 @@ def test_splicing_round_trips_and_keeps_lines_short(text: str, greeting: str, pr
     assert plain.get_payload(decode=True).decode("utf-8").replace("\r\n", "\n") == expected
 
 
+def test_qp_folds_a_line_that_ends_in_encoded_whitespace() -> None:
+    """binascii.b2a_qp gives 75 characters and a space before a line break as one 78-character line."""
+    data = ("x" * 75 + " \n" + "y" * 74 + "\t\n").encode()
+    out = qp(data)
+    assert max(len(line) for line in out.split(b"\r\n")) == 76
+    assert binascii.a2b_qp(out) == data.replace(b"\n", b"\r\n")
+
+
 @given(data=st.binary(max_size=300))
 def test_qp_to_break_always_ends_a_line_within_76(data: bytes) -> None:
     out = qp_to_break(data)

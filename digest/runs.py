@@ -1,0 +1,240 @@
+"""Running schedules: each fire is one edition key in the ledger, so it is sent once.
+
+A fire at 07:00 on 30 November is `schedule:NAME@2026-11-30T07:00:00Z` (UTC, so the
+clocks going back never make two fires one key, or one fire two keys). Before sending,
+the ledger says whether that key is new, unfinished (rows still pending or sending) or
+done; a repeated fire or a restart finds it done and sends nothing. A run by hand
+(`digest schedules run`) is keyed by its date instead: `schedule:NAME@2026-11-30`.
+
+Every function takes `now`, so tests drive them with any clock and never sleep.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from digest import ledger
+from digest.compose import Plan, distinct_profiles
+from digest.content import load_or_fail
+from digest.db import open_db
+from digest.errors import DigestError
+from digest.kinds import KINDS
+from digest.model import LONDON
+from digest.schedules import Schedule, fmt_duration
+from digest.send import Intended, Policy, Summary, intended, send_plan
+from digest.transports import Transport
+from digest.triggers import fmt_fire, previous_fire, utc
+
+
+class Stopped(Exception):
+    """Raised between two messages when the scheduler is asked to stop."""
+
+
+@dataclass
+class Outcome:
+    schedule: str
+    key: str
+    when: str
+    result: str  # sent | incomplete | skipped | already sent | missed | stopped | failed | dry run
+    detail: str = ""
+    summary: Summary | None = None
+    intended: list[Intended] = field(default_factory=list)
+    catch_up: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.result not in ("incomplete", "failed")
+
+    @property
+    def retry(self) -> bool:
+        """Worth another try while the grace lasts: the server was down, the content is being
+        fixed. Not for messages refused for good or of unknown outcome: a retry sends none."""
+        deferred = self.summary is not None and bool(self.summary.deferred or self.summary.stopped)
+        return self.result == "failed" or (self.result == "incomplete" and deferred)
+
+    def lines(self) -> list[str]:
+        label = " (missed while stopped)" if self.catch_up else ""
+        head = f"{self.schedule} @ {self.when}{label}: {self.result}" + (f": {self.detail}" if self.detail else "")
+        body = self.summary.lines() if self.summary else []
+        return [head] + [f"  {UNKNOWN if line.startswith('Outcome unknown means') else line}" for line in body]
+
+
+UNKNOWN = "Outcome unknown means the message may have been delivered; a schedule never resends it: check the mail server's log."
+
+
+def fire_key(name: str, fire: datetime) -> str:
+    return f"schedule:{name}@{fire.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def manual_key(name: str, day: date) -> str:
+    return f"schedule:{name}@{day.isoformat()}"
+
+
+def fire_of(key: str) -> datetime | None:
+    """The fire time in a fire's key (None for a run by hand's key)."""
+    try:
+        return datetime.strptime(key.rsplit("@", 1)[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except (IndexError, ValueError):
+        return None
+
+
+def state(conn: Any, key: str) -> str:
+    """'new' (no rows), 'unfinished' (rows pending or sending) or 'done'."""
+    counts = ledger.counts(conn, key)
+    if not sum(counts.values()):
+        return "new"
+    return "unfinished" if counts["pending"] or counts["sending"] else "done"
+
+
+def fires_in_ledger(conn: Any, name: str, unfinished: bool = False) -> list[datetime]:
+    """Fire times (UTC) of this schedule with ledger rows (only those with rows pending or sending, if asked)."""
+    sql = "SELECT DISTINCT edition_key FROM deliveries WHERE edition_key LIKE ?"
+    if unfinished:
+        sql += " AND state IN ('pending', 'sending')"
+    fires = (fire_of(k) for (k,) in conn.execute(sql, (f"schedule:{name}@%",)))
+    return sorted(f for f in fires if f is not None)
+
+
+def _ago(delta: timedelta) -> str:
+    return (
+        fmt_duration(timedelta(minutes=int(delta.total_seconds() // 60)))
+        if delta >= timedelta(minutes=1)
+        else f"{int(delta.total_seconds())}s"
+    )
+
+
+def sending_settings(settings: Any, schedule: Schedule) -> Any:
+    """The schedule's transport, if it names one, over delivery.transport."""
+    if not schedule.spec.transport:
+        return settings
+    return settings.model_copy(
+        update={"delivery": settings.delivery.model_copy(update={"transport": schedule.spec.transport})}
+    )
+
+
+def run_fire(
+    settings: Any,
+    schedule: Schedule,
+    fire: datetime,
+    now: datetime,
+    *,
+    transport: Transport | None = None,
+    policy: Policy | None = None,
+    stopping: threading.Event | None = None,
+    catch_up: bool = False,
+) -> Outcome:
+    """Send one fire of a schedule, unless it is done, too late, a holiday or has nothing new."""
+    key, when = fire_key(schedule.name, fire), fmt_fire(fire)
+    late = utc(now) - utc(fire)
+    if late > schedule.grace:
+        detail = f"{_ago(late)} late, outside the grace of {fmt_duration(schedule.grace)}; not sent"
+        return Outcome(schedule.name, key, when, "missed", detail, catch_up=catch_up)
+    out = _run(settings, schedule, fire.astimezone(LONDON).date(), key, when, transport, policy, stopping, False)
+    out.catch_up = catch_up
+    return out
+
+
+def run_now(
+    settings: Any, schedule: Schedule, as_of: date, *, dry_run: bool = False, transport: Transport | None = None
+) -> Outcome:
+    """`digest schedules run`: the schedule as of a date, now; a second run that day finishes the first."""
+    key = manual_key(schedule.name, as_of)
+    return _run(settings, schedule, as_of, key, f"{as_of} (run by hand)", transport, None, None, dry_run)
+
+
+def _run(
+    settings: Any,
+    schedule: Schedule,
+    as_of: date,
+    key: str,
+    when: str,
+    transport: Transport | None,
+    policy: Policy | None,
+    stopping: threading.Event | None,
+    dry_run: bool,
+) -> Outcome:
+    def outcome(result: str, detail: str = "", **kw: Any) -> Outcome:
+        return Outcome(schedule.name, key, when, result, detail, **kw)
+
+    settings = sending_settings(settings, schedule)
+    try:
+        plan, why = _plan(settings, schedule, as_of, key)
+        if plan is None:
+            return outcome(*why)
+        if dry_run:
+            return outcome("dry run", intended=list(intended(settings, plan)))
+        if stopping is not None and stopping.is_set():
+            return outcome("stopped", "the scheduler is stopping; not started")
+        summary = send_plan(settings, plan, transport=transport, policy=policy, progress=_stop_check(stopping))
+    except Stopped:
+        conn = open_db(settings)
+        try:
+            counts = ledger.counts(conn, key)
+        finally:
+            conn.close()
+        return outcome("stopped", f"asked to stop between messages: {counts['sent']} sent, {counts['pending']} to go")
+    except DigestError as exc:
+        return outcome("failed", exc.format_message().replace("\n", "; "))
+    return outcome("sent" if summary.ok else "incomplete", summary=summary)
+
+
+def _plan(settings: Any, schedule: Schedule, as_of: date, key: str) -> tuple[Plan | None, tuple[str, str]]:
+    """The plan to send, or None and (result, why not)."""
+    conn = open_db(settings)
+    try:
+        status = state(conn, key)
+        if status == "done":
+            return None, ("already sent", f"{key} is done in the ledger")
+        kind = KINDS[schedule.kind]
+        if status == "new":  # skip rules decide whether to start; a started send is finished
+            if holiday := schedule.holiday_on(as_of):
+                return None, ("skipped", f"{as_of} is in {holiday.label()}")
+            if schedule.spec.skip.nothing_new and (why := kind.nothing_new(conn, schedule, key)):
+                return None, ("skipped", why)
+        site = load_or_fail(settings)
+        plan = kind.plan(settings, site, schedule, as_of, key)
+        plan.add(distinct_profiles(conn))
+        if status == "new" and not plan.prepared:
+            return None, (
+                "skipped",
+                f"nothing for anyone: {kind.describe(schedule.options)} from {as_of}, no reader has any",
+            )
+        return plan, ("", "")
+    finally:
+        conn.close()
+
+
+def _stop_check(stopping: threading.Event | None) -> Any:
+    if stopping is None:
+        return None
+
+    def check(done: int, total: int, sent: int) -> None:
+        if stopping.is_set():
+            raise Stopped
+
+    return check
+
+
+def catch_up(settings: Any, schedules: list[Schedule], now: datetime, **kw: Any) -> list[Outcome]:
+    """At start: finish unfinished fires and run the latest fire missed while stopped, each
+    only within its schedule's grace (outside it, an Outcome 'missed' says so)."""
+    todo: list[tuple[Schedule, datetime]] = []
+    conn = open_db(settings)
+    try:
+        for schedule in schedules:
+            if schedule.spec.paused:
+                continue
+            unfinished = fires_in_ledger(conn, schedule.name, unfinished=True)
+            todo += [(schedule, f) for f in unfinished]
+            last = previous_fire(schedule.trigger(), now)
+            if last is None or utc(last) in unfinished or state(conn, fire_key(schedule.name, last)) != "new":
+                continue
+            if any(f > utc(last) for f in fires_in_ledger(conn, schedule.name)):
+                continue  # a later fire went out (the trigger was changed): this one is superseded
+            todo.append((schedule, last))
+    finally:
+        conn.close()
+    return [run_fire(settings, s, f, now, catch_up=True, **kw) for s, f in todo]

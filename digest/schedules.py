@@ -1,0 +1,342 @@
+"""Schedules: schedules/*.yaml read and checked like content, and their fire times.
+
+Each file names one schedule: when it fires (cron fields or given dates, always
+Europe/London wall-clock time), what it sends (a kind from digest.kinds), to whom, with
+which subject and transport, how late a run may still go out (grace), and when it stays
+quiet (nothing new, school holidays from schedules/terms.yaml). Mistakes are reported as
+`schedules/x.yaml:LINE:COL: field.path: message (hint)`, like content.
+
+Fire times and clock changes are digest.triggers' business.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
+
+from digest.audience import Rule
+from digest.content import Site, from_pydantic, validate
+from digest.errors import DigestError, Problem, display_path, suggest
+from digest.kinds import KINDS
+from digest.model import LONDON, SEP, Audience, LocalTime, Slug, Strict, field_error
+from digest.render import fmt_day
+from digest.triggers import DatesTrigger, LondonCron, fmt_fire, next_fires
+from digest.yamlio import Located, load_yaml
+
+TERMS = "terms.yaml"
+_DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
+
+
+def _duration(value: Any) -> Any:
+    """'30m', '6h', '2d', '1h30m' -> timedelta."""
+    m = _DURATION.match(str(value).strip()) if isinstance(value, str) else None
+    if not m or not any(m.groups()):
+        raise field_error("", f"'{value}' is not a duration", "write e.g. 30m, 6h, 2d or 1h30m")
+    d, h, mi, s = (int(g or 0) for g in m.groups())
+    return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+
+
+def _cron_value(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+CronValue = Annotated[str, BeforeValidator(_cron_value)]
+
+
+class Cron(Strict):
+    """APScheduler's cron fields, as wall-clock times in Europe/London."""
+
+    year: CronValue | None = None
+    month: CronValue | None = None
+    day: CronValue | None = None
+    week: CronValue | None = None
+    day_of_week: CronValue | None = None
+    hour: CronValue | None = None
+    minute: CronValue | None = None
+    second: CronValue | None = None
+
+    def fields(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+    @model_validator(mode="after")
+    def _valid(self) -> Cron:
+        if not self.fields():
+            raise field_error("", "no cron fields", "give e.g. `{day_of_week: mon, hour: 7, minute: 0}`")
+        if self.day_of_week and re.search(r"\d", self.day_of_week):
+            raise field_error(
+                "day_of_week",
+                f"'{self.day_of_week}': write day names, not numbers",
+                "use mon, tue, wed, thu, fri, sat or sun: cron counts 0 as Sunday, APScheduler as Monday",
+            )
+        for name, value in self.fields().items():
+            try:
+                CronTrigger(timezone=LONDON, **{name: value})
+            except ValueError as exc:
+                raise field_error(name, str(exc), "see the cron fields in docs/scheduling.md") from None
+        if LondonCron(**self.fields()).get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=LONDON)) is None:
+            raise field_error("", "these cron fields never match a date", "check day and month")
+        return self
+
+
+class Trigger(Strict):
+    cron: Cron | None = None
+    dates: list[LocalTime] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> Trigger:
+        if (self.cron is None) == (self.dates is None):
+            raise field_error(
+                "", "give either `cron:` or `dates:`", "cron fields for a repeating schedule, dates for given days"
+            )
+        return self
+
+
+class Holiday(Strict):
+    name: str = ""
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _order(self) -> Holiday:
+        if self.last < self.first:
+            raise field_error("to", "`to` is before `from`", "both dates are included: from the first day to the last")
+        return self
+
+    def label(self) -> str:
+        return self.name or f"holiday {self.first} to {self.last}"
+
+
+class Skip(Strict):
+    nothing_new: bool = True  # no send when there is nothing new (a forum already sent; no dates for anyone)
+    school_holidays: bool = False  # no send on a day in schedules/terms.yaml's holidays
+    holidays: list[Holiday] = []  # more days off, for this schedule only
+
+
+class ScheduleFile(Strict):
+    name: Slug
+    description: str | None = None
+    trigger: Trigger
+    send: dict[str, Any]  # `kind:` and that kind's options (digest.kinds)
+    audience: Audience | None = None
+    subject: str | None = None  # Jinja, e.g. "{{ forum.title }}: {{ count }} answers for you"
+    transport: Literal["outbox", "smtp", "api"] | None = None  # default: delivery.transport
+    grace: Duration = timedelta(hours=1)  # a run may still go out this long after its time
+    skip: Skip = Skip()
+    paused: bool = False
+
+
+class Terms(Strict):
+    holidays: list[Holiday] = []
+
+
+# -- the loaded schedule --------------------------------------------------------------------------
+@dataclass
+class Schedule:
+    spec: ScheduleFile
+    options: Any  # the kind's options model
+    rule: Rule
+    holidays: tuple[Holiday, ...]
+    file: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kind(self) -> str:
+        return self.options.kind
+
+    @property
+    def grace(self) -> timedelta:
+        return self.spec.grace
+
+    def trigger(self) -> BaseTrigger:
+        t = self.spec.trigger
+        return LondonCron(**t.cron.fields()) if t.cron else DatesTrigger(t.dates or [])
+
+    def holiday_on(self, day: date) -> Holiday | None:
+        return next((h for h in self.holidays if h.first <= day <= h.last), None)
+
+    def same_as(self, other: Schedule) -> bool:
+        return self.spec == other.spec and self.holidays == other.holidays
+
+    def describe(self, site: Site) -> str:
+        """'dates in the next 7 days, to Swale; cron day_of_week=fri hour=15 minute=0; grace 2h'"""
+        what = KINDS[self.kind].describe(self.options)
+        who = site.taxonomy.describe(self.rule) or "everyone"
+        t = self.spec.trigger
+        if t.cron:
+            when = "cron " + " ".join(f"{k}={v}" for k, v in t.cron.fields().items())
+        else:
+            when = "on " + ", ".join(fmt_fire(d) for d in sorted(t.dates or []))
+        return f"{what}, to {who}; {when}; grace {fmt_duration(self.grace)}" + (" (paused)" if self.spec.paused else "")
+
+
+def fmt_duration(delta: timedelta) -> str:
+    """timedelta(hours=1, minutes=30) -> '1h30m'"""
+    left, out = int(delta.total_seconds()), ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if left >= size:
+            out += f"{left // size}{unit}"
+            left %= size
+    return out or "0s"
+
+
+# -- loading --------------------------------------------------------------------------------------
+def _read(path: Path, root: Path, model: type, problems: list[Problem]) -> tuple[Any, Located | None]:
+    src, errs = load_yaml(path, display_path(path, root))
+    problems.extend(errs)
+    if src is None:
+        return None, None
+    obj, errs = validate(src, model)
+    problems.extend(errs)
+    return obj, src
+
+
+def load_schedules(settings: Any, site: Site) -> tuple[list[Schedule], list[Problem]]:
+    """Every schedule in schedules/ checked against the content; (schedules, problems)."""
+    folder = settings.path("schedules")
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return [], problems
+    terms = None
+    if (folder / TERMS).exists():
+        terms, _ = _read(folder / TERMS, settings.root, Terms, problems)
+    out = []
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name != TERMS:
+            spec, src = _read(path, settings.root, ScheduleFile, problems)
+            if spec is not None and src is not None:
+                found = _check(spec, src, path, site, terms, problems)
+                if found is not None:
+                    out.append(found)
+    return out, sorted(problems)
+
+
+def _check(
+    spec: ScheduleFile, src: Located, path: Path, site: Site, terms: Terms | None, problems: list[Problem]
+) -> Schedule | None:
+    errors = len(problems)
+    if spec.name != path.stem:
+        problems.append(
+            src.problem(
+                ("name",),
+                f"name '{spec.name}' differs from the file name",
+                f"rename the file to {spec.name}.yaml or set `name: {path.stem}`",
+                value=True,
+            )
+        )
+    kind, options = spec.send.get("kind"), None
+    if kind is None:
+        problems.append(src.problem(("send",), "'kind' is required", "add `kind: " + "` or `kind: ".join(KINDS) + "`"))
+    elif kind not in KINDS:
+        problems.append(
+            src.problem(
+                ("send", "kind"), f"'{kind}' is not a kind of schedule", suggest(str(kind), list(KINDS)), value=True
+            )
+        )
+    else:
+        try:
+            options = KINDS[kind].options.model_validate(spec.send)
+        except ValidationError as exc:
+            problems.extend(from_pydantic(exc, src, KINDS[kind].options, base=("send",)))
+    if options is not None:
+        for sub, message, hint in KINDS[kind].check(options, site):
+            problems.append(src.problem(("send", *sub), message, hint, value=True))
+    rule, errs = site.taxonomy.resolve(spec.audience, src, ("audience",))
+    problems.extend(errs)
+    for i, when in enumerate(spec.trigger.dates or []):
+        if when.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != when.replace(tzinfo=None):
+            problems.append(
+                src.problem(
+                    ("trigger", "dates", i),
+                    f"{when:%Y-%m-%d %H:%M} does not exist in Europe/London: the clocks go forward at 01:00",
+                    "pick a time outside 01:00 to 02:00 on that day",
+                    value=True,
+                )
+            )
+    if spec.skip.school_holidays and terms is None:
+        problems.append(
+            src.problem(
+                ("skip", "school_holidays"),
+                "there is no valid schedules/terms.yaml",
+                "add it with the school holidays: see docs/scheduling.md",
+                value=True,
+            )
+        )
+    if len(problems) > errors or options is None:
+        return None
+    schedule = Schedule(
+        spec,
+        options,
+        rule,
+        tuple(spec.skip.holidays) + tuple(terms.holidays if terms and spec.skip.school_holidays else ()),
+        src.file,
+    )
+    if spec.subject is not None:
+        problems.extend(_check_subject(schedule, src, site))
+    return None if len(problems) > errors else schedule
+
+
+def _check_subject(schedule: Schedule, src: Located, site: Site) -> list[Problem]:
+    import jinja2
+
+    from digest.kinds import render_subject, subject_template
+
+    try:
+        template = subject_template(schedule.spec.subject or "")
+    except jinja2.TemplateSyntaxError as exc:
+        return [
+            src.problem(
+                ("subject",), f"template: {exc.message}", "see the subject variables in docs/scheduling.md", value=True
+            )
+        ]
+    sample = {"schedule": schedule.name, "date": fmt_day(date(2026, 1, 5))} | KINDS[schedule.kind].sample(
+        schedule.options, site
+    )
+    try:
+        render_subject(template, sample)
+    except DigestError as exc:
+        message = exc.message.removeprefix("subject: ").replace(SEP, " ")
+        return [src.problem(("subject",), message, "", value=True)]
+    return []
+
+
+def load_or_fail(settings: Any, site: Site) -> list[Schedule]:
+    schedules, problems = load_schedules(settings, site)
+    if problems:
+        raise DigestError(
+            f"{len(problems)} error(s) in schedules; fix them and run `digest check` again", sorted(problems)
+        )
+    return schedules
+
+
+def find(schedules: list[Schedule], name: str) -> Schedule:
+    for s in schedules:
+        if s.name == name:
+            return s
+    raise DigestError(
+        f"no schedule '{name}'; {suggest(name, [s.name for s in schedules]) or 'none exist in schedules/'}"
+    )
+
+
+def listing(schedules: list[Schedule], site: Site, after: datetime, n: int = 3) -> list[str]:
+    """`digest schedules`: each schedule, what it sends, and its next n fire times in local time."""
+    lines = []
+    for s in schedules:
+        lines.append(f"{s.name}: {s.describe(site)}")
+        fires = next_fires(s.trigger(), after, n)
+        for fire in fires:
+            holiday = s.holiday_on(fire.astimezone(LONDON).date())
+            lines.append(f"  {fmt_fire(fire)}" + (f"  (skipped: {holiday.label()})" if holiday else ""))
+        if not fires:
+            lines.append("  no further runs")
+    return lines or [f"no schedules in {site.settings.paths.schedules}/ (see docs/scheduling.md)"]
