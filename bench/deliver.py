@@ -1,0 +1,155 @@
+"""Figure 3, one run: `digest send` over SMTP beside a minimal smtplib loop, same server.
+
+An aiosmtpd server that accepts and discards every message runs in its own process on
+127.0.0.1. In this process, one after the other (the order alternates between runs):
+
+- digest: send.send_edition, as `digest send --transport smtp` calls it, on a fresh
+  copy of a database of N readers: editions rendered, then every reader's message
+  assembled, recorded in the ledger and handed over on one reused connection.
+- minimal: the same messages, built beforehand, sent with smtplib's sendmail in a
+  loop over one connection: what the server can take.
+
+Messages per second are counted from the first message handed over to the last, so
+rendering (figure 1) is not in them; the whole send's wall time is reported as well.
+
+    python -m bench.deliver --db PATH --first digest|minimal
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import smtplib
+import socket
+import time
+from pathlib import Path
+
+from bench.common import emit, project, settings_for, text_arg
+
+FORUM = "2025-07-term6"
+
+
+class Discard:
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
+        return "250 2.0.0 Ok: discarded"
+
+
+def serve(ready, stop) -> None:  # noqa: ANN001 - multiprocessing events/queues
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:  # a free port (the controller's own start-up check needs a real one)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Discard(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.put(port)
+    stop.wait()
+    controller.stop()
+
+
+def build_messages(settings, site) -> list[tuple[str, bytes]]:  # noqa: ANN001
+    """Every reader's message as digest would send it, held in memory for the minimal loop."""
+    from digest import subscribers
+    from digest.compose import Personaliser, Plan, distinct_profiles
+    from digest.db import open_db
+    from digest.select import default_as_of
+    from digest.send import edition_key
+
+    forum = site.forum(FORUM)
+    key = edition_key(forum.id, default_as_of(forum))
+    conn = open_db(settings)
+    try:
+        plan = Plan(settings, site, forum, default_as_of(forum), key)
+        plan.add(distinct_profiles(conn))
+        person = Personaliser(settings, key)
+        out = []
+        for sub in subscribers.confirmed(conn):
+            template = plan.for_profile(sub.profile).template
+            out.append((sub.email, person.message(template, sub.id, sub.email, sub.name, sub.profile.describe())))
+        return out
+    finally:
+        conn.close()
+
+
+def minimal(port: int, sender: str, messages: list[tuple[str, bytes]]) -> dict:
+    conn = smtplib.SMTP("127.0.0.1", port, timeout=30)
+    conn.ehlo()
+    start = time.perf_counter()
+    for rcpt, message in messages:
+        conn.sendmail(sender, [rcpt], message)
+    elapsed = time.perf_counter() - start
+    conn.quit()
+    return {"messages": len(messages), "seconds": elapsed, "per_s": len(messages) / elapsed}
+
+
+def digest_send(settings, site) -> dict:  # noqa: ANN001
+    from digest.send import send_edition
+
+    first: list[float] = []
+
+    def progress(done: int, total: int, sent: int) -> None:
+        if sent == 1 and not first:
+            first.append(time.perf_counter())
+
+    start = time.perf_counter()
+    summary = send_edition(settings, FORUM, site=site, progress=progress)
+    end = time.perf_counter()
+    assert summary.ok, summary.lines()
+    return {
+        "messages": summary.sent,
+        "seconds": end - first[0],
+        "per_s": (summary.sent - 1) / (end - first[0]),  # intervals between the first hand-over and the last
+        "whole_s": end - start,
+    }
+
+
+def main() -> None:
+    import os
+
+    from digest.content import load_or_fail
+
+    pristine, first = Path(text_arg("db")), text_arg("first", "digest")
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop = ctx.Queue(), ctx.Event()
+    server = ctx.Process(target=serve, args=(ready, stop), daemon=True)
+    server.start()
+    try:
+        port = ready.get(timeout=30)
+        with project() as root:
+            db = root / "var" / "digest.sqlite3"
+            db.parent.mkdir()
+            shutil.copy(pristine, db)
+            os.environ.update(
+                DIGEST_DB=str(db),
+                DIGEST_TRANSPORT="smtp",
+                DIGEST_SMTP_HOST="127.0.0.1",
+                DIGEST_SMTP_PORT=str(port),
+                DIGEST_SMTP_SECURITY="none",
+            )
+            settings = settings_for(root)
+            site = load_or_fail(settings)
+            messages = build_messages(settings, site)
+            results = {}
+            for name in ["digest", "minimal"] if first == "digest" else ["minimal", "digest"]:
+                if name == "digest":
+                    results[name] = digest_send(settings, site)
+                else:
+                    results[name] = minimal(port, settings.site.sender_address, messages)
+            del messages
+    finally:
+        stop.set()
+        server.join(timeout=10)
+    emit(
+        {
+            "readers": results["digest"]["messages"],
+            "digest_per_s": results["digest"]["per_s"],
+            "digest_whole_s": results["digest"]["whole_s"],
+            "minimal_per_s": results["minimal"]["per_s"],
+            "ratio": results["digest"]["per_s"] / results["minimal"]["per_s"],
+            "first": first,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Figure 1, one run: complete MIME for N synthetic readers, beside the naive pipeline.
+
+Readers alternate between the two example forums (half get each). digest's own path is
+timed as a send runs it: a compose.Plan per forum renders every edition its readers'
+distinct profiles need (and checks their sizes), then each reader's message is
+assembled by compose.Personaliser and handed to a null transport, one at a time.
+The naive pipeline (bench/naive.py) runs on the first readers of the same stream and
+is scaled to N.
+
+    python -m bench.prepare --readers 10000 --sample 40
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.common import NullTransport, arg, emit, peak_rss_mb, profiles, project, readers, settings_for
+
+
+def main() -> None:
+    n, sample = arg("readers", 10_000), arg("sample", 40)
+    import premailer  # noqa: F401 - imported before timing: start-up is figure 5
+
+    from bench.naive import Naive
+    from digest.compose import Personaliser, Plan
+    from digest.content import load_or_fail
+    from digest.select import default_as_of
+    from digest.send import edition_key
+
+    with project() as root:
+        settings = settings_for(root)
+        start = time.perf_counter()
+        site = load_or_fail(settings)
+        load = time.perf_counter() - start
+        forums = [site.forums[f] for f in sorted(site.forums)]
+        sender = settings.site.sender_address
+        distinct = sorted(set(profiles(site.taxonomy)))  # what distinct_profiles(conn) gives a real send
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        plans = []
+        for forum in forums:
+            key = edition_key(forum.id, default_as_of(forum))
+            plan = Plan(settings, site, forum, default_as_of(forum), key)
+            plan.add(distinct)
+            plan.check_sizes()
+            plans.append((plan, Personaliser(settings, key)))
+        render_wall, render_cpu = time.perf_counter() - wall, time.process_time() - cpu
+        sink = NullTransport()
+        for sub in readers(site.taxonomy, n):
+            plan, person = plans[sub.id % len(plans)]
+            prepared = plan.for_profile(sub.profile)
+            message = person.message(prepared.template, sub.id, sub.email, sub.name, sub.profile.describe())
+            sink.send(sender, [sub.email], message)
+        total_wall, total_cpu = time.perf_counter() - wall, time.process_time() - cpu
+        rss = peak_rss_mb()
+        editions = sum(len(plan.prepared) for plan, _ in plans)
+
+        naive = [Naive(settings, site, plan.forum, plan.as_of, plan.key, plan.date) for plan, _ in plans]
+        naive_bytes = 0
+        start, cpu = time.perf_counter(), time.process_time()
+        for sub in readers(site.taxonomy, sample):
+            naive_bytes += len(naive[sub.id % len(naive)].message(sub))
+        naive_each, naive_cpu_each = (time.perf_counter() - start) / sample, (time.process_time() - cpu) / sample
+
+    emit(
+        {
+            "readers": n,
+            "messages": sink.messages,
+            "editions": editions,
+            "load_s": load,
+            "render_s": render_wall,
+            "render_cpu_s": render_cpu,
+            "assemble_s": total_wall - render_wall,
+            "assemble_cpu_s": total_cpu - render_cpu,
+            "wall_s": total_wall,
+            "cpu_s": total_cpu,
+            "us_per_message": total_wall / n * 1e6,
+            "assemble_us_per_message": (total_wall - render_wall) / n * 1e6,
+            "mean_kb": sink.bytes / sink.messages / 1000,
+            "peak_rss_mb": round(rss, 1),
+            "naive_sample": sample,
+            "naive_ms_per_message": naive_each * 1e3,
+            "naive_cpu_ms_per_message": naive_cpu_each * 1e3,
+            "naive_mean_kb": naive_bytes / sample / 1000,
+            "naive_scaled_s": naive_each * n,
+            "speedup": naive_each * n / total_wall,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
