@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from digest.audience import Profile
 from digest.content import Site
@@ -68,7 +69,7 @@ class Edition:
     contacts: tuple[Contact, ...]
     profiles: list[Profile] = field(default_factory=list, repr=False)
 
-    @property
+    @cached_property  # items, events and contacts never change after selection; a send asks per reader
     def key(self) -> tuple:
         return (
             self.forum.id,
@@ -77,7 +78,7 @@ class Edition:
             tuple(c.id for c in self.contacts),
         )
 
-    @property
+    @cached_property
     def id(self) -> str:
         digest = hashlib.sha256(repr(self.key).encode()).hexdigest()[:8]
         return f"{self.forum.id}-{digest}"
