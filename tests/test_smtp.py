@@ -57,7 +57,7 @@ def test_cli_delivers_one_message_per_subscriber_with_headers_and_a_rerun_sends_
             assert msg["List-Unsubscribe"].startswith("<https://digest.test.example/unsubscribe/")
             assert b"=?" not in raw.split(b"List-Unsubscribe:")[1].split(b"\r\nList-Unsubscribe-Post")[0]
         assert server.handler.commands["EHLO"] == 1  # one connection for all five
-        assert server.handler.commands["RSET"] == 4  # a clean state between messages
+        assert server.handler.commands["RSET"] == 0  # an accepted message leaves a clean state: no RSET needed
         second = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
         assert second.exit_code == 0
         assert (
@@ -116,11 +116,15 @@ def test_transport_errors_are_classified() -> None:
         transport = plain(server, timeout=1.0)
         with pytest.raises(PermanentError, match="550 5.1.1 no"):
             transport.send(SENDER, ["no@example.org"], b"Subject: x\r\n\r\nbody\r\n")
+        assert handler.commands["RSET"] == 0
         with pytest.raises(TransientError, match="451 4.7.1"):
             transport.send(SENDER, ["later@example.org"], b"Subject: x\r\n\r\nbody\r\n")
+        assert handler.commands["RSET"] == 1  # the refused recipient's transaction was reset first
         assert transport.send(SENDER, ["later@example.org"], b"Subject: x\r\n\r\n.leading dot\r\n").startswith("250")
+        assert handler.commands["RSET"] == 2  # ... and so was the greylisted one's
         with pytest.raises(OutcomeUnknown):
             transport.send(SENDER, ["slow@example.org"], b"Subject: x\r\n\r\nbody\r\n")
+        assert handler.commands["RSET"] == 2  # the accepted message needed none
         transport.close()
     assert handler.messages[0][1].endswith(b".leading dot\r\n")  # dot-stuffed on the wire, intact on arrival
     closed = SMTPTransport("127.0.0.1", server.port, "none", timeout=0.5)
