@@ -206,7 +206,7 @@ def send_edition(
     forum = site.forum(forum_id)
     as_of = as_of or default_as_of(forum)
     key = key or edition_key(forum.id, as_of)
-    conn = open_db(settings)
+    conn = open_db(settings, synchronous=ledger.SYNCHRONOUS)
     own = transport is None
     try:
         with ledger.lock(settings.path("var"), key):
