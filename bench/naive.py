@@ -3,10 +3,15 @@
 Per reader: select their content, render the Jinja templates with their own greeting
 and links, inline the CSS with premailer, build an EmailMessage and serialise it. The
 same templates, filters and headers as digest; only the order of work differs.
+
+premailer is called as published (`plain=True`), as the obvious implementation would;
+with `plain=False` it gets digest's own inliner, which remembers the parsed stylesheet
+between documents, to show how much of the gap is the architecture alone.
 """
 
 from __future__ import annotations
 
+import logging
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -17,9 +22,28 @@ from digest.select import select
 from digest.tokens import Signer
 
 
+def premailer_as_published(html: str) -> str:
+    """digest.render.inline_css's options, without what digest remembers between documents."""
+    import premailer
+
+    return premailer.Premailer(
+        html,
+        base_url=None,
+        disable_link_rewrites=True,
+        allow_network=False,
+        allow_loading_external_files=False,
+        keep_style_tags=False,
+        remove_classes=False,
+        strip_important=False,
+        cssutils_logging_level=logging.CRITICAL,
+        disable_validation=True,
+    ).transform()
+
+
 class Naive:
-    def __init__(self, settings, site, forum, as_of, key: str, date) -> None:  # noqa: ANN001
+    def __init__(self, settings, site, forum, as_of, key: str, date, plain: bool = True) -> None:  # noqa: ANN001
         self.settings, self.site, self.forum, self.as_of, self.key, self.date = settings, site, forum, as_of, key, date
+        self.inline = premailer_as_published if plain else inline_css
         self.renderer = Renderer(settings)
         self.signer = Signer()
         self.base = settings.site.base_url.rstrip("/")
@@ -38,7 +62,7 @@ class Naive:
             "unsubscribe_url": unsubscribe,
             "preferences_url": f"{self.base}/preferences/{token}",
         }
-        html = inline_css(self.renderer.env.get_template("edition.html").render(ctx))
+        html = self.inline(self.renderer.env.get_template("edition.html").render(ctx))
         text = self.renderer.env.get_template("edition.txt").render(ctx)
         msg = EmailMessage(policy=POLICY)
         msg["From"] = formataddr((site.sender_name, site.sender_address))
