@@ -9,13 +9,15 @@ import pytest
 import trustme
 from click.testing import CliRunner
 from delivery_support import FORUM, KEY, READERS, FaultyHandler, SMTPServer, add_readers, parse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.cli import cli
 from digest.errors import DigestError
 from digest.send import Policy, send_edition
 from digest.settings import load_settings
 from digest.transports import OutcomeUnknown, PermanentError, TransientError
-from digest.transports.smtp import SMTPTransport, tls_context
+from digest.transports.smtp import SMTPTransport, dot_stuff, tls_context
 
 SENDER = "digest@example.org"
 
@@ -208,3 +210,12 @@ def test_a_wrong_port_is_reported_before_anything_is_sent(site_dir: Path, monkey
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
     assert result.exit_code == 1
     assert "cannot connect to 127.0.0.1" in result.output and "Traceback" not in result.output
+
+
+@given(st.lists(st.sampled_from([b".", b"..", b"\r\n", b"\n", b"\r", b"a", b" .", b"=2E", b"\r\n.\r\n"]), max_size=30))
+def test_dot_stuffing_is_smtplibs(pieces: list[bytes]) -> None:
+    """Every line that starts with '.' gets another, exactly as smtplib's regular expression does it."""
+    import re
+
+    message = b"".join(pieces)
+    assert dot_stuff(message) == re.sub(rb"(?m)^\.", b"..", message)
