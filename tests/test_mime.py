@@ -246,5 +246,7 @@ def test_assembly_renders_nothing_per_reader(rendered, monkeypatch: pytest.Monke
     monkeypatch.setattr(render, "inline_css", per_reader)
     monkeypatch.setattr(email.message.EmailMessage, "__init__", per_reader)
     for i in range(3):
-        raw = person.message(template, i, f"reader{i}@example.org", "Reader Name", "a primary mainstream school in Swale")
+        raw = person.message(
+            template, i, f"reader{i}@example.org", "Reader Name", "a primary mainstream school in Swale"
+        )
         assert f"reader{i}@example.org".encode() in raw
