@@ -196,11 +196,13 @@ def _inliner() -> type:
     class Inliner(premailer.Premailer):
         def _parse_style_rules(self, css_body: str, ruleset_index: int) -> tuple[list, list]:
             key = (css_body, ruleset_index)
-            if key not in rules_by_css:
+            parsed = rules_by_css.get(key)
+            if parsed is None:
+                parsed = super()._parse_style_rules(css_body, ruleset_index)
                 if len(rules_by_css) >= 32:
                     rules_by_css.clear()
-                rules_by_css[key] = super()._parse_style_rules(css_body, ruleset_index)
-            rules, leftover = rules_by_css[key]
+                rules_by_css[key] = parsed
+            rules, leftover = parsed
             return list(rules), list(leftover)  # the caller may extend them
 
         def _style_to_basic_html_attributes(self, element, style_content: str, force: bool = False) -> None:  # noqa: ANN001
@@ -208,9 +210,10 @@ def _inliner() -> type:
             if attributes is None:
                 probe = Probe()
                 super()._style_to_basic_html_attributes(probe, style_content, force=True)
+                attributes = tuple(probe.attrib.items())
                 if len(attributes_by_style) >= 4096:
                     attributes_by_style.clear()
-                attributes = attributes_by_style[style_content] = tuple(probe.attrib.items())
+                attributes_by_style[style_content] = attributes
             for key, value in attributes:
                 if force or key not in element.attrib:
                     element.attrib[key] = value
