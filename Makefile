@@ -53,8 +53,12 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	touch $@
 
 test: $(STAMP) chromium node_modules/axe-core/axe.min.js
-	$(BIN)/ruff check digest tests
+	$(BIN)/ruff check digest tests bench
 	$(BIN)/python -m pytest
+
+# Every figure of docs/benchmarks.md (about 5 minutes); prints the table and writes bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check digest tests bench

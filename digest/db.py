@@ -79,8 +79,15 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the database at path."""
+def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database at path.
+
+    synchronous=FULL (the default) makes every commit survive a power cut. NORMAL, which
+    the send ledger uses, skips the fsync per commit: a commit still survives the process
+    being killed, but an OS crash or power cut may lose the last few seconds of them
+    (see docs/delivery.md)."""
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -88,7 +95,7 @@ def connect(path: Path) -> sqlite3.Connection:
         raise DigestError(f"cannot open database {path}: {exc} (set DIGEST_DB to a writable file)") from None
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
     migrate(conn)
@@ -144,5 +151,5 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-def open_db(settings) -> sqlite3.Connection:  # noqa: ANN001 - Settings, imported lazily by callers
-    return connect(settings.path("db"))
+def open_db(settings, *, synchronous: str = "FULL") -> sqlite3.Connection:  # noqa: ANN001 - Settings, imported lazily by callers
+    return connect(settings.path("db"), synchronous=synchronous)

@@ -28,6 +28,11 @@ from digest.db import now
 from digest.errors import DigestError
 
 STATES = ("pending", "sending", "sent", "failed", "unknown")
+# The send's connection commits without an fsync each time (WAL, synchronous=NORMAL): a
+# commit is in the operating system's hands at once, so it survives kill -9, and costs
+# microseconds instead of a disk flush per message. An OS crash or power cut can lose the
+# last few seconds of commits; docs/delivery.md says what that means for a rerun.
+SYNCHRONOUS = "NORMAL"
 INTERRUPTED = "the send was interrupted while this message was being handed over; it may have been delivered"
 
 

@@ -41,6 +41,12 @@ def to_html(source: str) -> str:
 
 def links(source: str) -> list[tuple[str, str]]:
     """(text, url) of each link in the Markdown, in order."""
+    return list(_links(source))
+
+
+@lru_cache(maxsize=4096)
+def _links(source: str) -> tuple[tuple[str, str], ...]:
+    """Parsed once per answer, not once per edition that holds it."""
     out = []
     for token in _md().parse(source or ""):
         children = token.children or []
@@ -53,7 +59,7 @@ def links(source: str) -> list[tuple[str, str]]:
                         break
                     text += nxt.content
                 out.append((text.strip() or href, href))
-    return out
+    return tuple(out)
 
 
 def _inline(tokens: list[Token]) -> str:

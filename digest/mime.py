@@ -19,6 +19,7 @@ import binascii
 import hashlib
 import html as htmllib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import Header
@@ -93,23 +94,26 @@ def list_unsubscribe(url: str, mailto: str) -> str:
 
 
 def qp(data: bytes) -> bytes:
-    """Quoted-printable with CRLF line ends; every line at most 76 characters.
+    """Quoted-printable with CRLF line ends; every line at most 76 characters."""
+    out = binascii.b2a_qp(data, istext=True)
+    if b"=20\n" in out or b"=09\n" in out or out.endswith((b"=20", b"=09")):
+        # binascii encodes a space or tab ending a line without room for it: 77 or 78 characters
+        out = b"\n".join(piece for line in out.split(b"\n") for piece in _fold(line))
+    return out.replace(b"\n", CRLF)
 
-    binascii.b2a_qp leaves a line at 78 when the space or tab ending it is encoded (=20),
-    so long lines are folded again here, never inside an =XX escape."""
-    return CRLF.join(_fold(line) for line in binascii.b2a_qp(data, istext=True).split(b"\n"))
 
-
-def _fold(line: bytes) -> bytes:
-    out = b""
+def _fold(line: bytes) -> Iterator[bytes]:
+    """An encoded line in pieces of at most 76 characters, joined by soft breaks, never
+    splitting an =XX escape."""
     while len(line) > 76:
         cut = 75
         if line[cut - 1 : cut] == b"=":
             cut -= 1
         elif line[cut - 2 : cut - 1] == b"=":
             cut -= 2
-        out, line = out + line[:cut] + SOFT_BREAK, line[cut:]
-    return out + line
+        yield line[:cut] + b"="
+        line = line[cut:]
+    yield line
 
 
 def qp_to_break(data: bytes) -> bytes:

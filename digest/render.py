@@ -14,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import jinja2
@@ -159,9 +159,7 @@ def subject_for(edition: Edition) -> str:
 
 def inline_css(html: str) -> str:
     """premailer with no network access and cssutils' warnings silenced."""
-    import premailer
-
-    return premailer.Premailer(
+    return _inliner()(
         html,
         base_url=None,
         disable_link_rewrites=True,
@@ -173,6 +171,54 @@ def inline_css(html: str) -> str:
         cssutils_logging_level=logging.CRITICAL,
         disable_validation=True,
     ).transform()
+
+
+@lru_cache(maxsize=1)
+def _inliner() -> type:
+    """premailer.Premailer, remembering what is the same for every edition.
+
+    Every edition carries the same stylesheet, and premailer parses and re-serialises it
+    through cssutils for each document, then works out the HTML attributes (bgcolor,
+    width, align...) of each element's style anew: most of its time, for the same answer
+    each time. Both are kept here for the life of the process, keyed by their text (so
+    an organiser editing the CSS in `digest preview` gets fresh ones). The output is the
+    same as premailer's own (tests/test_render.py compares them). premailer is imported
+    here, not at the top, so `digest --help` does not pay for it."""
+    import premailer
+
+    rules_by_css: dict[tuple[str, int], tuple[list, list]] = {}
+    attributes_by_style: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    class Probe:  # stands in for an lxml element: collects the attributes premailer would set
+        def __init__(self) -> None:
+            self.attrib: dict[str, str] = {}
+
+    class Inliner(premailer.Premailer):
+        def _parse_style_rules(self, css_body: str, ruleset_index: int) -> tuple[list, list]:
+            key = (css_body, ruleset_index)
+            parsed = rules_by_css.get(key)
+            if parsed is None:
+                parsed = super()._parse_style_rules(css_body, ruleset_index)
+                if len(rules_by_css) >= 32:
+                    rules_by_css.clear()
+                rules_by_css[key] = parsed
+            rules, leftover = parsed
+            return list(rules), list(leftover)  # the caller may extend them
+
+        def _style_to_basic_html_attributes(self, element, style_content: str, force: bool = False) -> None:  # noqa: ANN001
+            attributes = attributes_by_style.get(style_content)
+            if attributes is None:
+                probe = Probe()
+                super()._style_to_basic_html_attributes(probe, style_content, force=True)
+                attributes = tuple(probe.attrib.items())
+                if len(attributes_by_style) >= 4096:
+                    attributes_by_style.clear()
+                attributes_by_style[style_content] = attributes
+            for key, value in attributes:
+                if force or key not in element.attrib:
+                    element.attrib[key] = value
+
+    return Inliner
 
 
 class Renderer:

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from digest.audience import Profile
 from digest.content import Site
@@ -69,7 +70,7 @@ class Edition:
     contacts: tuple[Contact, ...]
     profiles: list[Profile] = field(default_factory=list, repr=False)
 
-    @property
+    @cached_property  # items, events and contacts never change after selection; a send asks per reader
     def key(self) -> tuple:
         return (
             self.forum.id,
@@ -78,7 +79,7 @@ class Edition:
             tuple(c.id for c in self.contacts),
         )
 
-    @property
+    @cached_property
     def id(self) -> str:
         digest = hashlib.sha256(repr(self.key).encode()).hexdigest()[:8]
         return f"{self.forum.id}-{digest}"
@@ -89,12 +90,21 @@ class Edition:
 
 
 def select(site: Site, forum: Forum, as_of: date, profile: Profile) -> Edition:
+    return _select(site, forum, as_of, profile, _upcoming_events(site, as_of))
+
+
+def _upcoming_events(site: Site, as_of: date) -> list[tuple[Event, Upcoming | None]]:
+    """Each event's next occurrences: the same for every profile, so worked out once per
+    selection run (weekly events expand a year of dates)."""
     days = site.settings.render.upcoming_days
+    return [(event, upcoming(event, as_of, days)) for event in site.events]
+
+
+def _select(
+    site: Site, forum: Forum, as_of: date, profile: Profile, events_ahead: list[tuple[Event, Upcoming | None]]
+) -> Edition:
     items = tuple(i for i in forum.items if site.rule("item", i.id).matches(profile))
-    events = []
-    for event in site.events:
-        if site.rule("event", event.id).matches(profile) and (u := upcoming(event, as_of, days)):
-            events.append(u)
+    events = [u for event, u in events_ahead if u is not None and site.rule("event", event.id).matches(profile)]
     events.sort(key=lambda u: (u.start, u.event.title))
     contacts = tuple(c for c in site.contacts if site.rule("contact", c.id).matches(profile))
     return Edition(site, forum, as_of, items, tuple(events), contacts)
@@ -103,8 +113,9 @@ def select(site: Site, forum: Forum, as_of: date, profile: Profile) -> Edition:
 def editions(site: Site, forum: Forum, as_of: date, profiles: Iterable[Profile]) -> list[Edition]:
     """Group profiles by what they select: one Edition per distinct selection."""
     by_key: dict[tuple, Edition] = {}
+    events_ahead = _upcoming_events(site, as_of)
     for profile in profiles:
-        edition = select(site, forum, as_of, profile)
+        edition = _select(site, forum, as_of, profile, events_ahead)
         edition = by_key.setdefault(edition.key, edition)
         edition.profiles.append(profile)
     return list(by_key.values())

@@ -224,7 +224,7 @@ def send_plan(
 
     send_edition's plan is a forum's digest for everyone; a schedule passes its own plan
     (its audience, its kind of edition). Same ledger, lock, retries and summary."""
-    conn = open_db(settings)
+    conn = open_db(settings, synchronous=ledger.SYNCHRONOUS)
     own = transport is None
     try:
         with ledger.lock(settings.path("var"), plan.key):

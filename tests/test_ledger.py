@@ -370,3 +370,29 @@ def test_progress_line_shows_sent_rate_and_time_left(monkeypatch: pytest.MonkeyP
     bar(500, 2000, 480)
     bar.finish()
     assert out.getvalue() == "\r500/2,000 readers · 480 sent · 48.0/s · 0m30s left  \n"
+
+
+def test_the_send_commits_without_a_flush_each_time_and_everything_else_with_one(
+    site_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ledger survives kill -9 either way (tests/test_crash.py); only the send gives up
+    surviving a power cut for its last few seconds of commits (docs/delivery.md)."""
+    from digest import db, send
+
+    add_readers(site_dir)
+    settings = load_settings(site_dir)
+    seen: list[int] = []
+
+    def open_db(settings, **kw):  # noqa: ANN001, ANN003, ANN202
+        conn = db.open_db(settings, **kw)
+        seen.append(conn.execute("PRAGMA synchronous").fetchone()[0])
+        return conn
+
+    monkeypatch.setattr(send, "open_db", open_db)
+    assert send_edition(settings, FORUM, transport=Scripted(), policy=policy()).sent == 5
+    assert seen == [1]  # NORMAL
+    conn = open_db(settings)
+    assert seen[-1] == 2  # FULL: subscribers, suppressions, the web pages
+    conn.close()
+    with pytest.raises(ValueError, match="FULL or NORMAL"):
+        db.open_db(settings, synchronous="OFF")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import binascii
 import re
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -226,6 +225,14 @@ def test_qp_folds_a_line_that_ends_in_encoded_whitespace() -> None:
     assert binascii.a2b_qp(out) == data.replace(b"\n", b"\r\n")
 
 
+@pytest.mark.parametrize("data", [b"x" * 75 + b" \n", b"x" * 74 + b"\t\n", b"x" * 73 + b"  \n", b"x" * 150 + b" "])
+def test_a_space_ending_a_full_line_stays_within_76(data: bytes) -> None:
+    """binascii.b2a_qp makes such a line 77 or 78 characters long (found by the property test below)."""
+    out = qp(data)
+    assert all(len(line) <= 76 for line in out.split(b"\r\n"))
+    assert binascii.a2b_qp(out.replace(b"\r\n", b"\n")) == data
+
+
 @given(data=st.binary(max_size=300))
 def test_qp_to_break_always_ends_a_line_within_76(data: bytes) -> None:
     out = qp_to_break(data)
@@ -234,16 +241,28 @@ def test_qp_to_break_always_ends_a_line_within_76(data: bytes) -> None:
     assert binascii.a2b_qp(out) == binascii.a2b_qp(qp(data))
 
 
-def test_assembly_is_fast(rendered, capsys) -> None:  # noqa: ANN001
-    """Per-reader assembly is splicing only: no Jinja, premailer or EmailMessage per reader."""
+def test_assembly_renders_nothing_per_reader(rendered, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per-reader assembly is splicing only: no Jinja, premailer or EmailMessage per reader.
+
+    How fast that is, is measured by `make bench` (docs/benchmarks.md), not asserted here."""
+    import email.message
+
+    import jinja2
+
+    from digest import render
+
     settings, r = rendered
     person = Personaliser(settings, KEY, Signer(b"k" * 32))
     template = build(settings, r)
-    n = 2000
-    start = time.perf_counter()
-    for i in range(n):
-        person.message(template, i, f"reader{i}@example.org", "Reader Name", "a primary mainstream school in Swale")
-    per = (time.perf_counter() - start) / n * 1e6
-    with capsys.disabled():
-        print(f"\n[assembly] {per:.1f} µs per reader message ({len(template.items)} template pieces)")
-    assert per < 1000  # generous for slow CI; measured ~20 µs
+
+    def per_reader(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("rendered or built with EmailMessage per reader")
+
+    monkeypatch.setattr(jinja2.Template, "render", per_reader)
+    monkeypatch.setattr(render, "inline_css", per_reader)
+    monkeypatch.setattr(email.message.EmailMessage, "__init__", per_reader)
+    for i in range(3):
+        raw = person.message(
+            template, i, f"reader{i}@example.org", "Reader Name", "a primary mainstream school in Swale"
+        )
+        assert f"reader{i}@example.org".encode() in raw

@@ -11,7 +11,7 @@ import pytest
 
 from digest.audience import Profile
 from digest.content import load_or_fail
-from digest.render import PERSONAL, Renderer, placeholder
+from digest.render import PERSONAL, Renderer, inline_css, placeholder
 from digest.select import select
 from digest.settings import load_settings
 
@@ -136,3 +136,43 @@ def test_an_override_can_extend_the_builtin_template(site_dir: Path) -> None:
     site = load_or_fail(load_settings(site_dir))
     html, _ = render(site, Profile("Swale", ("primary",), "mainstream")).personalise(PERSON)
     assert "Custom preheader" in html and "Test SENCO Forum" in html
+
+
+def premailer_alone(html: str) -> str:
+    """premailer itself, without digest's remembered stylesheet rules and attributes."""
+    import logging
+
+    import premailer
+
+    return premailer.Premailer(
+        html,
+        base_url=None,
+        disable_link_rewrites=True,
+        allow_network=False,
+        allow_loading_external_files=False,
+        keep_style_tags=False,
+        remove_classes=False,
+        strip_important=False,
+        cssutils_logging_level=logging.CRITICAL,
+        disable_validation=True,
+    ).transform()
+
+
+def test_inlining_is_premailers_own_for_every_edition_and_a_changed_stylesheet(site_dir: Path) -> None:
+    settings = load_settings(site_dir)
+    site = load_or_fail(settings)
+    renderer = Renderer(settings)
+    forum = site.forum("2025-07-test")
+    profiles = [Profile("Swale", ("primary",), "mainstream"), Profile("Medway", ("secondary",), "independent")]
+    template = renderer.env.get_template("edition.html")
+    pages = [template.render(renderer.context(select(site, forum, date(2025, 7, 11), p), "S")) for p in profiles]
+    for page in pages + pages:  # the second time from what was remembered
+        assert inline_css(page) == premailer_alone(page)
+    (site_dir / "site-templates").mkdir()
+    (site_dir / "site-templates/email.css").write_text("p { color: #123; text-align: center; width: 10px }\n")
+    renderer = Renderer(load_settings(site_dir))
+    edition = select(site, forum, date(2025, 7, 11), profiles[0])
+    page = renderer.env.get_template("edition.html").render(renderer.context(edition, "S"))
+    inlined = inline_css(page)
+    assert inlined == premailer_alone(page)
+    assert 'align="center"' in inlined and "color:#123" in inlined

@@ -9,13 +9,15 @@ import pytest
 import trustme
 from click.testing import CliRunner
 from delivery_support import FORUM, KEY, READERS, FaultyHandler, SMTPServer, add_readers, parse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.cli import cli
 from digest.errors import DigestError
 from digest.send import Policy, send_edition
 from digest.settings import load_settings
 from digest.transports import OutcomeUnknown, PermanentError, TransientError
-from digest.transports.smtp import SMTPTransport, tls_context
+from digest.transports.smtp import SMTPTransport, dot_stuff, tls_context
 
 SENDER = "digest@example.org"
 
@@ -57,7 +59,7 @@ def test_cli_delivers_one_message_per_subscriber_with_headers_and_a_rerun_sends_
             assert msg["List-Unsubscribe"].startswith("<https://digest.test.example/unsubscribe/")
             assert b"=?" not in raw.split(b"List-Unsubscribe:")[1].split(b"\r\nList-Unsubscribe-Post")[0]
         assert server.handler.commands["EHLO"] == 1  # one connection for all five
-        assert server.handler.commands["RSET"] == 4  # a clean state between messages
+        assert server.handler.commands["RSET"] == 0  # an accepted message leaves a clean state: no RSET needed
         second = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
         assert second.exit_code == 0
         assert (
@@ -116,11 +118,15 @@ def test_transport_errors_are_classified() -> None:
         transport = plain(server, timeout=1.0)
         with pytest.raises(PermanentError, match="550 5.1.1 no"):
             transport.send(SENDER, ["no@example.org"], b"Subject: x\r\n\r\nbody\r\n")
+        assert handler.commands["RSET"] == 0
         with pytest.raises(TransientError, match="451 4.7.1"):
             transport.send(SENDER, ["later@example.org"], b"Subject: x\r\n\r\nbody\r\n")
+        assert handler.commands["RSET"] == 1  # the refused recipient's transaction was reset first
         assert transport.send(SENDER, ["later@example.org"], b"Subject: x\r\n\r\n.leading dot\r\n").startswith("250")
+        assert handler.commands["RSET"] == 2  # ... and so was the greylisted one's
         with pytest.raises(OutcomeUnknown):
             transport.send(SENDER, ["slow@example.org"], b"Subject: x\r\n\r\nbody\r\n")
+        assert handler.commands["RSET"] == 2  # the accepted message needed none
         transport.close()
     assert handler.messages[0][1].endswith(b".leading dot\r\n")  # dot-stuffed on the wire, intact on arrival
     closed = SMTPTransport("127.0.0.1", server.port, "none", timeout=0.5)
@@ -204,3 +210,12 @@ def test_a_wrong_port_is_reported_before_anything_is_sent(site_dir: Path, monkey
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
     assert result.exit_code == 1
     assert "cannot connect to 127.0.0.1" in result.output and "Traceback" not in result.output
+
+
+@given(st.lists(st.sampled_from([b".", b"..", b"\r\n", b"\n", b"\r", b"a", b" .", b"=2E", b"\r\n.\r\n"]), max_size=30))
+def test_dot_stuffing_is_smtplibs(pieces: list[bytes]) -> None:
+    """Every line that starts with '.' gets another, exactly as smtplib's regular expression does it."""
+    import re
+
+    message = b"".join(pieces)
+    assert dot_stuff(message) == re.sub(rb"(?m)^\.", b"..", message)

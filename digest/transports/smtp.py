@@ -3,8 +3,9 @@
 - STARTTLS (default, port 587) or implicit TLS (port 465) with the system's CA store (or
   DIGEST_SMTP_CAFILE) and hostname checks; smtplib alone verifies nothing, so a default
   SSL context is always passed. `none` is for a relay on the same machine.
-- One connection is reused: RSET between messages, a reconnect after 421 or a dropped
-  connection, QUIT after `max_per_connection` messages, a timeout on every command.
+- One connection is reused: RSET only after a message that failed, a reconnect after
+  421 or a dropped connection, QUIT after `max_per_connection` messages, a timeout on
+  every command.
 - The transaction is driven command by command so that the moment the message is
   handed over (the final '.' sent) is known: a failure before it is transient, a lost
   reply after it is OutcomeUnknown.
@@ -21,7 +22,16 @@ from digest.errors import DigestError
 from digest.transports import OutcomeUnknown, PermanentError, TransientError, Transport
 
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
-_LEADING_DOT = re.compile(rb"(?m)^\.")
+_DOT_AFTER_NEWLINE = re.compile(rb"\n\.")
+
+
+def dot_stuff(message: bytes) -> bytes:
+    """A '.' starting any line doubled (RFC 5321 4.5.2), as smtplib does with a multiline
+    regular expression anchored at each line's start; searching for the literal
+    newline-dot instead is several times faster, which matters at 100 KB a message:
+    smtplib's way took about a third of a millisecond of each."""
+    data = _DOT_AFTER_NEWLINE.sub(b"\n..", message)
+    return b"." + data if data.startswith(b".") else data
 
 
 def tls_context(cafile: str = "") -> ssl.SSLContext:
@@ -133,7 +143,10 @@ class SMTPTransport(Transport):
         self.conn = None
 
     def _ready(self) -> smtplib.SMTP:
-        """A connection in a clean state: RSET on a reused one, a new one after 421 or a drop."""
+        """A connection in a clean state: RSET after a message that did not go through (a
+        refused recipient leaves the transaction open), a new one after 421 or a drop. An
+        accepted message ends its transaction, so the next one starts at once: an RSET
+        round trip per message would cost a tenth of what a fast server takes."""
         if self.conn is not None and self.fresh:
             return self.conn
         if self.conn is not None:
@@ -182,7 +195,7 @@ class SMTPTransport(Transport):
             if code != 354:
                 self._check(code, resp, "DATA")
                 raise PermanentError(f"DATA: {_reply(code, resp)}")
-            data = _LEADING_DOT.sub(b"..", message)
+            data = dot_stuff(message)
             if not data.endswith(b"\r\n"):
                 data += b"\r\n"
             conn.send(data + b".\r\n")
@@ -197,6 +210,7 @@ class SMTPTransport(Transport):
                 f"no reply from {self.where} after the message was sent ({exc}); it may have been delivered"
             ) from None
         self._check(code, resp, "end of DATA")
+        self.fresh = True  # accepted: the server has ended the transaction (RFC 5321 4.1.1.4), no RSET needed
         self.sent_on_connection += 1
         if self.sent_on_connection >= self.max_per_connection:
             self.close()
