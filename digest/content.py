@@ -149,7 +149,10 @@ def validate(src: Located, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
 
 
 # -- loading ----------------------------------------------------------------------------------
-def _read(path: Path, root: Path, model: type[BaseModel], problems: Problems) -> tuple[Any, Located | None]:
+def read_model(
+    path: Path, root: Path, model: type[BaseModel], problems: Problems | list[Problem]
+) -> tuple[Any, Located | None]:
+    """Read one YAML file into model, adding every problem to problems; (None, ...) if unusable."""
     src, errs = load_yaml(path, display_path(path, root))
     problems.extend(errs)
     if src is None:
@@ -162,7 +165,7 @@ def _read(path: Path, root: Path, model: type[BaseModel], problems: Problems) ->
 def load_taxonomy(settings: Settings) -> Tax:
     """Only the taxonomy (for commands that validate readers' districts and phases)."""
     problems = Problems()
-    model, _ = _read(settings.path("content") / "taxonomy.yaml", settings.root, Taxonomy, problems)
+    model, _ = read_model(settings.path("content") / "taxonomy.yaml", settings.root, Taxonomy, problems)
     if model is None:
         raise DigestError("cannot continue without a valid taxonomy", problems.errors)
     return Tax(model)
@@ -183,7 +186,7 @@ def load_site(settings: Settings) -> Site:
     if not forum_files:
         problems.add(Problem(display_path(content / "forums", root), 1, 1, "", "no forum files", "add content/forums/<id>.yaml"))
     for path in forum_files:
-        forum, src = _read(path, root, Forum, problems)
+        forum, src = read_model(path, root, Forum, problems)
         if forum is None:
             continue
         if forum.id != path.stem:
@@ -193,12 +196,12 @@ def load_site(settings: Settings) -> Site:
     events: list[Event] = []
     esrc = None
     if (content / "events.yaml").exists():
-        ev, esrc = _read(content / "events.yaml", root, Events, problems)
+        ev, esrc = read_model(content / "events.yaml", root, Events, problems)
         events = list(ev.events) if ev else []
     contacts: list[Any] = []
     csrc, contacts_ok = None, True
     if (content / "contacts.yaml").exists():
-        cs, csrc = _read(content / "contacts.yaml", root, Contacts, problems)
+        cs, csrc = read_model(content / "contacts.yaml", root, Contacts, problems)
         contacts, contacts_ok = (list(cs.contacts), True) if cs else ([], False)
 
     site = Site(settings, tax, {k: f for k, (f, _) in sorted(forums.items(), key=lambda kv: kv[1][0].dates[0])}, events, contacts, problems=problems)

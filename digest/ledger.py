@@ -15,17 +15,15 @@ kernel releases when the process dies, so a crash never leaves a stale lock behi
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from digest.db import now
-from digest.errors import DigestError
+from digest.locks import exclusive
 
 STATES = ("pending", "sending", "sent", "failed", "unknown")
 # The send's connection commits without an fsync each time (WAL, synchronous=NORMAL): a
@@ -124,23 +122,10 @@ def keys(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT DISTINCT edition_key FROM deliveries ORDER BY edition_key")]
 
 
-@contextmanager
-def lock(var: Path, key: str) -> Iterator[Path]:
+def lock(var: Path, key: str) -> AbstractContextManager[Path]:
     """Hold the send lock for this edition key, or fail at once naming who holds it."""
-    folder = var / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"send-{hashlib.sha256(key.encode()).hexdigest()[:16]}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
-            raise DigestError(
-                f"edition {key} is already being sent ({holder}; lock file {path}); wait for that send to finish"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {now()}\n".encode(), 0)
-        yield path
-    finally:
-        os.close(fd)  # closing releases the lock; the kernel does the same when the process dies
+    return exclusive(
+        var,
+        f"send-{hashlib.sha256(key.encode()).hexdigest()[:16]}.lock",
+        f"edition {key} is already being sent ({{holder}}; lock file {{path}}); wait for that send to finish",
+    )

@@ -18,21 +18,20 @@ a restart never sends again.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from digest.content import load_site
-from digest.db import now as utc_now
 from digest.errors import DigestError
+from digest.locks import exclusive
 from digest.model import LONDON
 from digest.runs import Outcome, catch_up, fire_key, run_fire
 from digest.schedules import Schedule, fmt_duration, load_schedules
@@ -57,26 +56,11 @@ def setup_logging(stream: Any = None) -> None:
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # its misses and errors reach our listener
 
 
-@contextmanager
-def instance_lock(var: Path) -> Iterator[Path]:
+def instance_lock(var: Path) -> AbstractContextManager[Path]:
     """One scheduler per project; the kernel releases the lock if the process dies."""
-    folder = var / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "scheduler.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
-            raise DigestError(
-                f"a digest scheduler is already running ({holder}; lock file {path}); stop it first"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} since {utc_now()}\n".encode(), 0)
-        yield path
-    finally:
-        os.close(fd)
+    return exclusive(
+        var, "scheduler.lock", "a digest scheduler is already running ({holder}; lock file {path}); stop it first"
+    )
 
 
 class Service:

@@ -22,13 +22,13 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from digest.audience import Rule
-from digest.content import Site, from_pydantic, validate
-from digest.errors import DigestError, Problem, display_path, suggest
+from digest.content import Site, from_pydantic, read_model
+from digest.errors import DigestError, Problem, suggest
 from digest.kinds import KINDS
 from digest.model import LONDON, SEP, Audience, LocalTime, Slug, Strict, field_error
 from digest.render import fmt_day
 from digest.triggers import DatesTrigger, LondonCron, fmt_fire, next_fires
-from digest.yamlio import Located, load_yaml
+from digest.yamlio import Located
 
 TERMS = "terms.yaml"
 _DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
@@ -191,16 +191,6 @@ def fmt_duration(delta: timedelta) -> str:
 
 
 # -- loading --------------------------------------------------------------------------------------
-def _read(path: Path, root: Path, model: type, problems: list[Problem]) -> tuple[Any, Located | None]:
-    src, errs = load_yaml(path, display_path(path, root))
-    problems.extend(errs)
-    if src is None:
-        return None, None
-    obj, errs = validate(src, model)
-    problems.extend(errs)
-    return obj, src
-
-
 def load_schedules(settings: Any, site: Site) -> tuple[list[Schedule], list[Problem]]:
     """Every schedule in schedules/ checked against the content; (schedules, problems)."""
     folder = settings.path("schedules")
@@ -209,11 +199,11 @@ def load_schedules(settings: Any, site: Site) -> tuple[list[Schedule], list[Prob
         return [], problems
     terms = None
     if (folder / TERMS).exists():
-        terms, _ = _read(folder / TERMS, settings.root, Terms, problems)
+        terms, _ = read_model(folder / TERMS, settings.root, Terms, problems)
     out = []
     for path in sorted(folder.glob("*.yaml")):
         if path.name != TERMS:
-            spec, src = _read(path, settings.root, ScheduleFile, problems)
+            spec, src = read_model(path, settings.root, ScheduleFile, problems)
             if spec is not None and src is not None:
                 found = _check(spec, src, path, site, terms, problems)
                 if found is not None:
