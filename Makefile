@@ -54,6 +54,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 
 test: $(STAMP) chromium node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check digest tests bench
+	$(BIN)/ruff format --check digest tests bench
 	$(BIN)/python -m pytest
 
 # Every figure of docs/benchmarks.md (about 5 minutes); prints the table and writes bench/RESULTS.md.

@@ -35,7 +35,9 @@ class ForumBuild:
     def cell(self, district: str, phase: str, setting: str) -> Rendered:
         """The edition a single-phase reader of this district and setting gets."""
         if not hasattr(self, "_cells"):
-            self._cells = {(p.district, p.phases[0], p.setting): self.rendered[e.id] for e in self.editions for p in e.profiles}
+            self._cells = {
+                (p.district, p.phases[0], p.setting): self.rendered[e.id] for e in self.editions for p in e.profiles
+            }
         return self._cells[(district, phase, setting)]
 
     def oversize(self, limit: int) -> list[Rendered]:
@@ -83,7 +85,8 @@ def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date
     if over:
         lines = [f"{b.forum_id}/{r.edition.id}: HTML is {r.html_bytes:,} bytes, over {limit:,}" for b, r in over]
         raise DigestError(
-            "\n".join(lines) + "\nGmail clips HTML beyond about 102 KB: shorten answers or split the forum; nothing was written"
+            "\n".join(lines)
+            + "\nGmail clips HTML beyond about 102 KB: shorten answers or split the forum; nothing was written"
         )
     feeds = write_calendars(site, out)
     for b in builds:
@@ -92,6 +95,13 @@ def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date
             html, text = r.personalise(sample_personal(r.edition))
             write_atomic(folder / f"{r.edition.id}.html", html)
             write_atomic(folder / f"{r.edition.id}.txt", text)
-        write_atomic(folder / "index.html", renderer.env.get_template("build/forum_index.html").render(site=site, build=b, taxonomy=site.taxonomy, limit=limit, feeds=feeds))
-    write_atomic(out / "index.html", renderer.env.get_template("build/index.html").render(site=site, builds=builds, limit=limit))
+        write_atomic(
+            folder / "index.html",
+            renderer.env.get_template("build/forum_index.html").render(
+                site=site, build=b, taxonomy=site.taxonomy, limit=limit, feeds=feeds
+            ),
+        )
+    write_atomic(
+        out / "index.html", renderer.env.get_template("build/index.html").render(site=site, builds=builds, limit=limit)
+    )
     return builds

@@ -61,12 +61,30 @@ def personal_data(site: Site) -> list[Problem]:
             src, path = site.origins[f"item:{item.id}"]
             q = item.question
             if _EMAIL.search(q):
-                out.append(src.problem(path + ("question",), "question contains an email address", "remove the questioner's address before publishing", WARNING))
+                out.append(
+                    src.problem(
+                        path + ("question",),
+                        "question contains an email address",
+                        "remove the questioner's address before publishing",
+                        WARNING,
+                    )
+                )
             if _PHONE.search(q):
-                out.append(src.problem(path + ("question",), "question contains a phone number", "remove it before publishing", WARNING))
+                out.append(
+                    src.problem(
+                        path + ("question",), "question contains a phone number", "remove it before publishing", WARNING
+                    )
+                )
             for pattern in _NAMED:
                 if m := pattern.search(q):
-                    out.append(src.problem(path + ("question",), f"question may name the questioner: '{m.group(0)}'", "remove the name and school before publishing", WARNING))
+                    out.append(
+                        src.problem(
+                            path + ("question",),
+                            f"question may name the questioner: '{m.group(0)}'",
+                            "remove the name and school before publishing",
+                            WARNING,
+                        )
+                    )
                     break
     return out
 
@@ -81,7 +99,14 @@ def unreachable(site: Site) -> list[Problem]:
         if not any(rule.matches(p) for p in profiles):
             kind = key.split(":")[0]
             src, path = site.origins[key]
-            out.append(src.problem(path + ("audience",), f"this {kind} reaches no reader", "check the audience: an exclusion may cancel everything it includes", WARNING))
+            out.append(
+                src.problem(
+                    path + ("audience",),
+                    f"this {kind} reaches no reader",
+                    "check the audience: an exclusion may cancel everything it includes",
+                    WARNING,
+                )
+            )
     return out
 
 

@@ -50,7 +50,9 @@ def _date(value) -> date | None:  # noqa: ANN001
     show_default=True,
     help="Project folder holding digest.toml, content/ and templates.",
 )
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (default ROOT/digest.toml).")
+@click.option(
+    "--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (default ROOT/digest.toml)."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.pass_context
 def cli(ctx: click.Context, root: Path, config: Path | None, verbose: bool) -> None:
@@ -167,7 +169,9 @@ def subscribers() -> None:
 @click.option("--school", default="", help="The reader's school.")
 @click.option("--status", default="confirmed", show_default=True, help="pending, confirmed, unsubscribed or bounced.")
 @pass_ctx
-def subscribers_add(ctx: Ctx, email: str, district: str, phases: tuple[str, ...], setting: str, name: str, school: str, status: str) -> None:
+def subscribers_add(
+    ctx: Ctx, email: str, district: str, phases: tuple[str, ...], setting: str, name: str, school: str, status: str
+) -> None:
     """Add one reader who asked for the digest (recorded as consent given to an organiser)."""
     from digest import subscribers as store
     from digest.content import load_taxonomy
@@ -181,8 +185,16 @@ def subscribers_add(ctx: Ctx, email: str, district: str, phases: tuple[str, ...]
 
 @subscribers.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="Import the good rows and report the bad ones (default: import nothing if any row is bad).")
-@click.option("--skip-existing", is_flag=True, help="Leave addresses already in the database as they are (default: they are errors).")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the good rows and report the bad ones (default: import nothing if any row is bad).",
+)
+@click.option(
+    "--skip-existing",
+    is_flag=True,
+    help="Leave addresses already in the database as they are (default: they are errors).",
+)
 @pass_ctx
 def subscribers_import(ctx: Ctx, file: Path, skip_invalid: bool, skip_existing: bool) -> None:
     """Import readers from a CSV file (email,name,school,district,phases,setting,status).
@@ -194,11 +206,15 @@ def subscribers_import(ctx: Ctx, file: Path, skip_invalid: bool, skip_existing: 
     from digest.subscribers_csv import import_csv
 
     settings, conn = _open_store(ctx)
-    result = import_csv(conn, load_taxonomy(settings), file, str(file), skip_invalid=skip_invalid, skip_existing=skip_existing)
+    result = import_csv(
+        conn, load_taxonomy(settings), file, str(file), skip_invalid=skip_invalid, skip_existing=skip_existing
+    )
     for problem in result.problems:
         click.echo(str(problem), err=True)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.imported.items()))
-    click.echo(f"Imported {result.total} reader{'s' * (result.total != 1)} from {file}" + (f" ({counts})" if counts else ""))
+    click.echo(
+        f"Imported {result.total} reader{'s' * (result.total != 1)} from {file}" + (f" ({counts})" if counts else "")
+    )
     if result.existing:
         click.echo(f"Left {result.existing} already subscribed as they were.")
     if result.problems:
@@ -207,7 +223,9 @@ def subscribers_import(ctx: Ctx, file: Path, skip_invalid: bool, skip_existing: 
 
 
 @subscribers.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: standard output).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: standard output)."
+)
 @click.option("--status", help="Only readers with this status.")
 @pass_ctx
 def subscribers_export(ctx: Ctx, out: Path | None, status: str | None) -> None:
@@ -280,7 +298,9 @@ def subscribers_remove(ctx: Ctx, email: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Erase everything about {address}? This cannot be undone", abort=True)
     if store.erase(conn, address):
-        click.echo(f"Erased {address}: their details are deleted; a one-way hash of the address is kept so it is never mailed again.")
+        click.echo(
+            f"Erased {address}: their details are deleted; a one-way hash of the address is kept so it is never mailed again."
+        )
     else:
         click.echo(f"{address} was not a reader; a one-way hash of it is kept so it is never mailed.")
 
@@ -300,7 +320,13 @@ def serve(ctx: Ctx, host: str | None, port: int | None) -> None:
 @cli.command()
 @click.option("--forum", "forum_id", help="Forum to open first (default: the most recent).")
 @AS_OF
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -326,12 +352,31 @@ def preview(ctx: Ctx, forum_id: str | None, as_of, port: int, host: str) -> None
 @click.option("--forum", "forum_id", required=True, help="Forum id to send.")
 @AS_OF
 @click.option("--dry-run", is_flag=True, help="List who would get which edition; send nothing, change nothing.")
-@click.option("--to", metavar="ADDRESS", help="Send a [TEST] copy of every edition to ADDRESS only; the ledger is not touched.")
-@click.option("--edition", "edition_id", metavar="ID", help="With --to: only this edition (ids as `digest build` names them).")
-@click.option("--transport", type=click.Choice(["outbox", "smtp", "api"]), help="Override delivery.transport (DIGEST_TRANSPORT).")
-@click.option("--resend-unknown", is_flag=True, help="Also resend messages whose outcome is unknown (their readers may get two copies).")
+@click.option(
+    "--to", metavar="ADDRESS", help="Send a [TEST] copy of every edition to ADDRESS only; the ledger is not touched."
+)
+@click.option(
+    "--edition", "edition_id", metavar="ID", help="With --to: only this edition (ids as `digest build` names them)."
+)
+@click.option(
+    "--transport", type=click.Choice(["outbox", "smtp", "api"]), help="Override delivery.transport (DIGEST_TRANSPORT)."
+)
+@click.option(
+    "--resend-unknown",
+    is_flag=True,
+    help="Also resend messages whose outcome is unknown (their readers may get two copies).",
+)
 @pass_ctx
-def send(ctx: Ctx, forum_id: str, as_of, dry_run: bool, to: str | None, edition_id: str | None, transport: str | None, resend_unknown: bool) -> None:  # noqa: ANN001
+def send(
+    ctx: Ctx,
+    forum_id: str,
+    as_of,
+    dry_run: bool,
+    to: str | None,
+    edition_id: str | None,
+    transport: str | None,
+    resend_unknown: bool,
+) -> None:  # noqa: ANN001
     """Send each confirmed subscriber their edition of a forum's digest.
 
     Safe to run again: readers already sent are skipped, and after a crash the same
@@ -355,11 +400,15 @@ def send(ctx: Ctx, forum_id: str, as_of, dry_run: bool, to: str | None, edition_
         for it in sending.dry_run(settings, forum_id, as_of=_date(as_of), resend_unknown=resend_unknown):
             click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
             actions[it.action] = actions.get(it.action, 0) + 1
-        click.echo("Dry run: " + (", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "no confirmed subscribers"))
+        click.echo(
+            "Dry run: " + (", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "no confirmed subscribers")
+        )
         return
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        summary = sending.send_edition(settings, forum_id, as_of=_date(as_of), resend_unknown=resend_unknown, progress=bar)
+        summary = sending.send_edition(
+            settings, forum_id, as_of=_date(as_of), resend_unknown=resend_unknown, progress=bar
+        )
     finally:
         if bar:
             bar.finish()
@@ -407,7 +456,9 @@ def schedules(click_ctx: click.Context, after) -> None:  # noqa: ANN001
 
 @schedules.command("run")
 @click.argument("name")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to run it for (YYYY-MM-DD). Default: today.")
+@click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to run it for (YYYY-MM-DD). Default: today."
+)
 @click.option("--dry-run", is_flag=True, help="List who would get which edition; send nothing, change nothing.")
 @pass_ctx
 def schedules_run(ctx: Ctx, name: str, as_of, dry_run: bool) -> None:  # noqa: ANN001
@@ -459,5 +510,7 @@ def main() -> None:
     except Exception as exc:  # an internal error, not the user's: say so plainly
         if verbose:
             raise
-        click.echo(f"digest: internal error: {type(exc).__name__}: {exc} (run with --verbose for a traceback)", err=True)
+        click.echo(
+            f"digest: internal error: {type(exc).__name__}: {exc} (run with --verbose for a traceback)", err=True
+        )
         sys.exit(2)

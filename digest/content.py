@@ -118,7 +118,10 @@ def from_pydantic(exc: ValidationError, src: Located, model: type[BaseModel], ba
         elif typ in ("greater_than_equal", "less_than_equal"):
             low = typ == "greater_than_equal"
             bound = err["ctx"]["ge" if low else "le"]
-            msg, hint = f"{_shown(value)} is too {'small' if low else 'large'}", f"use {'at least' if low else 'at most'} {bound}"
+            msg, hint = (
+                f"{_shown(value)} is too {'small' if low else 'large'}",
+                f"use {'at least' if low else 'at most'} {bound}",
+            )
         elif typ == "string_too_short":
             msg, hint = "is empty", "write a value or remove the key"
         elif typ == "value_error":
@@ -141,7 +144,11 @@ def from_pydantic(exc: ValidationError, src: Located, model: type[BaseModel], ba
 def validate(src: Located, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
     data = src.data
     if not isinstance(data, dict):
-        return None, [src.problem((), "expected a mapping of keys at the top of the file", f"see docs/content.md for {model.__name__}")]
+        return None, [
+            src.problem(
+                (), "expected a mapping of keys at the top of the file", f"see docs/content.md for {model.__name__}"
+            )
+        ]
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -177,20 +184,30 @@ def load_site(settings: Settings) -> Site:
     content = settings.path("content")
     problems = Problems()
     if not content.is_dir():
-        raise DigestError(f"content folder {display_path(content, root)} does not exist (set paths.content in digest.toml)")
+        raise DigestError(
+            f"content folder {display_path(content, root)} does not exist (set paths.content in digest.toml)"
+        )
 
     tax = load_taxonomy(settings)
 
     forums: dict[str, tuple[Forum, Located]] = {}
     forum_files = sorted((content / "forums").glob("*.yaml"))
     if not forum_files:
-        problems.add(Problem(display_path(content / "forums", root), 1, 1, "", "no forum files", "add content/forums/<id>.yaml"))
+        problems.add(
+            Problem(display_path(content / "forums", root), 1, 1, "", "no forum files", "add content/forums/<id>.yaml")
+        )
     for path in forum_files:
         forum, src = read_model(path, root, Forum, problems)
         if forum is None:
             continue
         if forum.id != path.stem:
-            problems.add(src.problem(("id",), f"id '{forum.id}' differs from the file name", f"rename the file to {forum.id}.yaml or set `id: {path.stem}`"))
+            problems.add(
+                src.problem(
+                    ("id",),
+                    f"id '{forum.id}' differs from the file name",
+                    f"rename the file to {forum.id}.yaml or set `id: {path.stem}`",
+                )
+            )
         forums[forum.id] = (forum, src)
 
     events: list[Event] = []
@@ -204,14 +221,28 @@ def load_site(settings: Settings) -> Site:
         cs, csrc = read_model(content / "contacts.yaml", root, Contacts, problems)
         contacts, contacts_ok = (list(cs.contacts), True) if cs else ([], False)
 
-    site = Site(settings, tax, {k: f for k, (f, _) in sorted(forums.items(), key=lambda kv: kv[1][0].dates[0])}, events, contacts, problems=problems)
+    site = Site(
+        settings,
+        tax,
+        {k: f for k, (f, _) in sorted(forums.items(), key=lambda kv: kv[1][0].dates[0])},
+        events,
+        contacts,
+        problems=problems,
+    )
     seen: dict[str, str] = {}
 
     def register(kind: str, obj: Any, src: Located, path: tuple) -> None:
         key = f"{kind}:{obj.id}"
         if key in site.origins:
             other_file, other_line = site.where(key)
-            problems.add(src.problem(path + ("id",), f"{kind} id '{obj.id}' is used twice (also at {other_file}:{other_line})", "give each a different id", value=True))
+            problems.add(
+                src.problem(
+                    path + ("id",),
+                    f"{kind} id '{obj.id}' is used twice (also at {other_file}:{other_line})",
+                    "give each a different id",
+                    value=True,
+                )
+            )
             return
         site.origins[key] = (src, path)
         rule, errs = tax.resolve(getattr(obj, "audience", None), src, path + ("audience",))
@@ -223,22 +254,46 @@ def load_site(settings: Settings) -> Site:
         section_ids: set[str] = set()
         for si, section in enumerate(forum.sections):
             if section.id in section_ids:
-                problems.add(src.problem(("sections", si, "id"), f"section id '{section.id}' is used twice in this forum", "give each a different id"))
+                problems.add(
+                    src.problem(
+                        ("sections", si, "id"),
+                        f"section id '{section.id}' is used twice in this forum",
+                        "give each a different id",
+                    )
+                )
             section_ids.add(section.id)
             for ii, item in enumerate(section.items):
                 path = ("sections", si, "items", ii)
                 register("item", item, src, path)
                 seen[item.id] = forum.id
                 if item.answered_by and contacts_ok and item.answered_by not in contact_ids:
-                    problems.add(src.problem(path + ("answered_by",), f"no contact '{item.answered_by}'", suggest(item.answered_by, contact_ids) or "add it to content/contacts.yaml", value=True))
+                    problems.add(
+                        src.problem(
+                            path + ("answered_by",),
+                            f"no contact '{item.answered_by}'",
+                            suggest(item.answered_by, contact_ids) or "add it to content/contacts.yaml",
+                            value=True,
+                        )
+                    )
     for ei, event in enumerate(events):
         register("event", event, esrc, ("events", ei))
         if event.forum and event.forum not in forums:
-            problems.add(esrc.problem(("events", ei, "forum"), f"no forum '{event.forum}'", suggest(event.forum, list(forums)), value=True))
+            problems.add(
+                esrc.problem(
+                    ("events", ei, "forum"), f"no forum '{event.forum}'", suggest(event.forum, list(forums)), value=True
+                )
+            )
         if event.repeat:
             for xi, day in enumerate(event.repeat.except_):
                 if day.weekday() != event.start.weekday() or not event.start.date() <= day <= event.repeat.until:
-                    problems.add(esrc.problem(("events", ei, "repeat", "except", xi), f"{day} is not one of this event's weekly dates", f"use a {event.start:%A} between {event.start:%Y-%m-%d} and {event.repeat.until}", value=True))
+                    problems.add(
+                        esrc.problem(
+                            ("events", ei, "repeat", "except", xi),
+                            f"{day} is not one of this event's weekly dates",
+                            f"use a {event.start:%A} between {event.start:%Y-%m-%d} and {event.repeat.until}",
+                            value=True,
+                        )
+                    )
     for ci, contact in enumerate(contacts):
         register("contact", contact, csrc, ("contacts", ci))
     return site
@@ -248,5 +303,8 @@ def load_or_fail(settings: Settings) -> Site:
     """Load content for a command that renders: any error stops it, naming every problem."""
     site = load_site(settings)
     if site.problems.errors:
-        raise DigestError(f"{len(site.problems.errors)} error(s) in content; fix them and run `digest check` again", site.problems.errors)
+        raise DigestError(
+            f"{len(site.problems.errors)} error(s) in content; fix them and run `digest check` again",
+            site.problems.errors,
+        )
     return site

@@ -42,7 +42,9 @@ def check_header(name: str, value: str) -> str:
     return value
 
 
-def simple_message(settings, to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None) -> bytes:  # noqa: ANN001
+def simple_message(
+    settings, to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None
+) -> bytes:  # noqa: ANN001
     """A one-off message (confirmation, test notice): text, or text + HTML alternative."""
     site = settings.site
     domain = site.sender_address.rsplit("@", 1)[1]
@@ -218,7 +220,9 @@ class DigestTemplate:
                 header("Reply-To", site.reply_to),
                 header("Subject", subject),
                 header("Date", format_datetime((date or datetime.now(UTC)).astimezone(UTC))),
-                header("List-Id", f'"{phrase}" <{list_name}.{domain}>' if phrase.isascii() else f"<{list_name}.{domain}>"),
+                header(
+                    "List-Id", f'"{phrase}" <{list_name}.{domain}>' if phrase.isascii() else f"<{list_name}.{domain}>"
+                ),
             ]
         )
         tail = [header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"), header("MIME-Version", "1.0")]
@@ -233,7 +237,11 @@ class DigestTemplate:
         else:
             mixed = "=_digest_" + hashlib.sha256(f"mixed\0{seed}".encode()).hexdigest()[:24]
             tail.append(header("Content-Type", f'multipart/mixed; boundary="{mixed}"'))
-            items = [f"--{mixed}\r\n".encode() + header("Content-Type", f'multipart/alternative; boundary="{boundary}"') + CRLF]
+            items = [
+                f"--{mixed}\r\n".encode()
+                + header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+                + CRLF
+            ]
             items += alternative
             for a in attachments:
                 check_header("Content-Type", a.content_type)
@@ -256,7 +264,13 @@ class DigestTemplate:
 
     def message(self, *, to: str, message_id: str, unsubscribe: str, values: dict[str, str]) -> bytes:
         """The whole message for one reader. `to` is a formatted address (see `address`)."""
-        out = [self.head, header("To", to), header("Message-ID", message_id), header("List-Unsubscribe", unsubscribe), self.tail]
+        out = [
+            self.head,
+            header("To", to),
+            header("Message-ID", message_id),
+            header("List-Unsubscribe", unsubscribe),
+            self.tail,
+        ]
         encoded: dict[tuple[str, bool], bytes] = {}
         for item in self.items:
             if item.__class__ is bytes:

@@ -30,7 +30,9 @@ def field_error(field: str, message: str, hint: str = "") -> ValueError:
 def _check_url(value: str) -> str:
     value = value.strip()
     if not value.lower().startswith(_SCHEMES):
-        raise field_error("", f"'{value[:60]}' is not a https:// or mailto: link", "digests carry only https:// and mailto: links")
+        raise field_error(
+            "", f"'{value[:60]}' is not a https:// or mailto: link", "digests carry only https:// and mailto: links"
+        )
     if any(c in value for c in " \t\r\n<>\"'"):
         raise field_error("", "link contains spaces, quotes or angle brackets", "encode a space as %20")
     if value.lower() in _SCHEMES:
@@ -87,7 +89,9 @@ class Item(Strict):
     @model_validator(mode="after")
     def _answered_has_answer(self) -> Item:
         if self.status == "answered" and not (self.answer or "").strip():
-            raise field_error("answer", "an answered item needs an answer", "set `answer:`, or mark it `status: pending`")
+            raise field_error(
+                "answer", "an answered item needs an answer", "set `answer:`, or mark it `status: pending`"
+            )
         return self
 
     @property
@@ -142,7 +146,9 @@ class Event(Strict):
         if not (self.online or self.venue):
             raise field_error("online", "an event needs a place", "give `online:` (a join link) or `venue:`")
         if self.repeat and self.repeat.until < self.start.date():
-            raise field_error("repeat", "repeat.until is before the first occurrence", "set `until:` on or after the start date")
+            raise field_error(
+                "repeat", "repeat.until is before the first occurrence", "set `until:` on or after the start date"
+            )
         return self
 
 

@@ -187,9 +187,7 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -
             except DigestError as exc:
                 error, status = exc.message, 400
             else:
-                return RedirectResponse(
-                    f"{request.url.path}?{urlencode({**names, 'sent': sent})}", status_code=303
-                )
+                return RedirectResponse(f"{request.url.path}?{urlencode({**names, 'sent': sent})}", status_code=303)
         sent_name = request.query_params.get("sent", "")
         outbox = view.site.settings.path("var") / "outbox"
         edition = rendered.edition

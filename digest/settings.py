@@ -52,10 +52,14 @@ class RenderSettings(_Section):
 class DeliverySettings(_Section):
     transport: Literal["outbox", "smtp", "api"] = "outbox"
     # pacing and retries (see docs/delivery.md)
-    rate_limit: float | None = Field(None, ge=0)  # messages per second; unset: 0.5 for api (Exchange Online's 30 a minute), no limit otherwise
+    rate_limit: float | None = Field(
+        None, ge=0
+    )  # messages per second; unset: 0.5 for api (Exchange Online's 30 a minute), no limit otherwise
     max_attempts: int = Field(5, ge=1, le=20)  # tries per message for transient failures (4xx, 429, 5xx, disconnects)
     retry_base: float = Field(2.0, ge=0)  # first backoff in seconds; doubled each time, with jitter
-    retry_max: float = Field(300.0, ge=0)  # longest single wait (a longer Retry-After defers the message to the next run)
+    retry_max: float = Field(
+        300.0, ge=0
+    )  # longest single wait (a longer Retry-After defers the message to the next run)
     # smtp: verified TLS by default
     smtp_host: str = "localhost"
     smtp_port: int | None = Field(None, ge=1, le=65535)  # unset: 587 for starttls, 465 for tls, 25 for none
@@ -127,7 +131,13 @@ def _line_of(text: str, section: str | None, key: str) -> int:
         stripped = line.strip()
         if m := re.match(r"^\[([^\]]+)\]", stripped):
             current = m.group(1).strip()
-        elif current == section and re.match(rf"^{re.escape(key)}\s*=", stripped) or section is None and current is None and re.match(rf"^{re.escape(key)}\s*=", stripped):
+        elif (
+            current == section
+            and re.match(rf"^{re.escape(key)}\s*=", stripped)
+            or section is None
+            and current is None
+            and re.match(rf"^{re.escape(key)}\s*=", stripped)
+        ):
             return n
     for n, line in enumerate(text.splitlines(), 1):
         if re.match(rf"^\s*\[{re.escape(key)}\]", line):

@@ -17,7 +17,9 @@ from digest.db import now, transaction
 from digest.errors import suggest
 
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -96,7 +98,9 @@ class Subscriber:
 
 
 def is_suppressed(conn: sqlite3.Connection, address: str) -> bool:
-    return conn.execute("SELECT 1 FROM suppressions WHERE email_hash = ?", (email_hash(address),)).fetchone() is not None
+    return (
+        conn.execute("SELECT 1 FROM suppressions WHERE email_hash = ?", (email_hash(address),)).fetchone() is not None
+    )
 
 
 def add(
@@ -201,7 +205,13 @@ def confirm(conn: sqlite3.Connection, subscriber_id: int, client: str | None = N
 
 
 def request_subscription(
-    conn: sqlite3.Connection, email: str, profile: Profile, *, name: str = "", school: str = "", client: str | None = None
+    conn: sqlite3.Connection,
+    email: str,
+    profile: Profile,
+    *,
+    name: str = "",
+    school: str = "",
+    client: str | None = None,
 ) -> tuple[str, int | None]:
     """A subscribe form was sent (by anyone: nothing proves it was the address's owner).
 
@@ -217,7 +227,14 @@ def request_subscription(
         existing = find(conn, email)
         if existing is None:
             return "confirm", add(
-                conn, email, profile, name=name, school=school, status="pending", consent_method="web", consent_ip=client
+                conn,
+                email,
+                profile,
+                name=name,
+                school=school,
+                status="pending",
+                consent_method="web",
+                consent_ip=client,
             )
         if existing.status == "confirmed":
             return "notice", existing.id

@@ -45,7 +45,9 @@ class Located:
             path = path[:-1]
         return self.positions.get((), (1, 1))
 
-    def problem(self, path: Path_, message: str, hint: str = "", severity: str = "error", value: bool = False) -> Problem:
+    def problem(
+        self, path: Path_, message: str, hint: str = "", severity: str = "error", value: bool = False
+    ) -> Problem:
         line, col = self.where(path, value)
         return Problem(self.file, line, col, format_path(path), message, hint, severity)
 
@@ -88,7 +90,9 @@ def load_yaml(path: Path, display: str) -> tuple[Located | None, list[Problem]]:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return fail(1, 1, f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit", "split it into smaller files")
+            return fail(
+                1, 1, f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit", "split it into smaller files"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         return fail(1, 1, f"cannot read file: {exc.strerror or exc}")
@@ -151,7 +155,9 @@ def _build(loader: _Loader, node: yaml.Node, path: Path_, located: Located, dept
                 raise _Refused(key_node.start_mark, "keys must be plain words", "write `name: value`")
             key = key_node.value
             if key in out:
-                raise _Refused(key_node.start_mark, f"key '{key}' appears twice in this mapping", "keep one of them", path + (key,))
+                raise _Refused(
+                    key_node.start_mark, f"key '{key}' appears twice in this mapping", "keep one of them", path + (key,)
+                )
             located.positions[path + (key,)] = _mark(key_node.start_mark)
             out[key] = _build(loader, value_node, path + (key,), located, depth + 1)
         return out

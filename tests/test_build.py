@@ -49,7 +49,9 @@ def test_build_refuses_oversize_editions_and_writes_nothing(site_dir: Path, tmp_
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--out", str(out)])
     assert result.exit_code == 1
     assert "HTML is" in result.output and "over 102,000" in result.output
-    assert "Gmail clips HTML beyond about 102 KB: shorten answers or split the forum; nothing was written" in result.output
+    assert (
+        "Gmail clips HTML beyond about 102 KB: shorten answers or split the forum; nothing was written" in result.output
+    )
     assert not out.exists()
 
 
@@ -58,7 +60,10 @@ def test_build_stops_on_content_errors_with_file_and_line(site_dir: Path, tmp_pa
     events.write_text(events.read_text().replace("kind: surgery", "kind: surgry"))
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert "content/events.yaml:12:11: events[1].kind: 'surgry' is not allowed here (did you mean 'surgery'?)" in result.output
+    assert (
+        "content/events.yaml:12:11: events[1].kind: 'surgry' is not allowed here (did you mean 'surgery'?)"
+        in result.output
+    )
     assert "1 error(s) in content; fix them and run `digest check` again" in result.output
     assert not (tmp_path / "o").exists()
 

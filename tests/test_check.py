@@ -42,45 +42,114 @@ def test_fixture_site_is_clean(site_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("rel", "old", "new", "expected"),
     [
-        (FORUM, "districts: [Swale]", "districts: [Tunbridge Well]",
-         f"{FORUM}:36:32: sections[1].items[0].audience.districts[0]: 'Tunbridge Well' is not a district (did you mean 'Tunbridge Wells'?)"),
-        (FORUM, "phases: [early years, primary]", "phases: [primry]",
-         f"{FORUM}:41:29: sections[1].items[1].audience.phases[0]: 'primry' is not a phase (did you mean 'primary'?)"),
-        (FORUM, "topics: [Phase transfer]\n      - id: pt-medway", "topic: [Phase transfer]\n      - id: pt-medway",
-         f"{FORUM}:14:9: sections[0].items[0].topic: unknown key 'topic' (did you mean 'topics'?)"),
-        (FORUM, "status: pending", "status: pendng",
-         f"{FORUM}:23:17: sections[0].items[2].status: 'pendng' is not allowed here (did you mean 'pending'?)"),
-        (FORUM, "status: pending", "status: answered\n        answer: ''",
-         f"{FORUM}:24:9: sections[0].items[2].answer: key 'answer' appears twice in this mapping (keep one of them)"),
-        (FORUM, "dates: [2025-07-02, 2025-07-10]", "dates: [2025-07-02, 2025-13-10]",
-         f"{FORUM}:3:21: dates[1]: '2025-13-10' is not a valid date (write dates as YYYY-MM-DD, e.g. 2025-07-10)"),
-        (FORUM, "id: pt-medway", "id: pt-preference-email",
-         f"{FORUM}:15:13: sections[0].items[1].id: item id 'pt-preference-email' is used twice (also at {FORUM}:10) (give each a different id)"),
-        (FORUM, "id: pt-medway", "id: PT Medway",
-         f"{FORUM}:15:13: sections[0].items[1].id: 'PT Medway' is not a valid id (use lower-case letters, digits and hyphens, e.g. 'pt-medway')"),
-        (FORUM, "https://example.org/therapy-plan", "http://example.org/therapy-plan",
-         None),  # a plain-http link in Markdown is not linked; see the links test below
-        (FORUM, "answered_by: sen-data", "answered_by: sen-dta",
-         f"{FORUM}:13:22: sections[0].items[0].answered_by: no contact 'sen-dta' (did you mean 'sen-data'?)"),
-        (FORUM, "title: Test SENCO Forum", "title: [Test]",
-         f"{FORUM}:2:8: title: expected text, got list ['Test']"),
-        ("content/events.yaml", "end: 2025-09-18T17:00", "end: 2025-09-18T15:00",
-         "content/events.yaml:6:5: events[0].end: end is not after start (the end time must come after the start time)"),
-        ("content/events.yaml", "start: 2025-09-18T15:30", "start: 2025-09-18T25:30",
-         "content/events.yaml:5:12: events[0].start: '2025-09-18T25:30' is not a valid date and time (write YYYY-MM-DDTHH:MM in Europe/London time, e.g. 2025-07-10T15:30)"),
-        ("content/events.yaml", "booking: https://events.example.org/mcs-primary", "booking: http://events.example.org/mcs-primary",
-         "content/events.yaml:8:14: events[0].booking: 'http://events.example.org/mcs-primary' is not a https:// or mailto: link (digests carry only https:// and mailto: links)"),
-        ("content/events.yaml", "    venue: Kent Event Centre, Detling\n", "",
-         "content/events.yaml:2:5: events[0].online: an event needs a place (give `online:` (a join link) or `venue:`)"),
-        ("content/events.yaml", "except: [2025-07-22, 2025-10-28]", "except: [2025-07-23]",
-         "content/events.yaml:16:55: events[1].repeat.except[0]: 2025-07-23 is not one of this event's weekly dates (use a Tuesday between 2025-07-15 and 2025-12-16)"),
-        ("content/events.yaml", "kind: surgery", "kind: surgry",
-         "content/events.yaml:12:11: events[1].kind: 'surgry' is not allowed here (did you mean 'surgery'?)"),
-        ("content/contacts.yaml", "email: senia.swale@example.org", "email: senia.swale",
-         "content/contacts.yaml:8:12: contacts[1].email: 'senia.swale' is not an email address (write it as name@example.org)"),
+        (
+            FORUM,
+            "districts: [Swale]",
+            "districts: [Tunbridge Well]",
+            f"{FORUM}:36:32: sections[1].items[0].audience.districts[0]: 'Tunbridge Well' is not a district (did you mean 'Tunbridge Wells'?)",
+        ),
+        (
+            FORUM,
+            "phases: [early years, primary]",
+            "phases: [primry]",
+            f"{FORUM}:41:29: sections[1].items[1].audience.phases[0]: 'primry' is not a phase (did you mean 'primary'?)",
+        ),
+        (
+            FORUM,
+            "topics: [Phase transfer]\n      - id: pt-medway",
+            "topic: [Phase transfer]\n      - id: pt-medway",
+            f"{FORUM}:14:9: sections[0].items[0].topic: unknown key 'topic' (did you mean 'topics'?)",
+        ),
+        (
+            FORUM,
+            "status: pending",
+            "status: pendng",
+            f"{FORUM}:23:17: sections[0].items[2].status: 'pendng' is not allowed here (did you mean 'pending'?)",
+        ),
+        (
+            FORUM,
+            "status: pending",
+            "status: answered\n        answer: ''",
+            f"{FORUM}:24:9: sections[0].items[2].answer: key 'answer' appears twice in this mapping (keep one of them)",
+        ),
+        (
+            FORUM,
+            "dates: [2025-07-02, 2025-07-10]",
+            "dates: [2025-07-02, 2025-13-10]",
+            f"{FORUM}:3:21: dates[1]: '2025-13-10' is not a valid date (write dates as YYYY-MM-DD, e.g. 2025-07-10)",
+        ),
+        (
+            FORUM,
+            "id: pt-medway",
+            "id: pt-preference-email",
+            f"{FORUM}:15:13: sections[0].items[1].id: item id 'pt-preference-email' is used twice (also at {FORUM}:10) (give each a different id)",
+        ),
+        (
+            FORUM,
+            "id: pt-medway",
+            "id: PT Medway",
+            f"{FORUM}:15:13: sections[0].items[1].id: 'PT Medway' is not a valid id (use lower-case letters, digits and hyphens, e.g. 'pt-medway')",
+        ),
+        (
+            FORUM,
+            "https://example.org/therapy-plan",
+            "http://example.org/therapy-plan",
+            None,
+        ),  # a plain-http link in Markdown is not linked; see the links test below
+        (
+            FORUM,
+            "answered_by: sen-data",
+            "answered_by: sen-dta",
+            f"{FORUM}:13:22: sections[0].items[0].answered_by: no contact 'sen-dta' (did you mean 'sen-data'?)",
+        ),
+        (FORUM, "title: Test SENCO Forum", "title: [Test]", f"{FORUM}:2:8: title: expected text, got list ['Test']"),
+        (
+            "content/events.yaml",
+            "end: 2025-09-18T17:00",
+            "end: 2025-09-18T15:00",
+            "content/events.yaml:6:5: events[0].end: end is not after start (the end time must come after the start time)",
+        ),
+        (
+            "content/events.yaml",
+            "start: 2025-09-18T15:30",
+            "start: 2025-09-18T25:30",
+            "content/events.yaml:5:12: events[0].start: '2025-09-18T25:30' is not a valid date and time (write YYYY-MM-DDTHH:MM in Europe/London time, e.g. 2025-07-10T15:30)",
+        ),
+        (
+            "content/events.yaml",
+            "booking: https://events.example.org/mcs-primary",
+            "booking: http://events.example.org/mcs-primary",
+            "content/events.yaml:8:14: events[0].booking: 'http://events.example.org/mcs-primary' is not a https:// or mailto: link (digests carry only https:// and mailto: links)",
+        ),
+        (
+            "content/events.yaml",
+            "    venue: Kent Event Centre, Detling\n",
+            "",
+            "content/events.yaml:2:5: events[0].online: an event needs a place (give `online:` (a join link) or `venue:`)",
+        ),
+        (
+            "content/events.yaml",
+            "except: [2025-07-22, 2025-10-28]",
+            "except: [2025-07-23]",
+            "content/events.yaml:16:55: events[1].repeat.except[0]: 2025-07-23 is not one of this event's weekly dates (use a Tuesday between 2025-07-15 and 2025-12-16)",
+        ),
+        (
+            "content/events.yaml",
+            "kind: surgery",
+            "kind: surgry",
+            "content/events.yaml:12:11: events[1].kind: 'surgry' is not allowed here (did you mean 'surgery'?)",
+        ),
+        (
+            "content/contacts.yaml",
+            "email: senia.swale@example.org",
+            "email: senia.swale",
+            "content/contacts.yaml:8:12: contacts[1].email: 'senia.swale' is not an email address (write it as name@example.org)",
+        ),
     ],
 )
-def test_each_error_class_has_its_exact_message(site_dir: Path, rel: str, old: str, new: str, expected: str | None) -> None:
+def test_each_error_class_has_its_exact_message(
+    site_dir: Path, rel: str, old: str, new: str, expected: str | None
+) -> None:
     edit(site_dir, rel, old, new)
     problems = check(site_dir)
     if expected is None:
@@ -103,7 +172,10 @@ def test_all_problems_are_reported_at_once_and_check_exits_1(site_dir: Path) -> 
 
 def test_forum_file_name_must_match_id(site_dir: Path) -> None:
     edit(site_dir, FORUM, "id: 2025-07-test", "id: 2025-07-other")
-    assert f"{FORUM}:1:1: id: id '2025-07-other' differs from the file name (rename the file to 2025-07-other.yaml or set `id: 2025-07-test`)" in check(site_dir)
+    assert (
+        f"{FORUM}:1:1: id: id '2025-07-other' differs from the file name (rename the file to 2025-07-other.yaml or set `id: 2025-07-test`)"
+        in check(site_dir)
+    )
 
 
 def test_missing_required_field(site_dir: Path) -> None:
@@ -113,12 +185,18 @@ def test_missing_required_field(site_dir: Path) -> None:
 
 def test_answered_item_needs_an_answer(site_dir: Path) -> None:
     edit(site_dir, FORUM, "        answer: OOC schools have a separate process.\n", "")
-    assert f"{FORUM}:15:9: sections[0].items[1].answer: an answered item needs an answer (set `answer:`, or mark it `status: pending`)" in check(site_dir)
+    assert (
+        f"{FORUM}:15:9: sections[0].items[1].answer: an answered item needs an answer (set `answer:`, or mark it `status: pending`)"
+        in check(site_dir)
+    )
 
 
 def test_unsafe_yaml_is_an_error_not_a_crash(site_dir: Path) -> None:
     (site_dir / "content/forums/2025-08-evil.yaml").write_text("id: &a x\ntitle: *a\n")
-    assert "content/forums/2025-08-evil.yaml:1:5: anchors and aliases (&name, *name) are not allowed (write the value out in full)" in check(site_dir)
+    assert (
+        "content/forums/2025-08-evil.yaml:1:5: anchors and aliases (&name, *name) are not allowed (write the value out in full)"
+        in check(site_dir)
+    )
 
 
 def test_warnings_near_duplicate_personal_data_and_unreachable(site_dir: Path) -> None:
@@ -139,10 +217,22 @@ def test_warnings_near_duplicate_personal_data_and_unreachable(site_dir: Path) -
         "      - id: pt-summer",
     )
     problems = check(site_dir)
-    assert f"{FORUM}:21:9: warning: sections[0].items[2].question: question repeats item 'pt-preference-email' ({FORUM}:10) (merge them into one item and set `asked: 2`)" in problems
-    assert f"{FORUM}:24:9: warning: sections[0].items[3].question: question contains an email address (remove the questioner's address before publishing)" in problems
-    assert f"{FORUM}:24:9: warning: sections[0].items[3].question: question may name the questioner: 'pass on my name Jane Doe-Smith' (remove the name and school before publishing)" in problems
-    assert f"{FORUM}:29:9: warning: sections[0].items[4].audience: this item reaches no reader (check the audience: an exclusion may cancel everything it includes)" in problems
+    assert (
+        f"{FORUM}:21:9: warning: sections[0].items[2].question: question repeats item 'pt-preference-email' ({FORUM}:10) (merge them into one item and set `asked: 2`)"
+        in problems
+    )
+    assert (
+        f"{FORUM}:24:9: warning: sections[0].items[3].question: question contains an email address (remove the questioner's address before publishing)"
+        in problems
+    )
+    assert (
+        f"{FORUM}:24:9: warning: sections[0].items[3].question: question may name the questioner: 'pass on my name Jane Doe-Smith' (remove the name and school before publishing)"
+        in problems
+    )
+    assert (
+        f"{FORUM}:29:9: warning: sections[0].items[4].audience: this item reaches no reader (check the audience: an exclusion may cancel everything it includes)"
+        in problems
+    )
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "check"], catch_exceptions=False)
     assert result.exit_code == 0  # warnings do not fail a check
 
@@ -158,7 +248,10 @@ def test_unknown_setting_is_named_with_a_hint(site_dir: Path) -> None:
     (site_dir / "digest.toml").write_text('[site]\norganisaton = "X"\n')
     with pytest.raises(DigestError) as info:
         load_settings(site_dir)
-    assert str(info.value.problems[0]) == "digest.toml:2:1: site.organisaton: unknown setting 'organisaton' (did you mean 'organisation'?)"
+    assert (
+        str(info.value.problems[0])
+        == "digest.toml:2:1: site.organisaton: unknown setting 'organisaton' (did you mean 'organisation'?)"
+    )
 
 
 def test_bad_toml_names_the_line(site_dir: Path) -> None:
@@ -171,7 +264,9 @@ def test_bad_toml_names_the_line(site_dir: Path) -> None:
 
 YAMLISH = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20), st.dates()),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=25,
 )
 

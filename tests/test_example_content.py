@@ -16,8 +16,15 @@ REPO = Path(__file__).resolve().parent.parent
 # People who asked questions in the source documents, their schools and addresses,
 # and officers' personal addresses: none may reach a digest.
 PERSONAL = [
-    "Lawrence-Hearn", "lawrence-hearn", "st-anselms", "Bouchera", "Khatib", "Anthony Roper",
-    "georgette.williams@", "clara.green@", "maria.halford@",
+    "Lawrence-Hearn",
+    "lawrence-hearn",
+    "st-anselms",
+    "Bouchera",
+    "Khatib",
+    "Anthony Roper",
+    "georgette.williams@",
+    "clara.green@",
+    "maria.halford@",
 ]
 
 

@@ -27,11 +27,16 @@ def test_positions_are_recorded_for_keys_and_list_items() -> None:
 
 def test_anchors_and_aliases_are_refused() -> None:
     text = "a: &x [1, 2]\nb: *x\n"
-    assert one_problem(text) == "f.yaml:1:4: anchors and aliases (&name, *name) are not allowed (write the value out in full)"
+    assert (
+        one_problem(text)
+        == "f.yaml:1:4: anchors and aliases (&name, *name) are not allowed (write the value out in full)"
+    )
 
 
 def test_billion_laughs_is_refused_before_expansion() -> None:
-    lines = ['a: &a ["lol","lol"]'] + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)]
+    lines = ['a: &a ["lol","lol"]'] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}]" for i in range(8)
+    ]
     assert "anchors and aliases" in one_problem("\n".join(lines))
 
 
@@ -46,7 +51,9 @@ def test_custom_tags_are_refused() -> None:
 
 
 def test_duplicate_keys_are_refused() -> None:
-    assert one_problem("a: 1\nb: 2\na: 3\n") == "f.yaml:3:1: a: key 'a' appears twice in this mapping (keep one of them)"
+    assert (
+        one_problem("a: 1\nb: 2\na: 3\n") == "f.yaml:3:1: a: key 'a' appears twice in this mapping (keep one of them)"
+    )
 
 
 def test_merge_keys_are_refused() -> None:
@@ -87,6 +94,8 @@ def test_arbitrary_text_never_crashes_the_reader(text: str) -> None:
 
 YAMLISH = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20), st.dates()),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
