@@ -11,13 +11,12 @@ between documents, to show how much of the gap is the architecture alone.
 
 from __future__ import annotations
 
-import logging
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from digest.compose import greeting
 from digest.mime import POLICY, list_unsubscribe, message_id
-from digest.render import Renderer, inline_css, subject_for
+from digest.render import PREMAILER_OPTIONS, Renderer, inline_css, subject_for
 from digest.select import select
 from digest.tokens import Signer
 
@@ -26,18 +25,7 @@ def premailer_as_published(html: str) -> str:
     """digest.render.inline_css's options, without what digest remembers between documents."""
     import premailer
 
-    return premailer.Premailer(
-        html,
-        base_url=None,
-        disable_link_rewrites=True,
-        allow_network=False,
-        allow_loading_external_files=False,
-        keep_style_tags=False,
-        remove_classes=False,
-        strip_important=False,
-        cssutils_logging_level=logging.CRITICAL,
-        disable_validation=True,
-    ).transform()
+    return premailer.Premailer(html, **PREMAILER_OPTIONS).transform()
 
 
 class Naive:

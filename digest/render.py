@@ -157,20 +157,24 @@ def subject_for(edition: Edition) -> str:
     return f"{forum.title}: {n} answer{'s' * (n != 1)} for you{dates}"
 
 
+# premailer with no network access, links left alone, @media/dark rules kept (they sit in a
+# <style data-premailer="ignore">) and cssutils' warnings silenced.
+PREMAILER_OPTIONS = {
+    "base_url": None,
+    "disable_link_rewrites": True,
+    "allow_network": False,
+    "allow_loading_external_files": False,
+    "keep_style_tags": False,
+    "remove_classes": False,
+    "strip_important": False,
+    "cssutils_logging_level": logging.CRITICAL,
+    "disable_validation": True,
+}
+
+
 def inline_css(html: str) -> str:
-    """premailer with no network access and cssutils' warnings silenced."""
-    return _inliner()(
-        html,
-        base_url=None,
-        disable_link_rewrites=True,
-        allow_network=False,
-        allow_loading_external_files=False,
-        keep_style_tags=False,
-        remove_classes=False,
-        strip_important=False,
-        cssutils_logging_level=logging.CRITICAL,
-        disable_validation=True,
-    ).transform()
+    """Inline the stylesheet into style attributes (premailer, see _inliner)."""
+    return _inliner()(html, **PREMAILER_OPTIONS).transform()
 
 
 @lru_cache(maxsize=1)

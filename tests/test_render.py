@@ -140,22 +140,11 @@ def test_an_override_can_extend_the_builtin_template(site_dir: Path) -> None:
 
 def premailer_alone(html: str) -> str:
     """premailer itself, without digest's remembered stylesheet rules and attributes."""
-    import logging
-
     import premailer
 
-    return premailer.Premailer(
-        html,
-        base_url=None,
-        disable_link_rewrites=True,
-        allow_network=False,
-        allow_loading_external_files=False,
-        keep_style_tags=False,
-        remove_classes=False,
-        strip_important=False,
-        cssutils_logging_level=logging.CRITICAL,
-        disable_validation=True,
-    ).transform()
+    from digest.render import PREMAILER_OPTIONS
+
+    return premailer.Premailer(html, **PREMAILER_OPTIONS).transform()
 
 
 def test_inlining_is_premailers_own_for_every_edition_and_a_changed_stylesheet(site_dir: Path) -> None:
