@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import os
 import socket
 import threading
 from collections import Counter
@@ -50,6 +51,19 @@ def add_readers(site_dir: Path, readers: list[tuple[str, str, str, str, str]] | 
 
 def many_readers(n: int) -> list[tuple[str, str, str, str, str]]:
     return [(f"reader{i:05d}@example.org", f"Reader {i}", *PROFILES[i % len(PROFILES)]) for i in range(n)]
+
+
+def smtp_env(port: int) -> dict[str, str]:
+    """The environment for a `digest` subprocess sending to a plain SMTP server on port."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
+    env.update(
+        DIGEST_SECRET_KEY="test-secret-key-0123456789abcdef",
+        DIGEST_TRANSPORT="smtp",
+        DIGEST_SMTP_HOST="127.0.0.1",
+        DIGEST_SMTP_PORT=str(port),
+        DIGEST_SMTP_SECURITY="none",
+    )
+    return env
 
 
 def parse(raw: bytes) -> email.message.EmailMessage:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -11,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from delivery_support import FORUM, FaultyHandler, SMTPServer, add_readers, many_readers
+from delivery_support import FORUM, FaultyHandler, SMTPServer, add_readers, many_readers, smtp_env
 
 DIGEST = Path(sys.executable).parent / "digest"
 READERS = 40
@@ -19,14 +18,7 @@ IN_FLIGHT = 1  # messages are handed over one at a time
 
 
 def digest_send(site_dir: Path, port: int, *extra: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    env.update(
-        DIGEST_SECRET_KEY="test-secret-key-0123456789abcdef",
-        DIGEST_TRANSPORT="smtp",
-        DIGEST_SMTP_HOST="127.0.0.1",
-        DIGEST_SMTP_PORT=str(port),
-        DIGEST_SMTP_SECURITY="none",
-    )
+    env = smtp_env(port)
     return subprocess.Popen(
         [str(DIGEST), "send", "--forum", FORUM, *extra],
         cwd=site_dir,

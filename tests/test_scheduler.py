@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from delivery_support import FaultyHandler, SMTPServer, add_readers, many_readers, parse
+from delivery_support import FaultyHandler, SMTPServer, add_readers, many_readers, parse, smtp_env
 from schedule_support import POST_FORUM, WEEKLY, write_schedule
 
 from digest.errors import DigestError
@@ -131,14 +131,7 @@ READERS = 10
 
 
 def start(site_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    env.update(
-        DIGEST_SECRET_KEY="test-secret-key-0123456789abcdef",
-        DIGEST_TRANSPORT="smtp",
-        DIGEST_SMTP_HOST="127.0.0.1",
-        DIGEST_SMTP_PORT=str(port),
-        DIGEST_SMTP_SECURITY="none",
-    )
+    env = smtp_env(port)
     with log.open("a") as err:
         return subprocess.Popen(
             [str(DIGEST), "scheduler"], cwd=site_dir, env=env, stdout=subprocess.DEVNULL, stderr=err
