@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from digest.transports import Transport
+from digest.delivery.transports.base import Transport
 
 ROOT = Path(__file__).resolve().parent.parent  # the project: digest.toml, content/, templates/
 SECRET = "bench-only-secret-not-for-production"
@@ -72,7 +72,7 @@ def settings_for(root: Path):  # noqa: ANN201 - digest.settings.Settings
 
 def profiles(tax) -> list:  # noqa: ANN001 - digest.audience.Tax
     """Every district x phase mix x setting, each profile repeated by its phase mix's weight."""
-    from digest.audience import Profile
+    from digest.content.audience import Profile
 
     out = []
     for district, (phases, weight), setting in itertools.product(tax.districts, PHASE_MIX, tax.settings):
@@ -84,7 +84,7 @@ def readers(tax, n: int, seed: int = 8) -> Iterator:  # noqa: ANN001
     """n synthetic confirmed Subscribers, spread over every district, phase and setting.
 
     A generator: nothing is kept, as when readers are streamed from the database."""
-    from digest.subscribers import Subscriber
+    from digest.readers.store import Subscriber
 
     pool = profiles(tax)
     rng = random.Random(seed)

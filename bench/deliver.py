@@ -51,11 +51,11 @@ def serve(ready, stop) -> None:  # noqa: ANN001 - multiprocessing events/queues
 
 def build_messages(settings, site) -> list[tuple[str, bytes]]:  # noqa: ANN001
     """Every reader's message as digest would send it, held in memory for the minimal loop."""
-    from digest import subscribers
-    from digest.compose import Personaliser, Plan, distinct_profiles
     from digest.db import open_db
-    from digest.select import default_as_of
-    from digest.send import edition_key
+    from digest.delivery.compose import Personaliser, Plan, distinct_profiles
+    from digest.delivery.send import edition_key
+    from digest.editions.select import default_as_of
+    from digest.readers import store as subscribers
 
     forum = site.forum(FORUM)
     key = edition_key(forum.id, default_as_of(forum))
@@ -85,7 +85,7 @@ def minimal(port: int, sender: str, messages: list[tuple[str, bytes]]) -> dict:
 
 
 def digest_send(settings, site) -> dict:  # noqa: ANN001
-    from digest.send import send_edition
+    from digest.delivery.send import send_edition
 
     first: list[tuple[float, float]] = []
 
@@ -108,7 +108,7 @@ def digest_send(settings, site) -> dict:  # noqa: ANN001
 def main() -> None:
     import os
 
-    from digest.content import load_or_fail
+    from digest.content.load import load_or_fail
 
     pristine, first = Path(text_arg("db")), text_arg("first", "digest")
     ctx = multiprocessing.get_context("spawn")

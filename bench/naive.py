@@ -14,11 +14,11 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-from digest.compose import greeting
-from digest.mime import POLICY, list_unsubscribe, message_id
-from digest.render import PREMAILER_OPTIONS, Renderer, inline_css, subject_for
-from digest.select import select
-from digest.tokens import Signer
+from digest.delivery.compose import greeting
+from digest.delivery.mime import POLICY, list_unsubscribe, message_id
+from digest.editions.render import PREMAILER_OPTIONS, Renderer, inline_css, subject_for
+from digest.editions.select import select
+from digest.readers.tokens import Signer
 
 
 def premailer_as_published(html: str) -> str:

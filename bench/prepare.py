@@ -44,11 +44,11 @@ def main() -> None:
     import premailer  # noqa: F401 - imported before timing: start-up is figure 5
 
     from bench.naive import Naive
-    from digest import render
-    from digest.compose import Personaliser, Plan
-    from digest.content import load_or_fail
-    from digest.select import default_as_of
-    from digest.send import edition_key
+    from digest.content.load import load_or_fail
+    from digest.delivery.compose import Personaliser, Plan
+    from digest.delivery.send import edition_key
+    from digest.editions import render
+    from digest.editions.select import default_as_of
 
     with project() as root:
         settings = settings_for(root)

@@ -24,7 +24,7 @@ FORUM = "2025-07-term6"  # the larger example forum: the most editions
 
 
 def make(db: Path, n: int) -> None:
-    from digest.content import load_taxonomy
+    from digest.content.load import load_taxonomy
 
     with project(db) as root:
         start = time.perf_counter()
@@ -33,12 +33,12 @@ def make(db: Path, n: int) -> None:
 
 
 def stream(db: Path) -> None:
-    from digest import subscribers
-    from digest.compose import Personaliser, Plan, distinct_profiles
-    from digest.content import load_or_fail
+    from digest.content.load import load_or_fail
     from digest.db import open_db
-    from digest.select import default_as_of
-    from digest.send import edition_key
+    from digest.delivery.compose import Personaliser, Plan, distinct_profiles
+    from digest.delivery.send import edition_key
+    from digest.editions.select import default_as_of
+    from digest.readers import store as subscribers
 
     with project(db) as root:
         settings = settings_for(root)
@@ -78,8 +78,8 @@ def stream(db: Path) -> None:
 
 
 def ledger(db: Path) -> None:
-    from digest.content import load_or_fail
-    from digest.send import Policy, send_edition
+    from digest.content.load import load_or_fail
+    from digest.delivery.send import Policy, send_edition
 
     with project(db) as root:
         settings = settings_for(root)

@@ -67,9 +67,9 @@ def check(ctx: Ctx) -> None:
 
     Exits 0 when there are no errors (warnings allowed), 1 otherwise.
     """
-    from digest.checks import run_checks
-    from digest.content import load_site
-    from digest.schedules import load_schedules
+    from digest.content.checks import run_checks
+    from digest.content.load import load_site
+    from digest.schedules.files import load_schedules
 
     settings = ctx.settings()
     site = run_checks(load_site(settings))
@@ -96,8 +96,8 @@ def check(ctx: Ctx) -> None:
 @pass_ctx
 def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of, out: Path | None) -> None:  # noqa: ANN001
     """Render every edition to OUT/<forum>/<edition>.html and .txt, with an index."""
-    from digest.build import build as run_build
-    from digest.content import load_or_fail
+    from digest.content.load import load_or_fail
+    from digest.editions.build import build as run_build
 
     settings = ctx.settings()
     site = load_or_fail(settings)
@@ -124,7 +124,7 @@ PHASES = click.option(
 @contextmanager
 def _reader_errors() -> Iterator[None]:
     """A wrong value typed on the command line, named by its option."""
-    from digest.subscribers import InvalidSubscriber
+    from digest.readers.store import InvalidSubscriber
 
     try:
         yield
@@ -141,7 +141,7 @@ def _open_store(ctx: Ctx):  # noqa: ANN202
 
 
 def _find(conn, email: str):  # noqa: ANN001, ANN202
-    from digest import subscribers as store
+    from digest.readers import store as store
 
     with _reader_errors():
         reader = store.find(conn, email)
@@ -173,8 +173,8 @@ def subscribers_add(
     ctx: Ctx, email: str, district: str, phases: tuple[str, ...], setting: str, name: str, school: str, status: str
 ) -> None:
     """Add one reader who asked for the digest (recorded as consent given to an organiser)."""
-    from digest import subscribers as store
-    from digest.content import load_taxonomy
+    from digest.content.load import load_taxonomy
+    from digest.readers import store as store
 
     settings, conn = _open_store(ctx)
     with _reader_errors():
@@ -202,8 +202,8 @@ def subscribers_import(ctx: Ctx, file: Path, skip_invalid: bool, skip_existing: 
     Every row is checked first; each bad one is reported with its line. Rows without a
     status count as confirmed: they come from the organiser's existing list.
     """
-    from digest.content import load_taxonomy
-    from digest.subscribers_csv import import_csv
+    from digest.content.load import load_taxonomy
+    from digest.readers.csv import import_csv
 
     settings, conn = _open_store(ctx)
     result = import_csv(
@@ -230,7 +230,7 @@ def subscribers_import(ctx: Ctx, file: Path, skip_invalid: bool, skip_existing: 
 @pass_ctx
 def subscribers_export(ctx: Ctx, out: Path | None, status: str | None) -> None:
     """Write every reader, with their status, as CSV that `import` reads back."""
-    from digest.subscribers_csv import export_csv, write_private
+    from digest.readers.csv import export_csv, write_private
 
     _, conn = _open_store(ctx)
     if out is None:
@@ -245,7 +245,7 @@ def subscribers_export(ctx: Ctx, out: Path | None, status: str | None) -> None:
 @pass_ctx
 def subscribers_list(ctx: Ctx, status: str | None) -> None:
     """Show every reader: id, address, status and profile."""
-    from digest import subscribers as store
+    from digest.readers import store as store
 
     _, conn = _open_store(ctx)
     count = 0
@@ -268,8 +268,8 @@ def subscribers_list(ctx: Ctx, status: str | None) -> None:
 @pass_ctx
 def subscribers_set(ctx: Ctx, email: str, district, phases, setting, name, school, status, paused) -> None:  # noqa: ANN001
     """Change one reader's details; options not given stay as they are."""
-    from digest import subscribers as store
-    from digest.content import load_taxonomy
+    from digest.content.load import load_taxonomy
+    from digest.readers import store as store
 
     settings, conn = _open_store(ctx)
     reader = _find(conn, email)
@@ -290,7 +290,7 @@ def subscribers_set(ctx: Ctx, email: str, district, phases, setting, name, schoo
 @pass_ctx
 def subscribers_remove(ctx: Ctx, email: str, yes: bool) -> None:
     """Erase a reader (right to erasure): delete their details, keep a hash so they are never mailed again."""
-    from digest import subscribers as store
+    from digest.readers import store as store
 
     _, conn = _open_store(ctx)
     with _reader_errors():
@@ -311,7 +311,7 @@ def subscribers_remove(ctx: Ctx, email: str, yes: bool) -> None:
 @pass_ctx
 def serve(ctx: Ctx, host: str | None, port: int | None) -> None:
     """Serve the subscribe, confirm, preference and unsubscribe pages."""
-    from digest.web import serve as run
+    from digest.web.app import serve as run
 
     overrides = {key: value for key, value in (("web.host", host), ("web.port", port)) if value is not None}
     run(ctx.settings(**overrides))
@@ -341,8 +341,8 @@ def preview(ctx: Ctx, forum_id: str | None, as_of, port: int, host: str) -> None
     MIME source, size and contents, the same findings as `digest check`, and a form that
     writes a test message to the outbox. Mistakes show on the page until they are fixed.
     """
-    from digest.livereload import LiveSite
-    from digest.preview import serve
+    from digest.preview.app import serve
+    from digest.preview.live import LiveSite
 
     settings_file = ctx.config.resolve() if ctx.config else None
     serve(LiveSite(ctx.settings, forum_id, _date(as_of), settings_file), host, port, click.echo)
@@ -383,7 +383,7 @@ def send(
     command finishes the job. Exits 1 when any message failed, has an unknown outcome
     or is still waiting for a retry.
     """
-    from digest import send as sending
+    from digest.delivery import send as sending
 
     settings = ctx.settings(**({"delivery.transport": transport} if transport else {}))
     if edition_id and not to:
@@ -420,8 +420,8 @@ def send(
 
 # -- schedules -----------------------------------------------------------------------------------
 def _load_schedules(ctx: Ctx):  # noqa: ANN202
-    from digest.content import load_site
-    from digest.schedules import load_or_fail
+    from digest.content.load import load_site
+    from digest.schedules.files import load_or_fail
 
     settings = ctx.settings()
     site = load_site(settings)
@@ -445,8 +445,8 @@ def schedules(click_ctx: click.Context, after) -> None:  # noqa: ANN001
         return
     from datetime import datetime
 
-    from digest.model import LONDON
-    from digest.schedules import listing
+    from digest.content.model import LONDON
+    from digest.schedules.files import listing
 
     _, site, found = _load_schedules(click_ctx.find_object(Ctx))
     start = after.replace(tzinfo=LONDON) if after else datetime.now(LONDON)
@@ -469,9 +469,9 @@ def schedules_run(ctx: Ctx, name: str, as_of, dry_run: bool) -> None:  # noqa: A
     """
     from datetime import datetime
 
-    from digest.model import LONDON
-    from digest.runs import run_now
-    from digest.schedules import find
+    from digest.content.model import LONDON
+    from digest.schedules.files import find
+    from digest.schedules.runs import run_now
 
     settings, _, found = _load_schedules(ctx)
     outcome = run_now(settings, find(found, name), _date(as_of) or datetime.now(LONDON).date(), dry_run=dry_run)
@@ -492,7 +492,7 @@ def scheduler(ctx: Ctx) -> None:
     if still within their grace; schedule files are reloaded when saved or on SIGHUP.
     See docs/scheduling.md for running it as a service.
     """
-    from digest.scheduler import Service, setup_logging
+    from digest.schedules.service import Service, setup_logging
 
     setup_logging()
     Service(ctx.settings).run()

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from digest import subscribers
-from digest.content import load_or_fail
+from digest.content.load import load_or_fail
 from digest.db import open_db
+from digest.readers import store as subscribers
 from digest.settings import load_settings
 
 # (email, name, district, phases, setting): five readers, four distinct editions of the test forum

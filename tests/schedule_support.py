@@ -7,8 +7,8 @@ from pathlib import Path
 
 from delivery_support import outbox, parse
 
-from digest.content import load_site
-from digest.schedules import Schedule, load_or_fail
+from digest.content.load import load_site
+from digest.schedules.files import Schedule, load_or_fail
 from digest.settings import load_settings
 
 # Every Monday at 07:00, the dates of the week ahead. In the test site's content the Swale

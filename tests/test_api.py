@@ -16,11 +16,11 @@ import httpx
 import pytest
 from delivery_support import FORUM, READERS, add_readers, parse
 
+from digest.delivery.send import Policy, send_edition
+from digest.delivery.transports.api import GraphTransport, retry_after
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, open_transport
 from digest.errors import DigestError
-from digest.send import Policy, send_edition
 from digest.settings import load_settings
-from digest.transports import OutcomeUnknown, PermanentError, TransientError, open_transport
-from digest.transports.api import GraphTransport, retry_after
 
 TENANT, CLIENT_ID, SECRET, MAILBOX = (
     "contoso.onmicrosoft.com",

@@ -11,15 +11,15 @@ import pytest
 import recurring_ical_events
 from click.testing import CliRunner
 
-from digest.audience import Profile
-from digest.build import build
-from digest.calendar import STATE_FILE, Sequences, add_links, edition_calendar
 from digest.cli import cli
-from digest.content import Site, load_or_fail
+from digest.content.audience import Profile
+from digest.content.load import Site, load_or_fail
+from digest.content.model import LONDON
+from digest.editions.build import build
+from digest.editions.calendar import STATE_FILE, Sequences, add_links, edition_calendar
+from digest.editions.render import Renderer
+from digest.editions.select import occurrences, select, upcoming
 from digest.errors import DigestError
-from digest.model import LONDON
-from digest.render import Renderer
-from digest.select import occurrences, select, upcoming
 from digest.settings import load_settings
 
 BASE = "https://digest.test.example"

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.checks import run_checks
 from digest.cli import cli
-from digest.content import load_site
+from digest.content.checks import run_checks
+from digest.content.load import load_site
 from digest.errors import DigestError
 from digest.settings import load_settings
 

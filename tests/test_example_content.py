@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import build
-from digest.checks import run_checks
-from digest.content import load_site
+from digest.content.checks import run_checks
+from digest.content.load import load_site
+from digest.editions.build import build
 from digest.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent

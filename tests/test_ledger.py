@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 from delivery_support import FORUM, KEY, READERS, add_readers, outbox, parse
 
-from digest import ledger
 from digest.cli import cli
 from digest.db import open_db
+from digest.delivery import ledger
+from digest.delivery.send import Pace, Policy, dry_run, send_edition, send_test
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.errors import DigestError
-from digest.send import Pace, Policy, dry_run, send_edition, send_test
 from digest.settings import load_settings
-from digest.transports import OutcomeUnknown, PermanentError, TransientError, Transport
 
 
 class Scripted(Transport):
@@ -360,7 +360,7 @@ def test_environment_overrides_delivery_settings(site_dir: Path, monkeypatch: py
 def test_progress_line_shows_sent_rate_and_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from digest import send
+    from digest.delivery import send
 
     now = [100.0]
     monkeypatch.setattr(send.time, "monotonic", lambda: now[0])
@@ -377,7 +377,8 @@ def test_the_send_commits_without_a_flush_each_time_and_everything_else_with_one
 ) -> None:
     """The ledger survives kill -9 either way (tests/test_crash.py); only the send gives up
     surviving a power cut for its last few seconds of commits (docs/delivery.md)."""
-    from digest import db, send
+    from digest import db
+    from digest.delivery import send
 
     add_readers(site_dir)
     settings = load_settings(site_dir)

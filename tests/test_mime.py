@@ -12,15 +12,24 @@ from delivery_support import parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest import mime
-from digest.audience import Profile
-from digest.compose import Personaliser
-from digest.content import load_or_fail
-from digest.mime import Attachment, DigestTemplate, HeaderInjection, address, check_header, header, qp, qp_to_break
-from digest.render import Renderer
-from digest.select import select
+from digest.content.audience import Profile
+from digest.content.load import load_or_fail
+from digest.delivery import mime
+from digest.delivery.compose import Personaliser
+from digest.delivery.mime import (
+    Attachment,
+    DigestTemplate,
+    HeaderInjection,
+    address,
+    check_header,
+    header,
+    qp,
+    qp_to_break,
+)
+from digest.editions.render import Renderer
+from digest.editions.select import select
+from digest.readers.tokens import Signer
 from digest.settings import load_settings
-from digest.tokens import Signer
 
 KEY = "forum:2025-07-test@2025-07-11"
 WHEN = datetime(2025, 7, 11, 7, 0, tzinfo=UTC)
@@ -249,7 +258,7 @@ def test_assembly_renders_nothing_per_reader(rendered, monkeypatch: pytest.Monke
 
     import jinja2
 
-    from digest import render
+    from digest.editions import render
 
     settings, r = rendered
     person = Personaliser(settings, KEY, Signer(b"k" * 32))

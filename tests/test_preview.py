@@ -21,13 +21,13 @@ from click.testing import CliRunner
 from playwright.sync_api import expect
 from starlette.testclient import TestClient
 
-from digest.build import build
 from digest.cli import cli
-from digest.content import load_site
+from digest.content.load import load_site
+from digest.editions.build import build
+from digest.editions.render import builtin_templates
 from digest.errors import DigestError
-from digest.livereload import LiveSite, Watched
-from digest.preview import bind, create_app, make_server, send_test
-from digest.render import builtin_templates
+from digest.preview.app import bind, create_app, make_server, send_test
+from digest.preview.live import LiveSite, Watched
 from digest.settings import load_settings
 
 FORUM = "2025-07-test"

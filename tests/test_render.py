@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.audience import Profile
-from digest.content import load_or_fail
-from digest.render import PERSONAL, Renderer, inline_css, placeholder
-from digest.select import select
+from digest.content.audience import Profile
+from digest.content.load import load_or_fail
+from digest.editions.render import PERSONAL, Renderer, inline_css, placeholder
+from digest.editions.select import select
 from digest.settings import load_settings
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -142,7 +142,7 @@ def premailer_alone(html: str) -> str:
     """premailer itself, without digest's remembered stylesheet rules and attributes."""
     import premailer
 
-    from digest.render import PREMAILER_OPTIONS
+    from digest.editions.render import PREMAILER_OPTIONS
 
     return premailer.Premailer(html, **PREMAILER_OPTIONS).transform()
 

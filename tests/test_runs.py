@@ -11,11 +11,11 @@ from pathlib import Path
 from delivery_support import FORUM, add_readers, many_readers
 from schedule_support import POST_FORUM, WEEKLY, received, schedules, write_schedule
 
-from digest.model import LONDON
-from digest.runs import catch_up, fire_key, run_fire, sending_settings
-from digest.send import send_edition
+from digest.content.model import LONDON
+from digest.delivery.send import send_edition
+from digest.delivery.transports.outbox import Outbox
+from digest.schedules.runs import catch_up, fire_key, run_fire, sending_settings
 from digest.settings import load_settings
-from digest.transports.outbox import Outbox
 
 MONDAY = datetime(2025, 9, 15, 7, tzinfo=LONDON)  # Swale gets the surgery and the training, Dover the training
 POST = datetime(2025, 7, 11, 16, tzinfo=LONDON)

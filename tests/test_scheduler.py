@@ -17,10 +17,10 @@ import pytest
 from delivery_support import FaultyHandler, SMTPServer, add_readers, many_readers, parse, smtp_env
 from schedule_support import POST_FORUM, WEEKLY, write_schedule
 
+from digest.content.model import LONDON
 from digest.errors import DigestError
-from digest.model import LONDON
-from digest.runs import fire_of
-from digest.scheduler import Service, instance_lock
+from digest.schedules.runs import fire_of
+from digest.schedules.service import Service, instance_lock
 from digest.settings import load_settings
 
 DIGEST = Path(sys.executable).parent / "digest"

@@ -11,12 +11,12 @@ from click.testing import CliRunner
 from delivery_support import add_readers
 from schedule_support import POST_FORUM, WEEKLY, received, schedules, write_schedule
 
-from digest.audience import Profile
 from digest.cli import cli
-from digest.content import load_site
+from digest.content.audience import Profile
+from digest.content.load import load_site
 from digest.errors import DigestError
-from digest.kinds import KINDS, render_subject, subject_template
-from digest.schedules import load_schedules
+from digest.schedules.files import load_schedules
+from digest.schedules.kinds import KINDS, render_subject, subject_template
 from digest.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.audience import Profile
-from digest.content import load_or_fail
-from digest.select import default_as_of, editions, occurrences, select
+from digest.content.audience import Profile
+from digest.content.load import load_or_fail
+from digest.editions.select import default_as_of, editions, occurrences, select
 from digest.settings import load_settings
 
 

@@ -13,11 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.cli import cli
+from digest.delivery.send import Policy, send_edition
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError
+from digest.delivery.transports.smtp import SMTPTransport, dot_stuff, tls_context
 from digest.errors import DigestError
-from digest.send import Policy, send_edition
 from digest.settings import load_settings
-from digest.transports import OutcomeUnknown, PermanentError, TransientError
-from digest.transports.smtp import SMTPTransport, dot_stuff, tls_context
 
 SENDER = "digest@example.org"
 

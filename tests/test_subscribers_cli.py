@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from digest import subscribers as store
 from digest.cli import cli
 from digest.db import connect
+from digest.readers import store as store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "subscribers.csv"
 HEADER = "email,name,school,district,phases,setting,status\n"

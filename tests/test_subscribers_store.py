@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from digest import subscribers as store
 from digest.db import MIGRATIONS, connect, transaction
-from digest.web import HideTokens, RateLimit
+from digest.readers import store as store
+from digest.web.app import HideTokens, RateLimit
 
 SWALE = store.Profile("Swale", ("primary",), "mainstream")
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from digest import subscribers as store
 from digest.db import connect
+from digest.readers import store as store
+from digest.readers.tokens import Signer
 from digest.settings import load_settings
-from digest.tokens import Signer
-from digest.web import SECURITY_HEADERS, create_app
+from digest.web.app import SECURITY_HEADERS, create_app
 
 BASE = "https://digest.test.example"
 FORM = {

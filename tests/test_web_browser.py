@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from digest import subscribers as store
 from digest.db import connect
+from digest.readers import store as store
+from digest.readers.tokens import Signer
 from digest.settings import load_settings
-from digest.tokens import Signer
-from digest.web import create_app
+from digest.web.app import create_app
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.yamlio import MAX_BYTES, load_yaml, parse_yaml
+from digest.content.yamlio import MAX_BYTES, load_yaml, parse_yaml
 
 
 def one_problem(text: str) -> str:

@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from digest.audience import Rule, Tax
+from digest.content.audience import Rule, Tax
+from digest.content.model import SEP, Contacts, Event, Events, Forum, Taxonomy, slug
+from digest.content.yamlio import Located, load_yaml
 from digest.errors import DigestError, Problem, Problems, display_path, suggest
-from digest.model import SEP, Contacts, Event, Events, Forum, Taxonomy, slug
 from digest.settings import Settings
-from digest.yamlio import Located, load_yaml
 
 
 @dataclass

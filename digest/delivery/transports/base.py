@@ -61,15 +61,15 @@ def open_transport(settings, name: str | None = None) -> Transport:  # noqa: ANN
     """The transport named (or the configured one), ready to send."""
     name = name or settings.delivery.transport
     if name == "outbox":
-        from digest.transports.outbox import Outbox
+        from digest.delivery.transports.outbox import Outbox
 
         return Outbox(settings.path("var") / "outbox")
     if name == "smtp":
-        from digest.transports.smtp import from_settings
+        from digest.delivery.transports.smtp import from_settings
 
         return from_settings(settings)
     if name == "api":
-        from digest.transports.api import from_settings as api_from_settings
+        from digest.delivery.transports.api import from_settings as api_from_settings
 
         return api_from_settings(settings)
     raise DigestError(f"transport '{name}' is not available; use one of: outbox, smtp, api (DIGEST_TRANSPORT)")

@@ -1,7 +1,7 @@
 """Schedules: schedules/*.yaml read and checked like content, and their fire times.
 
 Each file names one schedule: when it fires (cron fields or given dates, always
-Europe/London wall-clock time), what it sends (a kind from digest.kinds), to whom, with
+Europe/London wall-clock time), what it sends (a kind from digest.schedules.kinds), to whom, with
 which subject and transport, how late a run may still go out (grace), and when it stays
 quiet (nothing new, school holidays from schedules/terms.yaml). Mistakes are reported as
 `schedules/x.yaml:LINE:COL: field.path: message (hint)`, like content.
@@ -21,14 +21,14 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from digest.audience import Rule
-from digest.content import Site, from_pydantic, read_model
+from digest.content.audience import Rule
+from digest.content.load import Site, from_pydantic, read_model
+from digest.content.model import LONDON, SEP, Audience, LocalTime, Slug, Strict, field_error
+from digest.content.yamlio import Located
+from digest.editions.render import fmt_day
 from digest.errors import DigestError, Problem, suggest
-from digest.kinds import KINDS
-from digest.model import LONDON, SEP, Audience, LocalTime, Slug, Strict, field_error
-from digest.render import fmt_day
-from digest.triggers import DatesTrigger, LondonCron, fmt_fire, next_fires
-from digest.yamlio import Located
+from digest.schedules.kinds import KINDS
+from digest.schedules.triggers import DatesTrigger, LondonCron, fmt_fire, next_fires
 
 TERMS = "terms.yaml"
 _DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
@@ -279,7 +279,7 @@ def _check(
 def _check_subject(schedule: Schedule, src: Located, site: Site) -> list[Problem]:
     import jinja2
 
-    from digest.kinds import render_subject, subject_template
+    from digest.schedules.kinds import render_subject, subject_template
 
     try:
         template = subject_template(schedule.spec.subject or "")

@@ -32,14 +32,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from digest import subscribers as store
-from digest.content import load_taxonomy
+from digest.content.load import load_taxonomy
 from digest.db import connect
-from digest.mime import simple_message
-from digest.render import environment
+from digest.delivery.mime import simple_message
+from digest.delivery.transports.base import DeliveryError, open_transport
+from digest.editions.render import environment
+from digest.readers import store as store
+from digest.readers.tokens import CONFIRM_TTL, BadToken, Signer
 from digest.settings import Settings
-from digest.tokens import CONFIRM_TTL, BadToken, Signer
-from digest.transports import DeliveryError, open_transport
 
 log = logging.getLogger("digest.web")
 

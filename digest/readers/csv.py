@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from digest import subscribers as store
-from digest.audience import Profile, Tax
+from digest.content.audience import Profile, Tax
 from digest.db import transaction
 from digest.errors import DigestError, suggest
+from digest.readers import store as store
 
 COLUMNS = ("email", "name", "school", "district", "phases", "setting", "status", "paused")
 REQUIRED = ("email", "district", "phases", "setting")

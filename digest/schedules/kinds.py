@@ -22,13 +22,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from digest.audience import Profile
-from digest.compose import Plan
-from digest.content import Site
+from digest.content.audience import Profile
+from digest.content.load import Site
+from digest.content.model import LONDON, Slug, Strict
+from digest.delivery.compose import Plan
+from digest.editions.render import Rendered, Renderer, fmt_day, inline_css
+from digest.editions.select import Edition, Upcoming, editions, upcoming
 from digest.errors import DigestError, suggest
-from digest.model import LONDON, Slug, Strict
-from digest.render import Rendered, Renderer, fmt_day, inline_css
-from digest.select import Edition, Upcoming, editions, upcoming
 
 EventKind = Literal["training", "drop-in", "surgery", "webinar", "forum", "conference"]
 

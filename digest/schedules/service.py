@@ -29,13 +29,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from digest.content import load_site
+from digest.content.load import load_site
+from digest.content.model import LONDON
 from digest.errors import DigestError
 from digest.locks import exclusive
-from digest.model import LONDON
-from digest.runs import Outcome, catch_up, fire_key, run_fire
-from digest.schedules import Schedule, fmt_duration, load_schedules
-from digest.triggers import fmt_fire, next_fires, previous_fire, utc
+from digest.schedules.files import Schedule, fmt_duration, load_schedules
+from digest.schedules.runs import Outcome, catch_up, fire_key, run_fire
+from digest.schedules.triggers import fmt_fire, next_fires, previous_fire, utc
 
 log = logging.getLogger("digest.scheduler")
 

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from digest.audience import Profile, Tax
+from digest.content.audience import Profile, Tax
 from digest.db import now, transaction
 from digest.errors import suggest
 

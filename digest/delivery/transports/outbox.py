@@ -12,7 +12,7 @@ import socket
 import time
 from pathlib import Path
 
-from digest.transports import TransientError, Transport
+from digest.delivery.transports.base import TransientError, Transport
 
 _counter = itertools.count()
 

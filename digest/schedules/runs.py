@@ -16,17 +16,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from digest import ledger
-from digest.compose import Plan, distinct_profiles
-from digest.content import load_or_fail
+from digest.content.load import load_or_fail
+from digest.content.model import LONDON
 from digest.db import open_db
+from digest.delivery import ledger
+from digest.delivery.compose import Plan, distinct_profiles
+from digest.delivery.send import Intended, Policy, Summary, intended, send_plan
+from digest.delivery.transports.base import Transport
 from digest.errors import DigestError
-from digest.kinds import KINDS
-from digest.model import LONDON
-from digest.schedules import Schedule, fmt_duration
-from digest.send import Intended, Policy, Summary, intended, send_plan
-from digest.transports import Transport
-from digest.triggers import fmt_fire, previous_fire, utc
+from digest.schedules.files import Schedule, fmt_duration
+from digest.schedules.kinds import KINDS
+from digest.schedules.triggers import fmt_fire, previous_fire, utc
 
 
 class Stopped(Exception):

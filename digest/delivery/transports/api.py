@@ -27,8 +27,8 @@ from urllib.parse import quote
 import httpx
 
 from digest import __version__
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.errors import DigestError
-from digest.transports import OutcomeUnknown, PermanentError, TransientError, Transport
 
 SCOPE = "https://graph.microsoft.com/.default"
 DEFAULT_RATE = 0.5  # Exchange Online: 30 messages a minute per mailbox

@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from digest.model import LONDON
-from digest.render import fmt_day
+from digest.content.model import LONDON
+from digest.editions.render import fmt_day
 
 
 def repeated(dt: datetime) -> bool:

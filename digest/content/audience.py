@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import product
 
+from digest.content.model import Audience, Taxonomy
+from digest.content.yamlio import Located
 from digest.errors import Problem, suggest
-from digest.model import Audience, Taxonomy
-from digest.yamlio import Located
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +29,7 @@ class Profile:
 
     @property
     def key(self) -> str:
-        from digest.model import slug
+        from digest.content.model import slug
 
         return slug(f"{self.district} {'+'.join(self.phases)} {self.setting}")
 

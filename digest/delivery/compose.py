@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from digest.audience import Profile
-from digest.content import Site
+from digest.content.audience import Profile
+from digest.content.load import Site
+from digest.content.model import Forum
+from digest.delivery.mime import Attachment, DigestTemplate, address, domain_of, list_unsubscribe, message_id
+from digest.editions.render import Rendered, Renderer
+from digest.editions.select import Edition, editions
 from digest.errors import DigestError
-from digest.mime import Attachment, DigestTemplate, address, domain_of, list_unsubscribe, message_id
-from digest.model import Forum
-from digest.render import Rendered, Renderer
-from digest.select import Edition, editions
-from digest.subscribers import Subscriber
-from digest.tokens import Signer
+from digest.readers.store import Subscriber
+from digest.readers.tokens import Signer
 
 PAGE = 500  # readers read, and ledger rows written, per query
 
@@ -45,7 +45,7 @@ def template_for(
     edition = rendered.edition
     attachments: list[Attachment] = []
     if settings.render.attach_ics and edition.events:
-        from digest.calendar import edition_calendar
+        from digest.editions.calendar import edition_calendar
 
         # one .ics of the edition's dates: mail clients offer "add to calendar" for it
         attachments.append(

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from digest.calendar import write_calendars
-from digest.content import Site
+from digest.content.load import Site
+from digest.editions.calendar import write_calendars
+from digest.editions.render import Rendered, Renderer
+from digest.editions.select import Edition, default_as_of, editions
 from digest.errors import DigestError
-from digest.render import Rendered, Renderer
-from digest.select import Edition, default_as_of, editions
 
 SAMPLE_PERSONAL = {
     "greeting": "Hello,",

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import jinja2
 
-from digest import markup
-from digest.calendar import add_links, event_url
-from digest.select import Edition
+from digest.editions import markup
+from digest.editions.calendar import add_links, event_url
+from digest.editions.select import Edition
 from digest.settings import Settings
 
 PERSONAL = ("greeting", "profile", "unsubscribe_url", "preferences_url")
@@ -34,8 +34,8 @@ def placeholder(name: str) -> str:
 
 def builtin_templates() -> Path:
     """The shipped templates: beside the package in a checkout, inside it when installed."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "templates", here / "templates"):
+    package = Path(__file__).resolve().parent.parent  # digest/
+    for candidate in (package.parent / "templates", package / "templates"):
         if (candidate / "edition.html").exists():
             return candidate
     raise FileNotFoundError("digest's built-in templates are missing; reinstall digest")

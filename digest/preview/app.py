@@ -28,11 +28,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from digest import livereload
-from digest.build import sample_personal
+from digest.editions.build import sample_personal
+from digest.editions.render import Rendered, builtin_templates
 from digest.errors import DigestError, display_path
-from digest.livereload import LiveSite, NotFound, View
-from digest.render import Rendered, builtin_templates
+from digest.preview import live as livereload
+from digest.preview.live import LiveSite, NotFound, View
 
 SAMPLE_TO = "senco@school.example"
 
@@ -40,7 +40,7 @@ SAMPLE_TO = "senco@school.example"
 # -- the message: the very bytes and the very path `digest send` uses ------------------------
 def message_source(rendered: Rendered, to: str = SAMPLE_TO) -> bytes:
     """The MIME message `digest send` would build for a sample reader of this edition."""
-    from digest.compose import Personaliser, template_for
+    from digest.delivery.compose import Personaliser, template_for
 
     edition = rendered.edition
     settings = edition.site.settings
@@ -52,8 +52,8 @@ def message_source(rendered: Rendered, to: str = SAMPLE_TO) -> bytes:
 def send_test(rendered: Rendered, address: str) -> str:
     """Send this edition, subject "[TEST] ...", to address through the configured transport,
     exactly as `digest send --to ADDRESS --edition ID` does; returns the transport's receipt."""
-    from digest.send import send_test as deliver_test
-    from digest.subscribers import InvalidSubscriber, normalise_email
+    from digest.delivery.send import send_test as deliver_test
+    from digest.readers.store import InvalidSubscriber, normalise_email
 
     try:
         address = normalise_email(address)

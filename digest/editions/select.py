@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from digest.audience import Profile
-from digest.content import Site
-from digest.model import LONDON, Contact, Event, Forum, Item
+from digest.content.audience import Profile
+from digest.content.load import Site
+from digest.content.model import LONDON, Contact, Event, Forum, Item
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import icalendar
 
-from digest import markup
-from digest.content import Site
+from digest.content.load import Site
+from digest.content.model import LONDON, Event, slug
+from digest.editions import markup
+from digest.editions.select import Edition, Upcoming
 from digest.errors import DigestError
-from digest.model import LONDON, Event, slug
-from digest.select import Edition, Upcoming
 from digest.settings import Settings
 
 PRODID = "-//digest//SENCO Forum digest//EN"
@@ -142,7 +142,7 @@ class Sequences:
         return entry["sequence"]
 
     def save(self) -> None:
-        from digest.build import write_atomic
+        from digest.editions.build import write_atomic
 
         write_atomic(self.path, json.dumps({"version": 1, "events": dict(sorted(self.known.items()))}, indent=1) + "\n")
 
@@ -235,7 +235,7 @@ def feeds(site: Site) -> list[Feed]:
 
 def write_calendars(site: Site, out: Path) -> list[Feed]:
     """Write every event's .ics and every feed under OUT/calendar; then record sequences."""
-    from digest.build import write_atomic
+    from digest.editions.build import write_atomic
 
     sequences = Sequences(state_path(out))
     for event in site.events:

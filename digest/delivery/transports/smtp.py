@@ -18,8 +18,8 @@ import re
 import smtplib
 import ssl
 
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.errors import DigestError
-from digest.transports import OutcomeUnknown, PermanentError, TransientError, Transport
 
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 _DOT_AFTER_NEWLINE = re.compile(rb"\n\.")

@@ -30,11 +30,11 @@ import anyio
 import jinja2
 from watchfiles import Change, awatch
 
-from digest.build import ForumBuild, render_forum
-from digest.checks import findings
-from digest.content import Site, load_site
+from digest.content.checks import findings
+from digest.content.load import Site, load_site
+from digest.editions.build import ForumBuild, render_forum
+from digest.editions.render import Renderer, builtin_templates
 from digest.errors import DigestError, Problem, display_path
-from digest.render import Renderer, builtin_templates
 from digest.settings import SETTINGS_FILE, Settings
 
 log = logging.getLogger("digest.preview")

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from digest import ledger
-from digest.compose import Personaliser, Plan, count_readers, distinct_profiles, readers
-from digest.content import Site, load_or_fail
+from digest.content.load import Site, load_or_fail
 from digest.db import open_db
+from digest.delivery import ledger
+from digest.delivery.compose import Personaliser, Plan, count_readers, distinct_profiles, readers
+from digest.delivery.mime import message_id
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
+from digest.editions.select import default_as_of
 from digest.errors import DigestError, suggest
-from digest.mime import message_id
-from digest.select import default_as_of
-from digest.subscribers import Subscriber, normalise_email
-from digest.transports import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
+from digest.readers.store import Subscriber, normalise_email
 
 Progress = Callable[[int, int, int], None]  # (readers done, readers in all, messages sent)
 
@@ -56,7 +56,7 @@ class Policy:
         d = settings.delivery
         rate = d.rate_limit
         if rate is None:
-            from digest.transports.api import DEFAULT_RATE
+            from digest.delivery.transports.api import DEFAULT_RATE
 
             rate = DEFAULT_RATE if transport == "api" else 0.0
         values = {"rate": rate, "max_attempts": d.max_attempts, "retry_base": d.retry_base, "retry_max": d.retry_max}
