@@ -230,7 +230,8 @@ def subscribers_import(ctx: Ctx, file: Path, skip_invalid: bool, skip_existing: 
 @pass_ctx
 def subscribers_export(ctx: Ctx, out: Path | None, status: str | None) -> None:
     """Write every reader, with their status, as CSV that `import` reads back."""
-    from digest.readers.csv import export_csv, write_private
+    from digest.files import write_private
+    from digest.readers.csv import export_csv
 
     _, conn = _open_store(ctx)
     if out is None:
@@ -445,7 +446,7 @@ def schedules(click_ctx: click.Context, after) -> None:  # noqa: ANN001
         return
     from datetime import datetime
 
-    from digest.content.model import LONDON
+    from digest.fmt import LONDON
     from digest.schedules.files import listing
 
     _, site, found = _load_schedules(click_ctx.find_object(Ctx))
@@ -469,7 +470,7 @@ def schedules_run(ctx: Ctx, name: str, as_of, dry_run: bool) -> None:  # noqa: A
     """
     from datetime import datetime
 
-    from digest.content.model import LONDON
+    from digest.fmt import LONDON
     from digest.schedules.files import find
     from digest.schedules.runs import run_now
 

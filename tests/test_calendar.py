@@ -14,12 +14,13 @@ from click.testing import CliRunner
 from digest.cli import cli
 from digest.content.audience import Profile
 from digest.content.load import Site, load_or_fail
-from digest.content.model import LONDON
 from digest.editions.build import build
-from digest.editions.calendar import STATE_FILE, Sequences, add_links, edition_calendar
+from digest.editions.calendar import STATE_FILE, Sequences, edition_calendar
+from digest.editions.links import add_links
 from digest.editions.render import Renderer
 from digest.editions.select import occurrences, select, upcoming
 from digest.errors import DigestError
+from digest.fmt import LONDON
 from digest.settings import load_settings
 
 BASE = "https://digest.test.example"

@@ -11,9 +11,9 @@ from pathlib import Path
 from delivery_support import FORUM, add_readers, many_readers
 from schedule_support import POST_FORUM, WEEKLY, received, schedules, write_schedule
 
-from digest.content.model import LONDON
 from digest.delivery.send import send_edition
 from digest.delivery.transports.outbox import Outbox
+from digest.fmt import LONDON
 from digest.schedules.runs import catch_up, fire_key, run_fire, sending_settings
 from digest.settings import load_settings
 

@@ -17,8 +17,8 @@ import pytest
 from delivery_support import FaultyHandler, SMTPServer, add_readers, many_readers, parse, smtp_env
 from schedule_support import POST_FORUM, WEEKLY, write_schedule
 
-from digest.content.model import LONDON
 from digest.errors import DigestError
+from digest.fmt import LONDON
 from digest.schedules.runs import fire_of
 from digest.schedules.service import Service, instance_lock
 from digest.settings import load_settings

@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from digest.content.model import LONDON
+from digest.fmt import LONDON
+from digest.fmt import moment as fmt_fire
 from digest.schedules.runs import fire_key
-from digest.schedules.triggers import DatesTrigger, LondonCron, fmt_fire, next_fires, previous_fire
+from digest.schedules.triggers import DatesTrigger, LondonCron, next_fires, previous_fire
 
 SPRING = [date(2026, 3, 29), date(2027, 3, 28), date(2028, 3, 26)]
 AUTUMN = [date(2026, 10, 25), date(2027, 10, 31), date(2028, 10, 29)]

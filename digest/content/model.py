@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-LONDON = ZoneInfo("Europe/London")
+from digest.fmt import LONDON
+
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SCHEMES = ("https://", "mailto:")
 

@@ -6,8 +6,6 @@ item counts and sizes, so an organiser sees at a glance what every reader gets.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,6 +15,7 @@ from digest.editions.calendar import write_calendars
 from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, default_as_of, editions
 from digest.errors import DigestError
+from digest.files import write_atomic
 
 SAMPLE_PERSONAL = {
     "greeting": "Hello,",
@@ -42,21 +41,6 @@ class ForumBuild:
 
     def oversize(self, limit: int) -> list[Rendered]:
         return [r for r in self.rendered.values() if r.html_bytes > limit]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside path, fsync, then rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def sample_personal(edition: Edition) -> dict[str, str]:

@@ -21,58 +21,24 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
 
 import icalendar
 
 from digest.content.load import Site
-from digest.content.model import LONDON, Event, slug
-from digest.editions import markup
-from digest.editions.select import Edition, Upcoming
+from digest.content.model import Event, slug
+from digest.editions.links import details, location, uid
+from digest.editions.select import Edition
 from digest.errors import DigestError
+from digest.files import write_atomic
+from digest.fmt import LONDON
 from digest.settings import Settings
 
 PRODID = "-//digest//SENCO Forum digest//EN"
 STATE_FILE = ".calendar-state.json"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # DTSTAMP for a site with no forum dates
-GOOGLE = "https://calendar.google.com/calendar/render"
-OUTLOOK = {
-    "outlook_live": "https://outlook.live.com/calendar/0/deeplink/compose",
-    "outlook_office": "https://outlook.office.com/calendar/0/deeplink/compose",
-}
 
 
 # -- one event ---------------------------------------------------------------------------------
-def host(settings: Settings) -> str:
-    return urlsplit(settings.site.base_url).hostname or "localhost"
-
-
-def uid(event: Event, settings: Settings) -> str:
-    return f"{event.id}@{host(settings)}"
-
-
-def event_url(event: Event, settings: Settings) -> str:
-    """Where the event's own .ics is published."""
-    return f"{settings.site.base_url.rstrip('/')}/calendar/events/{event.id}.ics"
-
-
-def details(event: Event) -> str:
-    """The event's description as plain text, with its join and booking links."""
-    lines = [markup.to_text(event.description, width=10_000)] if event.description else []
-    if event.status == "cancelled":
-        lines.insert(0, "This event is cancelled.")
-    else:
-        if event.online:
-            lines.append(f"Join online: {event.online}")
-        if event.booking:
-            lines.append(f"Book a place: {event.booking}")
-    return "\n\n".join(lines)
-
-
-def location(event: Event) -> str:
-    return event.venue or f"Online: {event.online}"
-
-
 def vevent(event: Event, settings: Settings) -> icalendar.Event:
     """The VEVENT without DTSTAMP and SEQUENCE (so its bytes say whether it changed)."""
     ev = icalendar.Event()
@@ -142,8 +108,6 @@ class Sequences:
         return entry["sequence"]
 
     def save(self) -> None:
-        from digest.editions.build import write_atomic
-
         write_atomic(self.path, json.dumps({"version": 1, "events": dict(sorted(self.known.items()))}, indent=1) + "\n")
 
 
@@ -235,8 +199,6 @@ def feeds(site: Site) -> list[Feed]:
 
 def write_calendars(site: Site, out: Path) -> list[Feed]:
     """Write every event's .ics and every feed under OUT/calendar; then record sequences."""
-    from digest.editions.build import write_atomic
-
     sequences = Sequences(state_path(out))
     for event in site.events:
         write_atomic(out / "calendar" / "events" / f"{event.id}.ics", calendar([event], site, sequences).decode())
@@ -245,44 +207,3 @@ def write_calendars(site: Site, out: Path) -> list[Feed]:
         write_atomic(out / feed.path, calendar(list(feed.events), site, sequences, feed.title(site.settings)).decode())
     sequences.save()  # last: a crash before here repeats the same numbers next time
     return result
-
-
-# -- add-to-calendar links ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class AddLinks:
-    ics: str
-    google: str
-    outlook_live: str
-    outlook_office: str
-
-
-def _utc(moment: datetime, fmt: str) -> str:
-    return moment.astimezone(UTC).strftime(fmt)
-
-
-def add_links(u: Upcoming, settings: Settings) -> AddLinks:
-    """The event's .ics, and Google/Outlook links that add its next date (times in UTC)."""
-    ev = u.event
-    google = {
-        "action": "TEMPLATE",
-        "text": ev.title,
-        "dates": f"{_utc(u.start, '%Y%m%dT%H%M%SZ')}/{_utc(u.end, '%Y%m%dT%H%M%SZ')}",
-        "details": details(ev),
-        "location": location(ev),
-    }
-    outlook = {
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "subject": ev.title,
-        "startdt": _utc(u.start, "%Y-%m-%dT%H:%M:%SZ"),
-        "enddt": _utc(u.end, "%Y-%m-%dT%H:%M:%SZ"),
-        "body": details(ev),
-        "location": location(ev),
-    }
-    query = {k: urlencode(v, quote_via=quote) for k, v in (("google", google), ("outlook", outlook))}
-    return AddLinks(
-        ics=event_url(ev, settings),
-        google=f"{GOOGLE}?{query['google']}",
-        outlook_live=f"{OUTLOOK['outlook_live']}?{query['outlook']}",
-        outlook_office=f"{OUTLOOK['outlook_office']}?{query['outlook']}",
-    )

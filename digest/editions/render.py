@@ -13,14 +13,14 @@ import html as htmllib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import jinja2
 
+from digest import fmt
 from digest.editions import markup
-from digest.editions.calendar import add_links, event_url
+from digest.editions.links import add_links, event_url
 from digest.editions.select import Edition
 from digest.settings import Settings
 
@@ -57,9 +57,10 @@ def environment(settings: Settings) -> jinja2.Environment:
     env.filters.update(
         markdown=lambda s: markupsafe_markup(markup.to_html(s or "")),
         markdown_text=markup.to_text,
-        day=fmt_day,
-        clock=fmt_time,
-        span=fmt_span,
+        day=fmt.day,
+        clock=fmt.clock,
+        span=fmt.span,
+        plural=fmt.plural,
     )
     env.globals["calendar_links"] = lambda upcoming: add_links(upcoming, settings)
     return env
@@ -69,23 +70,6 @@ def markupsafe_markup(s: str):  # noqa: ANN201 - jinja2.Markup moved to markupsa
     from markupsafe import Markup
 
     return Markup(s)
-
-
-def fmt_day(d: date | datetime) -> str:
-    """'Tue 7 May 2024'"""
-    return f"{d:%a} {d.day} {d:%B %Y}"
-
-
-def fmt_time(t: datetime) -> str:
-    """'14:00'"""
-    return f"{t:%H:%M}"
-
-
-def fmt_span(start: datetime, end: datetime) -> str:
-    """'Tue 7 May 2024, 14:00 to 15:00'"""
-    if start.date() == end.date():
-        return f"{fmt_day(start)}, {fmt_time(start)} to {fmt_time(end)}"
-    return f"{fmt_day(start)}, {fmt_time(start)} to {fmt_day(end)}, {fmt_time(end)}"
 
 
 @dataclass
@@ -106,11 +90,11 @@ def collect_links(edition: Edition) -> list[LinkRef]:
     for u in edition.events:
         ev = u.event
         if ev.online:
-            add(f"Join: {ev.title}", ev.online, fmt_day(u.start))
+            add(f"Join: {ev.title}", ev.online, fmt.day(u.start))
         if ev.booking:
-            add(f"Book: {ev.title}", ev.booking, fmt_day(u.start))
+            add(f"Book: {ev.title}", ev.booking, fmt.day(u.start))
         if ev.status != "cancelled":
-            add(f"Add to calendar: {ev.title}", event_url(ev, edition.site.settings), fmt_day(u.start))
+            add(f"Add to calendar: {ev.title}", event_url(ev, edition.site.settings), fmt.day(u.start))
     for item in edition.items:
         for text, url in markup.links(item.answer or ""):
             add(text, url, item.topic or "Answer")

@@ -14,7 +14,8 @@ from functools import cached_property
 
 from digest.content.audience import Profile
 from digest.content.load import Site
-from digest.content.model import LONDON, Contact, Event, Forum, Item
+from digest.content.model import Contact, Event, Forum, Item
+from digest.fmt import LONDON
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -300,20 +298,4 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, status: str | None = None)
             ]
         )
         count += 1
-    return count
-
-
-def write_private(path: Path, write: Callable[[TextIO], int]) -> int:
-    """Write a file of personal data readable by its owner only, atomically (tmp, fsync, rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            count = write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DigestError(f"cannot write {path}: {exc.strerror}") from None
     return count

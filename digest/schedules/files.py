@@ -21,14 +21,15 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
+from digest import fmt
 from digest.content.audience import Rule
 from digest.content.load import Site, from_pydantic, read_model
-from digest.content.model import LONDON, SEP, Audience, LocalTime, Slug, Strict, field_error
+from digest.content.model import SEP, Audience, LocalTime, Slug, Strict, field_error
 from digest.content.yamlio import Located
-from digest.editions.render import fmt_day
 from digest.errors import DigestError, Problem, suggest
+from digest.fmt import LONDON
 from digest.schedules.kinds import KINDS
-from digest.schedules.triggers import DatesTrigger, LondonCron, fmt_fire, next_fires
+from digest.schedules.triggers import DatesTrigger, LondonCron, next_fires
 
 TERMS = "terms.yaml"
 _DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
@@ -176,18 +177,8 @@ class Schedule:
         if t.cron:
             when = "cron " + " ".join(f"{k}={v}" for k, v in t.cron.fields().items())
         else:
-            when = "on " + ", ".join(fmt_fire(d) for d in sorted(t.dates or []))
-        return f"{what}, to {who}; {when}; grace {fmt_duration(self.grace)}" + (" (paused)" if self.spec.paused else "")
-
-
-def fmt_duration(delta: timedelta) -> str:
-    """timedelta(hours=1, minutes=30) -> '1h30m'"""
-    left, out = int(delta.total_seconds()), ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if left >= size:
-            out += f"{left // size}{unit}"
-            left %= size
-    return out or "0s"
+            when = "on " + ", ".join(fmt.moment(d) for d in sorted(t.dates or []))
+        return f"{what}, to {who}; {when}; grace {fmt.duration(self.grace)}" + (" (paused)" if self.spec.paused else "")
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -289,7 +280,7 @@ def _check_subject(schedule: Schedule, src: Located, site: Site) -> list[Problem
                 ("subject",), f"template: {exc.message}", "see the subject variables in docs/scheduling.md", value=True
             )
         ]
-    sample = {"schedule": schedule.name, "date": fmt_day(date(2026, 1, 5))} | KINDS[schedule.kind].sample(
+    sample = {"schedule": schedule.name, "date": fmt.day(date(2026, 1, 5))} | KINDS[schedule.kind].sample(
         schedule.options, site
     )
     try:
@@ -326,7 +317,7 @@ def listing(schedules: list[Schedule], site: Site, after: datetime, n: int = 3) 
         fires = next_fires(s.trigger(), after, n)
         for fire in fires:
             holiday = s.holiday_on(fire.astimezone(LONDON).date())
-            lines.append(f"  {fmt_fire(fire)}" + (f"  (skipped: {holiday.label()})" if holiday else ""))
+            lines.append(f"  {fmt.moment(fire)}" + (f"  (skipped: {holiday.label()})" if holiday else ""))
         if not fires:
             lines.append("  no further runs")
     return lines or [f"no schedules in {site.settings.paths.schedules}/ (see docs/scheduling.md)"]

@@ -22,13 +22,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from digest import fmt
 from digest.content.audience import Profile
 from digest.content.load import Site
-from digest.content.model import LONDON, Slug, Strict
+from digest.content.model import Slug, Strict
 from digest.delivery.compose import Plan
-from digest.editions.render import Rendered, Renderer, fmt_day, inline_css
+from digest.editions.render import Rendered, Renderer, inline_css
 from digest.editions.select import Edition, Upcoming, editions, upcoming
 from digest.errors import DigestError, suggest
+from digest.fmt import LONDON
 
 EventKind = Literal["training", "drop-in", "surgery", "webinar", "forum", "conference"]
 
@@ -166,9 +168,9 @@ class KindRenderer(Renderer):
 
 def subject_values(schedule: Any, edition: Any, as_of: date) -> dict[str, Any]:
     """What a subject template may use."""
-    values: dict[str, Any] = {"schedule": schedule.name, "date": fmt_day(as_of)}
+    values: dict[str, Any] = {"schedule": schedule.name, "date": fmt.day(as_of)}
     if isinstance(edition, Reminder):
-        return values | {"count": len(edition.events), "days": edition.days, "until": fmt_day(edition.until)}
+        return values | {"count": len(edition.events), "days": edition.days, "until": fmt.day(edition.until)}
     return values | {"forum": edition.forum, "count": len(edition.items), "dates": len(edition.events)}
 
 
@@ -221,6 +223,6 @@ KINDS: dict[str, Kind] = {
         UpcomingDates,
         reminder_plan,
         describe=lambda o: f"{', '.join(o.kinds) + ' ' if o.kinds else ''}dates in the next {o.days} days",
-        sample=lambda o, site: {"count": 3, "days": o.days, "until": fmt_day(date(2026, 1, 11))},
+        sample=lambda o, site: {"count": 3, "days": o.days, "until": fmt.day(date(2026, 1, 11))},
     ),
 }

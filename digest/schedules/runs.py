@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
+from digest import fmt
 from digest.content.load import load_or_fail
-from digest.content.model import LONDON
 from digest.db import open_db
 from digest.delivery import ledger
 from digest.delivery.compose import Plan, distinct_profiles
 from digest.delivery.send import Intended, Policy, Summary, intended, send_plan
 from digest.delivery.transports.base import Transport
 from digest.errors import DigestError
-from digest.schedules.files import Schedule, fmt_duration
+from digest.fmt import LONDON
+from digest.schedules.files import Schedule
 from digest.schedules.kinds import KINDS
-from digest.schedules.triggers import fmt_fire, previous_fire, utc
+from digest.schedules.triggers import previous_fire, utc
 
 
 class Stopped(Exception):
@@ -98,14 +99,6 @@ def fires_in_ledger(conn: Any, name: str, unfinished: bool = False) -> list[date
     return sorted(f for f in fires if f is not None)
 
 
-def _ago(delta: timedelta) -> str:
-    return (
-        fmt_duration(timedelta(minutes=int(delta.total_seconds() // 60)))
-        if delta >= timedelta(minutes=1)
-        else f"{int(delta.total_seconds())}s"
-    )
-
-
 def sending_settings(settings: Any, schedule: Schedule) -> Any:
     """The schedule's transport, if it names one, over delivery.transport."""
     if not schedule.spec.transport:
@@ -127,10 +120,10 @@ def run_fire(
     catch_up: bool = False,
 ) -> Outcome:
     """Send one fire of a schedule, unless it is done, too late, a holiday or has nothing new."""
-    key, when = fire_key(schedule.name, fire), fmt_fire(fire)
+    key, when = fire_key(schedule.name, fire), fmt.moment(fire)
     late = utc(now) - utc(fire)
     if late > schedule.grace:
-        detail = f"{_ago(late)} late, outside the grace of {fmt_duration(schedule.grace)}; not sent"
+        detail = f"{fmt.ago(late)} late, outside the grace of {fmt.duration(schedule.grace)}; not sent"
         return Outcome(schedule.name, key, when, "missed", detail, catch_up=catch_up)
     out = _run(settings, schedule, fire.astimezone(LONDON).date(), key, when, transport, policy, stopping, False)
     out.catch_up = catch_up

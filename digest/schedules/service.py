@@ -29,13 +29,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from digest import fmt
 from digest.content.load import load_site
-from digest.content.model import LONDON
 from digest.errors import DigestError
+from digest.fmt import LONDON
 from digest.locks import exclusive
-from digest.schedules.files import Schedule, fmt_duration, load_schedules
+from digest.schedules.files import Schedule, load_schedules
 from digest.schedules.runs import Outcome, catch_up, fire_key, run_fire
-from digest.schedules.triggers import fmt_fire, next_fires, previous_fire, utc
+from digest.schedules.triggers import next_fires, previous_fire, utc
 
 log = logging.getLogger("digest.scheduler")
 
@@ -189,7 +190,7 @@ class Service:
                     next_run_time=nxt,
                     misfire_grace_time=max(1, int(s.grace.total_seconds())),
                 )
-            status = "paused" if s.spec.paused else (f"next run {fmt_fire(nxt)}" if nxt else "no further runs")
+            status = "paused" if s.spec.paused else (f"next run {fmt.moment(nxt)}" if nxt else "no further runs")
             log.info(f"{name}: {'changed: ' if name in old else ''}{s.describe(site)}; {status}")
 
     def _remove(self, name: str) -> None:
@@ -208,7 +209,7 @@ class Service:
         fire = fire or previous_fire(schedule.trigger(), now)
         if fire is None:
             return None
-        log.info(f"{name}: fire for {fmt_fire(fire)} ({fire_key(name, fire)})")
+        log.info(f"{name}: fire for {fmt.moment(fire)} ({fire_key(name, fire)})")
         outcome = run_fire(self.settings, schedule, fire, now, stopping=self.stopping)
         self._report(outcome)
         if outcome.retry and not self.stopping.is_set():
@@ -221,10 +222,10 @@ class Service:
         when = now + self.retry
         if utc(when) - utc(fire) > schedule.grace:
             log.info(
-                f"{schedule.name}: not tried again: the grace of {fmt_duration(schedule.grace)} ends before {fmt_fire(when)}"
+                f"{schedule.name}: not tried again: the grace of {fmt.duration(schedule.grace)} ends before {fmt.moment(when)}"
             )
             return
-        log.info(f"{schedule.name}: trying {fmt_fire(fire)} again at {fmt_fire(when)}")
+        log.info(f"{schedule.name}: trying {fmt.moment(fire)} again at {fmt.moment(when)}")
         self.sched.add_job(
             self._fire,
             DateTrigger(when, timezone=LONDON),
@@ -242,13 +243,13 @@ class Service:
         if schedule is not None and not schedule.spec.paused:
             nxt = next_fires(schedule.trigger(), self.clock(), 1)
             log.info(
-                f"{outcome.schedule}: next run {fmt_fire(nxt[0])}" if nxt else f"{outcome.schedule}: no further runs"
+                f"{outcome.schedule}: next run {fmt.moment(nxt[0])}" if nxt else f"{outcome.schedule}: no further runs"
             )
 
     def _event(self, event: Any) -> None:
         from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
 
-        when = fmt_fire(event.scheduled_run_time)
+        when = fmt.moment(event.scheduled_run_time)
         if event.code == EVENT_JOB_MISSED:
             log.error(
                 f"{event.job_id}: the run at {when} was missed: it started later than its grace (the machine was busy or asleep)"

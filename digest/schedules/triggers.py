@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from digest.content.model import LONDON
-from digest.editions.render import fmt_day
+from digest import fmt
+from digest.fmt import LONDON
 
 
 def repeated(dt: datetime) -> bool:
@@ -72,7 +72,7 @@ class DatesTrigger(BaseTrigger):
         return None
 
     def __str__(self) -> str:
-        return "dates[" + ", ".join(fmt_fire(d) for d in self.dates) + "]"
+        return "dates[" + ", ".join(fmt.moment(d) for d in self.dates) + "]"
 
 
 _WINDOWS = [timedelta(minutes=1), timedelta(hours=1), timedelta(days=1), timedelta(days=8)]
@@ -100,10 +100,3 @@ def next_fires(trigger: BaseTrigger, after: datetime, n: int = 3) -> list[dateti
         out.append(fire)
         fire = trigger.get_next_fire_time(fire, fire)
     return out
-
-
-def fmt_fire(dt: datetime) -> str:
-    """'Mon 30 Nov 2026 07:00 GMT'"""
-    local = dt.astimezone(LONDON)
-    clock = f"{local:%H:%M}" if local.second == 0 else f"{local:%H:%M:%S}"
-    return f"{fmt_day(local)} {clock} {local.tzname()}"

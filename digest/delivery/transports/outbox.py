@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from digest.delivery.transports.base import TransientError, Transport
+from digest.files import deliver_file
 
 _counter = itertools.count()
 
@@ -27,14 +28,8 @@ class Outbox(Transport):
 
     def send(self, sender: str, recipients: list[str], message: bytes) -> str:
         unique = f"{time.time_ns()}.P{os.getpid()}Q{next(_counter)}.{socket.gethostname().replace('/', '_')}"
-        tmp = self.folder / "tmp" / unique
         try:
-            with open(tmp, "wb") as fh:
-                fh.write(message)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.folder / "new" / unique)
+            deliver_file(self.folder / "tmp" / unique, self.folder / "new" / unique, message)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise TransientError(f"cannot write to outbox {self.folder}: {exc.strerror or exc}") from None
         return unique
