@@ -52,7 +52,7 @@ def serve(ready, stop) -> None:  # noqa: ANN001 - multiprocessing events/queues
 def build_messages(settings, site) -> list[tuple[str, bytes]]:  # noqa: ANN001
     """Every reader's message as digest would send it, held in memory for the minimal loop."""
     from digest.db import open_db
-    from digest.delivery.compose import Personaliser, Plan, distinct_profiles
+    from digest.delivery.compose import Personaliser, Plan
     from digest.delivery.send import edition_key
     from digest.editions.select import default_as_of
     from digest.readers import store as subscribers
@@ -62,7 +62,7 @@ def build_messages(settings, site) -> list[tuple[str, bytes]]:  # noqa: ANN001
     conn = open_db(settings)
     try:
         plan = Plan(settings, site, forum, default_as_of(forum), key)
-        plan.add(distinct_profiles(conn))
+        plan.add(subscribers.receiving_profiles(conn))
         person = Personaliser(settings, key)
         out = []
         for sub in subscribers.confirmed(conn):

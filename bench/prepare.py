@@ -57,7 +57,7 @@ def main() -> None:
         load = time.perf_counter() - start
         forums = [site.forums[f] for f in sorted(site.forums)]
         sender = settings.site.sender_address
-        distinct = sorted(set(profiles(site.taxonomy)))  # what distinct_profiles(conn) gives a real send
+        distinct = sorted(set(profiles(site.taxonomy)))  # what store.receiving_profiles(conn) gives a real send
 
         wall, cpu = time.perf_counter(), time.process_time()
         plans = []

@@ -35,7 +35,7 @@ def make(db: Path, n: int) -> None:
 def stream(db: Path) -> None:
     from digest.content.load import load_or_fail
     from digest.db import open_db
-    from digest.delivery.compose import Personaliser, Plan, distinct_profiles
+    from digest.delivery.compose import Personaliser, Plan
     from digest.delivery.send import edition_key
     from digest.editions.select import default_as_of
     from digest.readers import store as subscribers
@@ -49,7 +49,7 @@ def stream(db: Path) -> None:
         conn = open_db(settings)
         wall, cpu = time.perf_counter(), time.process_time()
         plan = Plan(settings, site, forum, as_of, key)
-        plan.add(distinct_profiles(conn))
+        plan.add(subscribers.receiving_profiles(conn))
         plan.check_sizes()
         render = time.perf_counter() - wall
         rss_ready = peak_rss_mb()

@@ -3,13 +3,11 @@
 `Plan` selects the editions for a set of reader profiles and renders each one once,
 turning it into a MIME template (digest.mime.DigestTemplate); `Personaliser` makes one
 reader's message from it: signed manage token, unsubscribe and preference links,
-greeting, To, Message-ID and List-Unsubscribe. Readers are read a page at a time.
+greeting, To, Message-ID and List-Unsubscribe. Readers come from digest.readers.store a page at a time.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,10 +19,7 @@ from digest.delivery.mime import Attachment, DigestTemplate, address, domain_of,
 from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, editions
 from digest.errors import DigestError
-from digest.readers.store import Subscriber
 from digest.readers.tokens import Signer
-
-PAGE = 500  # readers read, and ledger rows written, per query
 
 
 def greeting(name: str) -> str:
@@ -115,32 +110,6 @@ class Plan:
             raise DigestError(
                 "\n".join(lines) + "\nGmail clips HTML beyond about 102 KB: shorten answers; nothing was sent"
             )
-
-
-def distinct_profiles(conn: sqlite3.Connection) -> list[Profile]:
-    rows = conn.execute(
-        "SELECT DISTINCT district, phases, setting FROM subscribers WHERE status = 'confirmed' AND paused = 0"
-    )
-    return sorted(Profile(d, tuple(ph.split(";")), s) for d, ph, s in rows)
-
-
-def count_readers(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT COUNT(*) FROM subscribers WHERE status = 'confirmed' AND paused = 0").fetchone()[0]
-
-
-def readers(conn: sqlite3.Connection, page: int = PAGE) -> Iterator[list[Subscriber]]:
-    """Confirmed readers a page at a time, by id; no read transaction stays open between pages,
-    and someone who unsubscribes mid-send is not mailed once their page comes."""
-    after = 0
-    while True:
-        rows = conn.execute(
-            "SELECT * FROM subscribers WHERE status = 'confirmed' AND paused = 0 AND id > ? ORDER BY id LIMIT ?",
-            (after, page),
-        ).fetchall()
-        if not rows:
-            return
-        yield [Subscriber.from_row(r) for r in rows]
-        after = rows[-1]["id"]
 
 
 class Personaliser:

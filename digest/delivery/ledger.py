@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.db import now
+from digest.db import now, transaction
 from digest.locks import exclusive
 
 STATES = ("pending", "sending", "sent", "failed", "unknown")
@@ -66,17 +66,12 @@ def entries(conn: sqlite3.Connection, key: str, subscriber_ids: list[int]) -> di
 def add_pending(conn: sqlite3.Connection, key: str, rows: Iterable[tuple[int, str, str]]) -> None:
     """(subscriber_id, edition_id, message_id) rows as 'pending', in one transaction; existing rows are kept."""
     stamp = now()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         conn.executemany(
             "INSERT OR IGNORE INTO deliveries (edition_key, subscriber_id, edition_id, message_id, state, created_at,"
             " updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
             [(key, sid, eid, mid, stamp, stamp) for sid, eid, mid in rows],
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def mark_sending(conn: sqlite3.Connection, key: str, subscriber_id: int, edition_id: str, transport: str) -> None:
@@ -118,8 +113,23 @@ def problems(conn: sqlite3.Connection, key: str, limit: int = 50) -> list[tuple[
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def keys(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT edition_key FROM deliveries ORDER BY edition_key")]
+def keys(conn: sqlite3.Connection, prefix: str = "", unfinished: bool = False) -> list[str]:
+    """Edition keys in the ledger (those starting with prefix; with rows pending or sending, if asked)."""
+    sql = "SELECT DISTINCT edition_key FROM deliveries WHERE substr(edition_key, 1, ?) = ?"
+    if unfinished:
+        sql += " AND state IN ('pending', 'sending')"
+    return [r[0] for r in conn.execute(sql + " ORDER BY edition_key", (len(prefix), prefix))]
+
+
+def finished_with(conn: sqlite3.Connection, edition_glob: str, other_than: str) -> str | None:
+    """The first edition key, other than other_than, whose rows for editions matching
+    edition_glob are all finished (none pending or sending): a send already done in full."""
+    row = conn.execute(
+        "SELECT edition_key FROM deliveries WHERE edition_key != ? AND edition_id GLOB ? GROUP BY edition_key"
+        " HAVING SUM(state IN ('pending', 'sending')) = 0 ORDER BY MIN(created_at) LIMIT 1",
+        (other_than, edition_glob),
+    ).fetchone()
+    return row[0] if row else None
 
 
 def lock(var: Path, key: str) -> AbstractContextManager[Path]:

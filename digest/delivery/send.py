@@ -23,11 +23,12 @@ from typing import Any
 from digest.content.load import Site, load_or_fail
 from digest.db import open_db
 from digest.delivery import ledger
-from digest.delivery.compose import Personaliser, Plan, count_readers, distinct_profiles, readers
+from digest.delivery.compose import Personaliser, Plan
 from digest.delivery.mime import message_id
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
 from digest.editions.select import default_as_of
 from digest.errors import DigestError, suggest
+from digest.readers import store
 from digest.readers.store import Subscriber, normalise_email
 
 Progress = Callable[[int, int, int], None]  # (readers done, readers in all, messages sent)
@@ -247,14 +248,14 @@ def _send(
     progress: Progress | None,
 ) -> Summary:
     key = plan.key
-    summary = Summary(key, readers=count_readers(conn), recovered=ledger.recover(conn, key))
-    plan.add(distinct_profiles(conn))
+    summary = Summary(key, readers=store.count_receiving(conn), recovered=ledger.recover(conn, key))
+    plan.add(store.receiving_profiles(conn))
     plan.check_sizes()  # every edition is ready before the first message goes
     person = Personaliser(settings, key)
     sender = settings.site.sender_address
     pace, done, in_a_row = Pace(policy), 0, 0
     open_or_explain(transport)
-    for page in readers(conn):
+    for page in store.receiving_pages(conn):
         known = ledger.entries(conn, key, [s.id for s in page])
         ledger.add_pending(
             conn,
@@ -332,8 +333,8 @@ def intended(settings: Any, plan: Plan, *, resend_unknown: bool = False) -> Iter
     key = plan.key
     conn = open_db(settings)
     try:
-        plan.add(distinct_profiles(conn))
-        for page in readers(conn):
+        plan.add(store.receiving_profiles(conn))
+        for page in store.receiving_pages(conn):
             known = ledger.entries(conn, key, [s.id for s in page])
             for sub in page:
                 prepared = plan.for_profile(sub.profile)
@@ -371,7 +372,7 @@ def send_test(
     key = f"test:{edition_key(forum.id, as_of)}:{time.time_ns()}"
     conn = open_db(settings)
     try:
-        profiles = distinct_profiles(conn)
+        profiles = store.receiving_profiles(conn)
     finally:
         conn.close()
     plan = Plan(settings, site, forum, as_of, key, subject_prefix="[TEST] ")

@@ -26,6 +26,7 @@ from digest import fmt
 from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.content.model import Slug, Strict
+from digest.delivery import ledger
 from digest.delivery.compose import Plan
 from digest.editions.render import Rendered, Renderer, inline_css
 from digest.editions.select import Edition, Upcoming, editions, upcoming
@@ -186,12 +187,8 @@ def reminder_plan(settings: Any, site: Site, schedule: Any, as_of: date, key: st
 def forum_already_sent(conn: sqlite3.Connection, schedule: Any, key: str) -> str:
     """'Nothing new': this forum's digest was sent in full under another key (a schedule or `digest send`)."""
     forum_id = schedule.options.forum
-    row = conn.execute(
-        "SELECT edition_key FROM deliveries WHERE edition_key != ? AND edition_id GLOB ? GROUP BY edition_key"
-        " HAVING SUM(state IN ('pending', 'sending')) = 0 ORDER BY MIN(created_at) LIMIT 1",
-        (key, f"{forum_id}-" + "[0-9a-f]" * 8),
-    ).fetchone()
-    return f"nothing new: the {forum_id} digest was already sent ({row[0]})" if row else ""
+    done = ledger.finished_with(conn, f"{forum_id}-" + "[0-9a-f]" * 8, other_than=key)
+    return f"nothing new: the {forum_id} digest was already sent ({done})" if done else ""
 
 
 def check_forum(options: ForumDigest, site: Site) -> list[tuple[tuple, str, str]]:

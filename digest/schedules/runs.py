@@ -20,11 +20,12 @@ from digest import fmt
 from digest.content.load import load_or_fail
 from digest.db import open_db
 from digest.delivery import ledger
-from digest.delivery.compose import Plan, distinct_profiles
+from digest.delivery.compose import Plan
 from digest.delivery.send import Intended, Policy, Summary, intended, send_plan
 from digest.delivery.transports.base import Transport
 from digest.errors import DigestError
 from digest.fmt import LONDON
+from digest.readers import store
 from digest.schedules.files import Schedule
 from digest.schedules.kinds import KINDS
 from digest.schedules.triggers import previous_fire, utc
@@ -92,10 +93,7 @@ def state(conn: Any, key: str) -> str:
 
 def fires_in_ledger(conn: Any, name: str, unfinished: bool = False) -> list[datetime]:
     """Fire times (UTC) of this schedule with ledger rows (only those with rows pending or sending, if asked)."""
-    sql = "SELECT DISTINCT edition_key FROM deliveries WHERE edition_key LIKE ?"
-    if unfinished:
-        sql += " AND state IN ('pending', 'sending')"
-    fires = (fire_of(k) for (k,) in conn.execute(sql, (f"schedule:{name}@%",)))
+    fires = (fire_of(k) for k in ledger.keys(conn, f"schedule:{name}@", unfinished))
     return sorted(f for f in fires if f is not None)
 
 
@@ -189,7 +187,7 @@ def _plan(settings: Any, schedule: Schedule, as_of: date, key: str) -> tuple[Pla
                 return None, ("skipped", why)
         site = load_or_fail(settings)
         plan = kind.plan(settings, site, schedule, as_of, key)
-        plan.add(distinct_profiles(conn))
+        plan.add(store.receiving_profiles(conn))
         if status == "new" and not plan.prepared:
             return None, (
                 "skipped",
