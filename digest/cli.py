@@ -129,8 +129,7 @@ def _reader_errors() -> Iterator[None]:
     try:
         yield
     except InvalidSubscriber as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        raise DigestError(f"{_OPTION.get(exc.field, '--' + exc.field)}: {exc.message}{hint}") from None
+        raise DigestError(str(exc.at("", field=_OPTION.get(exc.field, "--" + exc.field)))) from None
 
 
 def _open_store(ctx: Ctx):  # noqa: ANN202

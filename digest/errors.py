@@ -1,13 +1,16 @@
 """One error family for everything a user can get wrong.
 
-Every problem names where it is (file, line, column), which field, what is wrong and how
-to fix it. The CLI prints them without a traceback (DigestError is a ClickException).
+Every mistake is a `Problem`: where it is (file, line, column), which field, what is
+wrong and how to fix it, whether it is in content, settings, a CSV row, a schedule or a
+command-line option. `Invalid` is the exception for one wrong value (a reader's
+district, an address); whoever knows the file and line places its problem there. The CLI
+prints them without a traceback (DigestError is a ClickException).
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
@@ -18,20 +21,32 @@ WARNING = "warning"
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One mistake: `file:line:column: field: message (hint)`.
+
+    line and column are 1-based; 0 means not known (a CSV row has no column, a value typed
+    on the command line no file), and that part is left out of the message."""
+
     file: str
     line: int
     column: int
-    path: str
+    field: str
     message: str
     hint: str = ""
     severity: str = ERROR
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
-        field_path = f" {self.path}:" if self.path else ""
-        label = "" if self.severity == ERROR else " warning:"
-        hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}:{label}{field_path} {self.message}{hint}"
+        where = ":".join([self.file] + [str(n) for n in (self.line, self.column) if n])
+        parts = [f"{where}:"] if where else []
+        if self.severity != ERROR:
+            parts.append("warning:")
+        if self.field:
+            parts.append(f"{self.field}:")
+        parts.append(self.message + (f" ({self.hint})" if self.hint else ""))
+        return " ".join(parts)
+
+    def at(self, file: str, line: int = 0, column: int = 0, field: str | None = None) -> Problem:
+        """The same problem placed in a file (a CSV row, a settings line)."""
+        return replace(self, file=file, line=line, column=column, field=self.field if field is None else field)
 
 
 @dataclass
@@ -70,6 +85,31 @@ class DigestError(click.ClickException):
         lines = [str(p) for p in self.problems]
         lines.append(self.message)
         return "\n".join(lines)
+
+
+class Invalid(DigestError):
+    """One value a person gave is wrong. str() is 'field: message (hint)'; `.problem` is
+    the Problem, with no file or line until the caller that knows them uses `.at()`."""
+
+    def __init__(self, field: str, message: str, hint: str = "") -> None:
+        self.problem = Problem("", 0, 0, field, message, hint)
+        super().__init__(str(self.problem))
+
+    @property
+    def field(self) -> str:
+        return self.problem.field
+
+    @property
+    def hint(self) -> str:
+        return self.problem.hint
+
+    @property
+    def reason(self) -> str:
+        """The message alone, without the field or the hint."""
+        return self.problem.message
+
+    def at(self, file: str, line: int = 0, column: int = 0, field: str | None = None) -> Problem:
+        return self.problem.at(file, line, column, field)
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from digest.content.audience import Rule, Tax
-from digest.content.model import SEP, Contacts, Event, Events, Forum, Taxonomy, slug
+from digest.content.model import Contacts, Event, Events, Forum, Taxonomy, slug
 from digest.content.yamlio import Located, load_yaml
 from digest.errors import DigestError, Problem, Problems, display_path, suggest
 from digest.settings import Settings
@@ -95,7 +95,7 @@ def from_pydantic(exc: ValidationError, src: Located, model: type[BaseModel], ba
         loc = base + tuple(err["loc"])
         typ, value = err["type"], err.get("input")
         hint = ""
-        at_value = typ not in ("extra_forbidden", "missing", "value_error")
+        at_value = typ not in ("extra_forbidden", "missing", "value_error", "digest")
         if typ == "extra_forbidden":
             msg, hint = f"unknown key '{loc[-1]}'", suggest(str(loc[-1]), known)
         elif typ == "missing":
@@ -124,14 +124,13 @@ def from_pydantic(exc: ValidationError, src: Located, model: type[BaseModel], ba
             )
         elif typ == "string_too_short":
             msg, hint = "is empty", "write a value or remove the key"
+        elif typ == "digest":  # model.field_error: field and hint come as data
+            ctx = err["ctx"]
+            msg, hint = ctx["message"], ctx["hint"]
+            loc = loc + ((ctx["field"],) if ctx["field"] else ())
+            at_value = not ctx["field"]
         elif typ == "value_error":
-            text = str(err["ctx"]["error"])
-            if SEP in text:
-                name, msg, hint = text.split(SEP)
-                loc = loc + ((name,) if name else ())
-                at_value = not name
-            else:
-                msg, at_value = text, True
+            msg, at_value = str(err["ctx"]["error"]), True
         elif typ in _TYPE_WORDS:
             shown = repr(_shown(value)) if isinstance(value, str) else _shown(value)
             msg = f"expected {_TYPE_WORDS[typ]}, got {type(value).__name__} {shown}"

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from digest.fmt import LONDON
 
@@ -19,12 +20,10 @@ SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _SCHEMES = ("https://", "mailto:")
 
 
-SEP = "\x1f"
-
-
-def field_error(field: str, message: str, hint: str = "") -> ValueError:
-    """A model-level error that still points at one field (see content._from_pydantic)."""
-    return ValueError(SEP.join((field, message, hint)))
+def field_error(field: str, message: str, hint: str = "") -> PydanticCustomError:
+    """A validation error carrying, as data, the field it is about (relative to the value
+    being validated; "" for the value itself) and a hint (see load.from_pydantic)."""
+    return PydanticCustomError("digest", "{message}", {"message": message, "field": field, "hint": hint})
 
 
 def _check_url(value: str) -> str:

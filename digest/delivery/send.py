@@ -27,7 +27,7 @@ from digest.delivery.compose import Personaliser, Plan
 from digest.delivery.mime import message_id
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
 from digest.editions.select import default_as_of
-from digest.errors import DigestError, suggest
+from digest.errors import DigestError, Invalid, suggest
 from digest.readers import store
 from digest.readers.store import Subscriber, normalise_email
 
@@ -364,8 +364,8 @@ def send_test(
     taxonomy while there are no readers (as `digest build` shows them)."""
     try:
         to = normalise_email(to)
-    except ValueError as exc:
-        raise DigestError(f"--to: {exc}") from None
+    except Invalid as exc:
+        raise DigestError(str(exc.at("", field="--to"))) from None
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
     as_of = as_of or default_as_of(forum)

@@ -58,7 +58,7 @@ def send_test(rendered: Rendered, address: str) -> str:
     try:
         address = normalise_email(address)
     except InvalidSubscriber as exc:
-        raise DigestError(f"test address: {exc.message}") from None
+        raise DigestError(f"test address: {exc.reason}") from None
     edition = rendered.edition
     [(_, receipt)] = deliver_test(
         edition.site.settings, edition.forum.id, address, as_of=edition.as_of, edition_id=edition.id, site=edition.site

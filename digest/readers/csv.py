@@ -8,7 +8,7 @@ email, district, phases and setting are required; phases are separated by ';'; s
 defaults to confirmed (an organiser's list is people who already asked for the forum's
 mail); paused is yes or no. Names are matched without regard to case and a UTF-8 BOM
 (as Excel writes) is accepted. Every row is checked before anything is written, and each
-bad one is reported as `FILE:LINE: field: message (hint)`.
+bad one is reported as `FILE:LINE: field: message (hint)` (a Problem with no column).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TextIO
 
 from digest.content.audience import Profile, Tax
 from digest.db import transaction
-from digest.errors import DigestError, suggest
+from digest.errors import DigestError, Problem, suggest
 from digest.readers import store as store
 
 COLUMNS = ("email", "name", "school", "district", "phases", "setting", "status", "paused")
@@ -33,18 +33,6 @@ YES, NO = ("yes", "true", "1", "y"), ("no", "false", "0", "n", "")
 # A cell starting with one of these is a formula to a spreadsheet ("CSV injection"):
 # export quotes it with a leading apostrophe, import takes that apostrophe off again.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True, order=True)
-class RowProblem:
-    file: str
-    line: int
-    field: str
-    message: str
-    hint: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}" + (f" ({self.hint})" if self.hint else "")
 
 
 @dataclass(frozen=True)
@@ -62,7 +50,7 @@ class Row:
 class ImportResult:
     imported: Counter = field(default_factory=Counter)  # status -> readers added
     existing: int = 0  # already subscribed, left as they were (--skip-existing)
-    problems: list[RowProblem] = field(default_factory=list)  # bad rows not imported (--skip-invalid)
+    problems: list[Problem] = field(default_factory=list)  # bad rows not imported (--skip-invalid)
 
     @property
     def total(self) -> int:
@@ -100,15 +88,20 @@ def _header(cells: list[str], shown: str) -> list[str]:
     problems = []
     for name in names:
         if name not in COLUMNS:
-            problems.append(RowProblem(shown, 1, "header", f"unknown column '{name}'", suggest(name, COLUMNS)))
+            problems.append(Problem(shown, 1, 0, "header", f"unknown column '{name}'", suggest(name, COLUMNS)))
     for name, count in Counter(names).items():
         if count > 1 and name in COLUMNS:
-            problems.append(RowProblem(shown, 1, "header", f"column '{name}' appears {count} times", "keep one"))
+            problems.append(Problem(shown, 1, 0, "header", f"column '{name}' appears {count} times", "keep one"))
     for name in REQUIRED:
         if name not in names:
             problems.append(
-                RowProblem(
-                    shown, 1, "header", f"missing column '{name}'", f"the first line should be {','.join(COLUMNS[:7])}"
+                Problem(
+                    shown,
+                    1,
+                    0,
+                    "header",
+                    f"missing column '{name}'",
+                    f"the first line should be {','.join(COLUMNS[:7])}",
                 )
             )
     if problems:
@@ -116,11 +109,11 @@ def _header(cells: list[str], shown: str) -> list[str]:
     return names
 
 
-def _row(tax: Tax, values: dict[str, str], line: int, shown: str) -> tuple[Row | None, list[RowProblem]]:
-    problems: list[RowProblem] = []
+def _row(tax: Tax, values: dict[str, str], line: int, shown: str) -> tuple[Row | None, list[Problem]]:
+    problems: list[Problem] = []
 
     def bad(exc: store.InvalidSubscriber) -> None:
-        problems.append(RowProblem(shown, line, exc.field, exc.message, exc.hint))
+        problems.append(exc.at(shown, line))
 
     email = name = school = ""
     profile = None
@@ -143,24 +136,24 @@ def _row(tax: Tax, values: dict[str, str], line: int, shown: str) -> tuple[Row |
     status = values.get("status", "").strip().lower() or "confirmed"
     if status not in store.STATUSES:
         problems.append(
-            RowProblem(shown, line, "status", f"'{status}' is not a status", suggest(status, store.STATUSES))
+            Problem(shown, line, 0, "status", f"'{status}' is not a status", suggest(status, store.STATUSES))
         )
     paused = values.get("paused", "").strip().lower()
     if paused not in YES + NO:
         problems.append(
-            RowProblem(shown, line, "paused", f"'{paused}' is not yes or no", "write yes, no, or leave it empty")
+            Problem(shown, line, 0, "paused", f"'{paused}' is not yes or no", "write yes, no, or leave it empty")
         )
     if problems or profile is None:
         return None, problems
     return Row(line, email, name, school, profile, status, paused in YES), []
 
 
-def read_csv(path: Path, tax: Tax, shown: str) -> tuple[list[Row], list[RowProblem]]:
+def read_csv(path: Path, tax: Tax, shown: str) -> tuple[list[Row], list[Problem]]:
     """Every good row and every problem in the file (a wrong header or unreadable file raises)."""
     text = _text(path, shown)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[Row] = []
-    problems: list[RowProblem] = []
+    problems: list[Problem] = []
     first_seen: dict[str, int] = {}
     header: list[str] | None = None
     end = 0
@@ -174,9 +167,10 @@ def read_csv(path: Path, tax: Tax, shown: str) -> tuple[list[Row], list[RowProbl
                 continue
             if len(cells) != len(header):
                 problems.append(
-                    RowProblem(
+                    Problem(
                         shown,
                         line,
+                        0,
                         "row",
                         f"has {len(cells)} values but the header has {len(header)}",
                         'put a value that contains a comma in "double quotes"',
@@ -189,9 +183,10 @@ def read_csv(path: Path, tax: Tax, shown: str) -> tuple[list[Row], list[RowProbl
                 continue
             if row.email in first_seen:
                 problems.append(
-                    RowProblem(
+                    Problem(
                         shown,
                         line,
+                        0,
                         "email",
                         f"{row.email} appears again (first on line {first_seen[row.email]})",
                         "keep one row per address",
@@ -207,7 +202,7 @@ def read_csv(path: Path, tax: Tax, shown: str) -> tuple[list[Row], list[RowProbl
     return rows, problems
 
 
-def _refusal(problems: list[RowProblem], good: int, shown: str) -> str:
+def _refusal(problems: list[Problem], good: int, shown: str) -> str:
     rows, n = len({p.line for p in problems}), len(problems)
     count = f"{rows} bad row{'s' * (rows != 1)}" + (f" ({n} problems)" if n != rows else "")
     fix = f"fix {'them' if rows != 1 else 'it'} and import again"
@@ -236,9 +231,10 @@ def import_csv(
         for row in rows:
             if store.is_suppressed(conn, row.email):
                 problems.append(
-                    RowProblem(
+                    Problem(
                         shown,
                         row.line,
+                        0,
                         "email",
                         f"{row.email} asked to be erased and is never mailed again",
                         "remove the row",
@@ -249,9 +245,10 @@ def import_csv(
                     result.existing += 1
                 else:
                     problems.append(
-                        RowProblem(
+                        Problem(
                             shown,
                             row.line,
+                            0,
                             "email",
                             f"{row.email} is already subscribed",
                             "use --skip-existing to leave existing readers as they are, or `digest subscribers set` to change one",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from digest.content.audience import Profile, Tax
 from digest.db import now, transaction
-from digest.errors import suggest
+from digest.errors import Invalid, suggest
 
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
 _EMAIL = re.compile(
@@ -23,12 +23,8 @@ _EMAIL = re.compile(
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-class InvalidSubscriber(ValueError):
-    """A field a person typed is wrong; the message says which and how to fix it."""
-
-    def __init__(self, field: str, message: str, hint: str = "") -> None:
-        super().__init__(f"{field}: {message}" + (f" ({hint})" if hint else ""))
-        self.field, self.message, self.hint = field, message, hint
+class InvalidSubscriber(Invalid):
+    """A reader's detail as a person typed it is wrong: which field, and how to fix it."""
 
 
 def normalise_email(address: str) -> str:

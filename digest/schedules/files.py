@@ -24,7 +24,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from digest import fmt
 from digest.content.audience import Rule
 from digest.content.load import Site, from_pydantic, read_model
-from digest.content.model import SEP, Audience, LocalTime, Slug, Strict, field_error
+from digest.content.model import Audience, LocalTime, Slug, Strict, field_error
 from digest.content.yamlio import Located
 from digest.errors import DigestError, Problem, suggest
 from digest.fmt import LONDON
@@ -230,8 +230,7 @@ def _check(
         except ValidationError as exc:
             problems.extend(from_pydantic(exc, src, KINDS[kind].options, base=("send",)))
     if options is not None:
-        for sub, message, hint in KINDS[kind].check(options, site):
-            problems.append(src.problem(("send", *sub), message, hint, value=True))
+        problems.extend(KINDS[kind].check(options, site, src))
     rule, errs = site.taxonomy.resolve(spec.audience, src, ("audience",))
     problems.extend(errs)
     for i, when in enumerate(spec.trigger.dates or []):
@@ -286,7 +285,7 @@ def _check_subject(schedule: Schedule, src: Located, site: Site) -> list[Problem
     try:
         render_subject(template, sample)
     except DigestError as exc:
-        message = exc.message.removeprefix("subject: ").replace(SEP, " ")
+        message = exc.message.removeprefix("subject: ")
         return [src.problem(("subject",), message, "", value=True)]
     return []
 

@@ -26,11 +26,12 @@ from digest import fmt
 from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.content.model import Slug, Strict
+from digest.content.yamlio import Located
 from digest.delivery import ledger
 from digest.delivery.compose import Plan
 from digest.editions.render import Rendered, Renderer, inline_css
 from digest.editions.select import Edition, Upcoming, editions, upcoming
-from digest.errors import DigestError, suggest
+from digest.errors import DigestError, Problem, suggest
 from digest.fmt import LONDON
 
 EventKind = Literal["training", "drop-in", "surgery", "webinar", "forum", "conference"]
@@ -191,10 +192,11 @@ def forum_already_sent(conn: sqlite3.Connection, schedule: Any, key: str) -> str
     return f"nothing new: the {forum_id} digest was already sent ({done})" if done else ""
 
 
-def check_forum(options: ForumDigest, site: Site) -> list[tuple[tuple, str, str]]:
+def check_forum(options: ForumDigest, site: Site, src: Located) -> list[Problem]:
     if options.forum in site.forums:
         return []
-    return [(("forum",), f"no forum '{options.forum}'", suggest(options.forum, list(site.forums)))]
+    hint = suggest(options.forum, list(site.forums))
+    return [src.problem(("send", "forum"), f"no forum '{options.forum}'", hint, value=True)]
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ class Kind:
     plan: Callable[[Any, Site, Any, date, str], Plan]  # (settings, site, schedule, as_of, key)
     describe: Callable[[Any], str]
     sample: Callable[[Any, Site], dict[str, Any]]  # subject values, to check a subject template
-    check: Callable[[Any, Site], list[tuple[tuple, str, str]]] = lambda options, site: []  # (path, message, hint)
+    check: Callable[[Any, Site, Located], list[Problem]] = lambda options, site, src: []  # beyond the options' shape
     nothing_new: Callable[[sqlite3.Connection, Any, str], str] = lambda conn, schedule, key: ""  # why, or ''
 
 

@@ -284,7 +284,7 @@ class Web:
             try:
                 store.clean_text(field, values[field])
             except store.InvalidSubscriber as exc:
-                errors[field] = f"{field.capitalize()} {exc.message}"
+                errors[field] = f"{field.capitalize()} {exc.reason}"
         errors |= checked.errors
         if errors:
             return self.page(
