@@ -14,21 +14,23 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest import fmt
 from digest.content.load import load_or_fail
 from digest.db import open_db
 from digest.delivery import ledger
-from digest.delivery.compose import Plan
-from digest.delivery.send import Intended, Policy, Summary, intended, send_plan
-from digest.delivery.transports.base import Transport
 from digest.errors import DigestError
 from digest.fmt import LONDON
 from digest.readers import store
 from digest.schedules.files import Schedule
 from digest.schedules.kinds import KINDS
 from digest.schedules.triggers import previous_fire, utc
+
+if TYPE_CHECKING:  # sending renders: digest.delivery.send is imported when a fire sends, not before
+    from digest.delivery.compose import Plan
+    from digest.delivery.send import Intended, Policy, Summary
+    from digest.delivery.transports.base import Transport
 
 
 class Stopped(Exception):
@@ -149,6 +151,8 @@ def _run(
 ) -> Outcome:
     def outcome(result: str, detail: str = "", **kw: Any) -> Outcome:
         return Outcome(schedule.name, key, when, result, detail, **kw)
+
+    from digest.delivery.send import intended, send_plan
 
     settings = sending_settings(settings, schedule)
     try:
