@@ -26,8 +26,10 @@ from digest.content.load import load_site
 from digest.editions.build import build
 from digest.editions.render import builtin_templates
 from digest.errors import DigestError
-from digest.preview.app import bind, create_app, make_server, send_test
-from digest.preview.live import LiveSite, Watched
+from digest.preview.app import bind, create_app, make_server
+from digest.preview.live import LiveSite
+from digest.preview.pages import send_test
+from digest.preview.reload import Watched
 from digest.settings import load_settings
 
 FORUM = "2025-07-test"

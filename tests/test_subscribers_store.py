@@ -10,7 +10,8 @@ import pytest
 
 from digest.db import MIGRATIONS, connect, transaction
 from digest.readers import store as store
-from digest.web.app import HideTokens, RateLimit
+from digest.web.app import HideTokens
+from digest.web.ratelimit import RateLimit
 
 SWALE = store.Profile("Swale", ("primary",), "mainstream")
 

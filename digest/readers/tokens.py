@@ -67,10 +67,3 @@ class Signer:
         if expires and (now if now is not None else time.time()) > expires:
             raise BadToken("expired")
         return sid
-
-    def form_token(self, nonce: str, form: str) -> str:
-        """The CSRF field for one form (its path) in one browser (nonce: a random value in its cookie)."""
-        return _b64(hmac.new(self._key, f"digest.v1:form:{form}:{nonce}".encode(), hashlib.sha256).digest()[:18])
-
-    def check_form_token(self, nonce: str, form: str, token: str) -> bool:
-        return bool(nonce) and hmac.compare_digest(str(token).encode(), self.form_token(nonce, form).encode())

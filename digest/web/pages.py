@@ -1,0 +1,188 @@
+"""What every page of `digest serve` shares: settings, taxonomy, the signer, templates,
+the database, CSRF and the mail it sends. The pages themselves are in subscribe.py
+(subscribe, confirm) and manage.py (preferences, unsubscribe).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from digest.content.load import load_taxonomy
+from digest.db import connect
+from digest.delivery.mime import simple_message
+from digest.delivery.transports.base import DeliveryError, open_transport
+from digest.editions.render import environment
+from digest.readers import store
+from digest.readers.tokens import CONFIRM_TTL, BadToken, Signer, secret_key
+from digest.settings import Settings
+from digest.web.csrf import Csrf
+from digest.web.ratelimit import RateLimit
+
+log = logging.getLogger("digest.web")
+
+
+@dataclass(frozen=True)
+class ProfileForm:
+    """What the district, phases and setting fields held, and what was wrong with them."""
+
+    district: str
+    phases: list[str]
+    setting: str
+    errors: dict[str, str]
+
+
+class Pages:
+    """The pages' shared state: settings, taxonomy, signer, templates, CSRF, rate limits."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.tax = load_taxonomy(settings)
+        self.signer = Signer()
+        self.csrf = Csrf(secret_key())
+        self.env = environment(settings)
+        self.db_path = settings.path("db")
+        connect(self.db_path).close()  # create and migrate now: a bad DIGEST_DB fails at start
+        self.client_limit = RateLimit(settings.web.subscribe_limit, settings.web.subscribe_period, clock)
+        self.address_limit = RateLimit(3, 3600, clock)  # confirmation mails to one address
+
+    # -- plumbing ------------------------------------------------------------------------
+    @contextmanager
+    def db(self) -> Iterator[sqlite3.Connection]:
+        conn = connect(self.db_path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def url(self, path: str) -> str:
+        return self.settings.site.base_url.rstrip("/") + path
+
+    def page(
+        self, request: Request, template: str, status: int = 200, headers: dict | None = None, **context
+    ) -> HTMLResponse:  # noqa: ANN003
+        """Render templates/web/TEMPLATE with a CSRF field for forms posting to this page's URL."""
+        issued = self.csrf.issue(request)
+        context.setdefault("errors", {})
+        html = self.env.get_template(f"web/{template}").render(
+            site=self.settings.site,
+            tax=self.tax,
+            root=request.scope.get("root_path", ""),
+            csrf=issued.field,
+            **context,
+        )
+        return self.csrf.set_cookie(HTMLResponse(html, status_code=status, headers=headers), request, issued)
+
+    def message(self, request: Request, title: str, text: str, status: int = 200, **context) -> HTMLResponse:  # noqa: ANN003
+        return self.page(request, "message.html", status, title=title, text=text, **context)
+
+    async def form(self, request: Request) -> FormData | None:
+        """The posted form if its CSRF field matches this browser's cookie, else None."""
+        try:
+            form = await request.form(max_files=0, max_fields=40, max_part_size=16 * 1024)
+        except MultiPartException:
+            return None
+        return form if self.csrf.accepts(request, form.get("csrf")) else None
+
+    def refused(self, request: Request) -> HTMLResponse:
+        return self.message(
+            request,
+            "Your form could not be accepted",
+            "The page was out of date, or your browser did not send back this site's cookie. "
+            "Go back, reload the page and send the form again.",
+            403,
+        )
+
+    def bad_link(self, request: Request, exc: BadToken | None = None) -> HTMLResponse:
+        expired = exc is not None and str(exc) == "expired"
+        return self.message(
+            request,
+            "This link has expired" if expired else "This link does not work",
+            (
+                f"Confirmation links last {CONFIRM_TTL // 86400} days. Subscribe again to get a new one."
+                if expired
+                else "It may have been copied incompletely, or the reader it was for no longer exists. "
+                "Copy the whole link from the email, or subscribe again."
+            ),
+            400 if exc is not None else 404,
+            subscribe_link=True,
+        )
+
+    def reader(self, purpose: str, token: str) -> tuple[store.Subscriber | None, BadToken | None]:
+        try:
+            subscriber_id = self.signer.verify(purpose, token)
+        except BadToken as exc:
+            return None, exc
+        with self.db() as conn:
+            return store.get(conn, subscriber_id), None
+
+    def client(self, request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def profile_form(self, form: FormData) -> ProfileForm:
+        district, setting = str(form.get("district", "")), str(form.get("setting", ""))
+        phases = [str(p) for p in form.getlist("phases")]
+        errors = {}
+        if self.tax.canonical("district", district) is None:
+            errors["district"] = "Choose your school's district"
+        if not phases or any(self.tax.canonical("phase", p) is None for p in phases):
+            errors["phases"] = "Choose at least one phase your school covers"
+        if self.tax.canonical("setting", setting) is None:
+            errors["setting"] = "Choose your school's setting"
+        return ProfileForm(district, phases, setting, errors)
+
+    # -- mail ----------------------------------------------------------------------------
+    def send(self, to: str, template: str, subject: str, **context) -> None:  # noqa: ANN003
+        text = self.env.get_template(f"web/{template}").render(site=self.settings.site, **context)
+        message = simple_message(self.settings, to, subject, text)
+        try:
+            with open_transport(self.settings) as transport:
+                transport.send(self.settings.site.sender_address, [to], message)
+        except DeliveryError as exc:  # the page already answered; the person can ask again
+            log.error("could not send %s: %s", template, exc.detail)
+
+    def mail_for(self, action: str, subscriber_id: int) -> None:
+        """Send what request_subscription decided; runs after the response has gone."""
+        with self.db() as conn:
+            s = store.get(conn, subscriber_id)
+        if s is None or self.address_limit.take(s.email):
+            return
+        site = self.settings.site
+        if action == "confirm":
+            link = self.url(f"/confirm/{self.signer.sign('confirm', s.id, ttl=CONFIRM_TTL)}")
+            self.send(
+                s.email,
+                "confirm-email.txt",
+                f"Confirm your subscription to the {site.title}",
+                reader=s,
+                link=link,
+                days=CONFIRM_TTL // 86400,
+            )
+        elif action == "notice":
+            link = self.url(f"/preferences/{self.signer.sign('manage', s.id)}")
+            self.send(s.email, "subscribed-email.txt", f"You already receive the {site.title}", reader=s, link=link)
+
+    # -- pages ---------------------------------------------------------------------------
+
+    async def not_found(self, request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 405:
+            return self.message(request, "That did not work", "This page does not accept that kind of request.", 405)
+        return self.message(
+            request,
+            "Page not found",
+            "Check the address, or start from the subscribe page.",
+            exc.status_code,
+            subscribe_link=True,
+        )
+
+

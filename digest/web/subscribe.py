@@ -1,0 +1,95 @@
+"""Subscribing: the form (double opt-in), the confirmation it mails, and confirming.
+
+The subscribe page answers the same whatever is known about the address, and the mail
+it causes is sent after the response.
+"""
+
+from __future__ import annotations
+
+import math
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from digest.readers import store
+from digest.readers.tokens import CONFIRM_TTL
+from digest.web.pages import Pages
+
+
+class Subscribing:
+    def __init__(self, pages: Pages) -> None:
+        self.pages = pages
+
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/subscribe", 303)
+
+    async def stylesheet(self, request: Request) -> Response:
+        css = self.pages.env.loader.get_source(self.pages.env, "web/web.css")[0]
+        return Response(css, media_type="text/css", headers={"cache-control": "public, max-age=3600"})
+
+    async def subscribe(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self.pages.page(request, "subscribe.html", values={}, phases=[])
+        form = await self.pages.form(request)
+        if form is None:
+            return self.pages.refused(request)
+        wait = self.pages.client_limit.take(self.pages.client(request))
+        if wait:
+            return self.pages.message(
+                request,
+                "Too many attempts",
+                f"This connection has sent the form too often. Try again in {math.ceil(wait / 60)} minute{'s' * (wait > 60)}.",
+                429,
+                headers={"retry-after": str(int(wait) + 1)},
+            )
+        values = {k: str(form.get(k, "")).strip() for k in ("email", "name", "school")}
+        checked = self.pages.profile_form(form)
+        errors: dict[str, str] = {}
+        try:
+            email = store.normalise_email(values["email"])
+        except store.InvalidSubscriber:
+            errors["email"] = "Enter an email address in the correct format, like name@school.kent.sch.uk"
+        for field in ("name", "school"):
+            try:
+                store.clean_text(field, values[field])
+            except store.InvalidSubscriber as exc:
+                errors[field] = f"{field.capitalize()} {exc.reason}"
+        errors |= checked.errors
+        if errors:
+            return self.pages.page(
+                request,
+                "subscribe.html",
+                400,
+                values=values | {"district": checked.district, "setting": checked.setting},
+                phases=checked.phases,
+                errors=errors,
+            )
+        profile = self.pages.tax.profile(checked.district, checked.phases, checked.setting)
+        with self.pages.db() as conn:
+            action, subscriber_id = store.request_subscription(
+                conn, email, profile, name=values["name"], school=values["school"], client=self.pages.client(request)
+            )
+        response = self.pages.page(request, "check-email.html", email=email, days=CONFIRM_TTL // 86400)
+        if subscriber_id is not None:
+            response.background = BackgroundTask(run_in_threadpool, self.pages.mail_for, action, subscriber_id)
+        return response
+
+    async def confirm(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        s, bad = self.pages.reader("confirm", token)
+        if s is None:
+            return self.pages.bad_link(request, bad)
+        manage = f"{request.scope.get('root_path', '')}/preferences/{self.pages.signer.sign('manage', s.id)}"
+        if request.method == "POST":
+            if await self.pages.form(request) is None:
+                return self.pages.refused(request)
+            if s.status != "confirmed":
+                with self.pages.db() as conn:
+                    store.confirm(conn, s.id, self.pages.client(request))
+            return self.pages.page(request, "confirmed.html", reader=s, manage=manage)
+        if s.status == "confirmed":
+            return self.pages.page(request, "confirmed.html", reader=s, manage=manage)
+        return self.pages.page(request, "confirm.html", reader=s)
+
