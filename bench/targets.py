@@ -78,7 +78,7 @@ def startup(r: dict[str, Any]) -> str:
     c = r["commands"]
     return (
         f"**`digest --help` took {c['help_s'] * 1e3:.0f} ms against 250 ms.** `python -X importtime -c 'import "
-        "digest.cli'` names the module imported at start that should move inside the command that needs it."
+        "digest.cli.main'` names the module imported at start that should move inside the command that needs it."
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from digest.cli import cli
+from digest.cli.main import cli
 
 
 def run(*args: str):

@@ -11,7 +11,7 @@ import pytest
 import recurring_ical_events
 from click.testing import CliRunner
 
-from digest.cli import cli
+from digest.cli.main import cli
 from digest.content.audience import Profile
 from digest.content.load import Site, load_or_fail
 from digest.editions.build import build

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from delivery_support import FORUM, add_readers, outbox, parse
 from icalendar import Calendar
 
-from digest.cli import cli
+from digest.cli.main import cli
 
 
 def send(site_dir: Path) -> None:

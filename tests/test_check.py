@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest.cli import cli
+from digest.cli.main import cli
 from digest.content.checks import run_checks
 from digest.content.load import load_site
 from digest.errors import DigestError

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from digest.cli import cli
+from digest.cli.main import cli
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
@@ -40,6 +40,6 @@ def test_missing_content_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_help_does_not_import_heavy_modules() -> None:
-    code = "import sys; from digest.cli import cli; print(','.join(m for m in ('premailer','pydantic','jinja2','yaml') if m in sys.modules))"
+    code = "import sys; from digest.cli.main import cli; print(','.join(m for m in ('premailer','pydantic','jinja2','yaml') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""

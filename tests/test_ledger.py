@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from delivery_support import FORUM, KEY, READERS, add_readers, outbox, parse
 
-from digest.cli import cli
+from digest.cli.main import cli
 from digest.db import open_db
 from digest.delivery import ledger
 from digest.delivery.send import Pace, Policy, dry_run, send_edition, send_test

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from playwright.sync_api import expect
 from starlette.testclient import TestClient
 
-from digest.cli import cli
+from digest.cli.main import cli
 from digest.content.load import load_site
 from digest.editions.build import build
 from digest.editions.render import builtin_templates
@@ -584,7 +584,7 @@ def test_help_does_not_import_the_server() -> None:
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from digest.cli import cli\n"
+        "from digest.cli.main import cli\n"
         "out = CliRunner().invoke(cli, ['--help']).output\n"
         "assert 'preview' in out, out\n"
         "print(sorted(m for m in ('starlette', 'uvicorn', 'watchfiles', 'jinja2') if m in sys.modules))\n"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from delivery_support import add_readers
 from schedule_support import POST_FORUM, WEEKLY, received, schedules, write_schedule
 
-from digest.cli import cli
+from digest.cli.main import cli
 from digest.content.audience import Profile
 from digest.content.load import load_site
 from digest.errors import DigestError

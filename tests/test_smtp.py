@@ -12,7 +12,7 @@ from delivery_support import FORUM, KEY, READERS, FaultyHandler, SMTPServer, add
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.cli import cli
+from digest.cli.main import cli
 from digest.delivery.send import Policy, send_edition
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError
 from digest.delivery.transports.smtp import SMTPTransport, dot_stuff, tls_context

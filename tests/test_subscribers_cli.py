@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from digest.cli import cli
+from digest.cli.main import cli
 from digest.db import connect
 from digest.readers import store as store
 

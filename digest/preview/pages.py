@@ -213,5 +213,3 @@ class PreviewPages:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store"},
         )
-
-

@@ -126,5 +126,3 @@ def subject_values(schedule: Any, edition: Any, as_of: date) -> dict[str, Any]:
     if isinstance(edition, Reminder):
         return values | {"count": len(edition.events), "days": edition.days, "until": fmt.day(edition.until)}
     return values | {"forum": edition.forum, "count": len(edition.items), "dates": len(edition.events)}
-
-

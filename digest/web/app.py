@@ -63,7 +63,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-
 def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) -> Starlette:
     """The ASGI app for settings (raises DigestError for a missing key, taxonomy or database)."""
     pages = Pages(settings, clock)

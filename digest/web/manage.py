@@ -44,7 +44,9 @@ class Managing:
                         "phases": checked.phases,
                     }
                     return self.pages.page(request, "preferences.html", 400, errors=checked.errors, **context)
-                store.update(conn, s.id, profile=self.pages.tax.profile(checked.district, checked.phases, checked.setting))
+                store.update(
+                    conn, s.id, profile=self.pages.tax.profile(checked.district, checked.phases, checked.setting)
+                )
                 done = "Your preferences are saved. The next digest will follow them."
             elif action in ("pause", "resume"):
                 store.update(conn, s.id, paused=action == "pause")
@@ -104,4 +106,3 @@ class Managing:
         except MultiPartException:
             return False
         return str(form.get("List-Unsubscribe", "")) == ONE_CLICK
-

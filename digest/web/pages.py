@@ -184,5 +184,3 @@ class Pages:
             exc.status_code,
             subscribe_link=True,
         )
-
-

@@ -92,4 +92,3 @@ class Subscribing:
         if s.status == "confirmed":
             return self.pages.page(request, "confirmed.html", reader=s, manage=manage)
         return self.pages.page(request, "confirm.html", reader=s)
-

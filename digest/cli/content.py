@@ -1,0 +1,63 @@
+"""Content commands: check it, build it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
+
+
+@click.command()
+@pass_ctx
+def check(ctx: Ctx) -> None:
+    """Check all content and settings; report every problem at once.
+
+    Exits 0 when there are no errors (warnings allowed), 1 otherwise.
+    """
+    from digest.content.checks import run_checks
+    from digest.content.load import load_site
+    from digest.schedules.files import load_schedules
+
+    settings = ctx.settings()
+    site = run_checks(load_site(settings))
+    schedules, problems = load_schedules(settings, site)
+    site.problems.extend(problems)
+    for problem in site.problems.errors + site.problems.warnings:
+        click.echo(str(problem), err=True)
+    errors, warnings = len(site.problems.errors), len(site.problems.warnings)
+    items = sum(len(f.items) for f in site.forums.values())
+    summary = (
+        f"{len(site.forums)} forums, {items} items, {len(site.events)} events, {len(site.contacts)} contacts"
+        + (f", {len(schedules)} schedules" if schedules or problems else "")
+        + f": {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    )
+    if errors:
+        raise click.ClickException(summary)
+    click.echo(summary)
+
+
+@click.command()
+@click.option("--forum", "forum_ids", multiple=True, help="Forum id to build (repeatable). Default: every forum.")
+@AS_OF
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: build/).")
+@pass_ctx
+def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of, out: Path | None) -> None:  # noqa: ANN001
+    """Render every edition to OUT/<forum>/<edition>.html and .txt, with an index."""
+    from digest.content.load import load_or_fail
+    from digest.editions.build import build as run_build
+
+    settings = ctx.settings()
+    site = load_or_fail(settings)
+    out = out or settings.path("build")
+    for forum_id in forum_ids:
+        site.forum(forum_id)  # unknown id: a clear error before any work
+    builds = run_build(site, out, list(forum_ids) or None, as_date(as_of))
+    for b in builds:
+        sizes = [r.html_bytes for r in b.rendered.values()]
+        click.echo(
+            f"{b.forum_id}: {len(b.editions)} editions as of {b.as_of}, HTML {min(sizes) / 1000:.1f} to "
+            f"{max(sizes) / 1000:.1f} KB (limit {settings.render.max_html_bytes / 1000:.0f} KB)"
+        )
+    click.echo(f"Wrote {out / 'index.html'}")

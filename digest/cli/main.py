@@ -1,0 +1,69 @@
+"""The command line. Each command is a few lines: load settings, call the stage.
+
+This module is the `digest` group; the commands live beside it by stage (content,
+readers, sending, schedules, servers).
+
+Heavy modules (pydantic, premailer, jinja2) are imported inside commands so that
+`digest --help` starts at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from digest import __version__
+from digest.cli import content, readers, schedules, sending, servers
+from digest.cli.base import Ctx
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="digest")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Project folder holding digest.toml, content/ and templates.",
+)
+@click.option(
+    "--config", type=click.Path(dir_okay=False, path_type=Path), help="Settings file (default ROOT/digest.toml)."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, root: Path, config: Path | None, verbose: bool) -> None:
+    """Turn forum Q&A and upcoming dates into short digests tailored to each reader."""
+    ctx.obj = Ctx(root, config, verbose)
+
+
+for command in (
+    content.check,
+    content.build,
+    readers.subscribers,
+    sending.send,
+    servers.serve,
+    servers.preview,
+    schedules.schedules,
+    schedules.scheduler,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    verbose = "-v" in sys.argv or "--verbose" in sys.argv
+    try:
+        cli.main(prog_name="digest", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # an internal error, not the user's: say so plainly
+        if verbose:
+            raise
+        click.echo(
+            f"digest: internal error: {type(exc).__name__}: {exc} (run with --verbose for a traceback)", err=True
+        )
+        sys.exit(2)

@@ -1,0 +1,89 @@
+"""Schedules: list them, run one by hand, and the long-running scheduler."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from digest.cli.base import Ctx, as_date, pass_ctx
+
+
+# -- schedules -----------------------------------------------------------------------------------
+def _load_schedules(ctx: Ctx):  # noqa: ANN202
+    from digest.content.load import load_site
+    from digest.schedules.files import load_or_fail
+
+    settings = ctx.settings()
+    site = load_site(settings)
+    return settings, site, load_or_fail(settings, site)
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--from",
+    "after",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="List the fire times after this date or time (Europe/London). Default: now.",
+)
+@click.pass_context
+def schedules(click_ctx: click.Context, after) -> None:  # noqa: ANN001
+    """List each schedule in schedules/ and its next three fire times (Europe/London).
+
+    `digest schedules run NAME` runs one now. See docs/scheduling.md.
+    """
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from datetime import datetime
+
+    from digest.fmt import LONDON
+    from digest.schedules.files import listing
+
+    _, site, found = _load_schedules(click_ctx.find_object(Ctx))
+    start = after.replace(tzinfo=LONDON) if after else datetime.now(LONDON)
+    for line in listing(found, site, start):
+        click.echo(line)
+
+
+@schedules.command("run")
+@click.argument("name")
+@click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to run it for (YYYY-MM-DD). Default: today."
+)
+@click.option("--dry-run", is_flag=True, help="List who would get which edition; send nothing, change nothing.")
+@pass_ctx
+def schedules_run(ctx: Ctx, name: str, as_of, dry_run: bool) -> None:  # noqa: ANN001
+    """Run one schedule now, as its fire would (audience, subject, skip rules), even if paused.
+
+    Running it again for the same date only finishes what the first run left.
+    Exits 1 when any message failed or could not be sent.
+    """
+    from datetime import datetime
+
+    from digest.fmt import LONDON
+    from digest.schedules.files import find
+    from digest.schedules.runs import run_now
+
+    settings, _, found = _load_schedules(ctx)
+    outcome = run_now(settings, find(found, name), as_date(as_of) or datetime.now(LONDON).date(), dry_run=dry_run)
+    for it in outcome.intended:
+        click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
+    for line in outcome.lines():
+        click.echo(line)
+    if not outcome.ok:
+        sys.exit(1)
+
+
+@click.command()
+@pass_ctx
+def scheduler(ctx: Ctx) -> None:
+    """Send each schedule at its time until stopped (SIGTERM); log to stderr.
+
+    One scheduler runs at a time. Fires missed while it was stopped go out once at start
+    if still within their grace; schedule files are reloaded when saved or on SIGHUP.
+    See docs/scheduling.md for running it as a service.
+    """
+    from digest.schedules.service import Service, setup_logging
+
+    setup_logging()
+    Service(ctx.settings).run()

@@ -1,0 +1,50 @@
+"""The web servers: the readers' pages (`digest serve`) and the organisers' preview."""
+
+from __future__ import annotations
+
+import click
+
+from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default 127.0.0.1: this machine only; see docs/subscribers.md).")
+@click.option("--port", type=int, help="Port to listen on (default 8000).")
+@pass_ctx
+def serve(ctx: Ctx, host: str | None, port: int | None) -> None:
+    """Serve the subscribe, confirm, preference and unsubscribe pages."""
+    from digest.web.app import serve as run
+
+    overrides = {key: value for key, value in (("web.host", host), ("web.port", port)) if value is not None}
+    run(ctx.settings(**overrides))
+
+
+@click.command()
+@click.option("--forum", "forum_id", help="Forum to open first (default: the most recent).")
+@AS_OF
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anyone who can reach it can read the drafts and send test messages.",
+)
+@pass_ctx
+def preview(ctx: Ctx, forum_id: str | None, as_of, port: int, host: str) -> None:  # noqa: ANN001
+    """Serve every edition on a local web page that reloads when content or templates change.
+
+    Shows the matrix of editions, each edition at desktop and phone widths with its text,
+    MIME source, size and contents, the same findings as `digest check`, and a form that
+    writes a test message to the outbox. Mistakes show on the page until they are fixed.
+    """
+    from digest.preview.app import serve
+    from digest.preview.live import LiveSite
+
+    settings_file = ctx.config.resolve() if ctx.config else None
+    serve(LiveSite(ctx.settings, forum_id, as_date(as_of), settings_file), host, port, click.echo)
