@@ -79,7 +79,8 @@ def stream(db: Path) -> None:
 
 def ledger(db: Path) -> None:
     from digest.content.load import load_or_fail
-    from digest.delivery.send import Policy, send_edition
+    from digest.delivery.pacing import Policy
+    from digest.delivery.send import send_edition
 
     with project(db) as root:
         settings = settings_for(root)

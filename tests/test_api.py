@@ -16,7 +16,8 @@ import httpx
 import pytest
 from delivery_support import FORUM, READERS, add_readers, parse
 
-from digest.delivery.send import Policy, send_edition
+from digest.delivery.pacing import Policy
+from digest.delivery.send import send_edition
 from digest.delivery.transports.api import GraphTransport, retry_after
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, open_transport
 from digest.errors import DigestError

@@ -12,8 +12,10 @@ from delivery_support import FORUM, KEY, READERS, add_readers, outbox, parse
 from digest.cli.main import cli
 from digest.db import open_db
 from digest.delivery import ledger
-from digest.delivery.send import Pace, Policy, dry_run, send_edition, send_test
+from digest.delivery.pacing import Pace, Policy
+from digest.delivery.send import send_edition
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
+from digest.delivery.trial import dry_run, send_test
 from digest.errors import DigestError
 from digest.settings import load_settings
 

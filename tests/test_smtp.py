@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.cli.main import cli
-from digest.delivery.send import Policy, send_edition
+from digest.delivery.pacing import Policy
+from digest.delivery.send import send_edition
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError
 from digest.delivery.transports.smtp import SMTPTransport, dot_stuff, tls_context
 from digest.errors import DigestError

@@ -45,14 +45,13 @@ def send(
     or is still waiting for a retry.
     """
     from digest.delivery import send as sending
+    from digest.delivery import trial
 
     settings = ctx.settings(**({"delivery.transport": transport} if transport else {}))
     if edition_id and not to:
         raise click.UsageError("--edition goes with --to (a test copy of one edition)")
     if to:
-        results = sending.send_test(
-            settings, forum_id, to, as_of=as_date(as_of), edition_id=edition_id, dry_run=dry_run
-        )
+        results = trial.send_test(settings, forum_id, to, as_of=as_date(as_of), edition_id=edition_id, dry_run=dry_run)
         for eid, receipt in results:
             click.echo(f"[TEST] {eid} -> {to}: {receipt}")
         if any(r.startswith("FAILED") for _, r in results):
@@ -60,7 +59,7 @@ def send(
         return
     if dry_run:
         actions: dict[str, int] = {}
-        for it in sending.dry_run(settings, forum_id, as_of=as_date(as_of), resend_unknown=resend_unknown):
+        for it in trial.dry_run(settings, forum_id, as_of=as_date(as_of), resend_unknown=resend_unknown):
             click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
             actions[it.action] = actions.get(it.action, 0) + 1
         click.echo(

@@ -12,10 +12,9 @@ passes "forum:ID@DATE", a schedule can pass "schedule:NAME@2025-07-14T07:00".
 
 from __future__ import annotations
 
-import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,69 +24,18 @@ from digest.db import open_db
 from digest.delivery import ledger
 from digest.delivery.compose import Personaliser, Plan
 from digest.delivery.mime import message_id
+from digest.delivery.pacing import Pace, Policy
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
 from digest.editions.select import default_as_of
-from digest.errors import DigestError, Invalid, suggest
+from digest.errors import DigestError
 from digest.readers import store
-from digest.readers.store import Subscriber, normalise_email
+from digest.readers.store import Subscriber
 
 Progress = Callable[[int, int, int], None]  # (readers done, readers in all, messages sent)
 
 
 def edition_key(forum_id: str, as_of: date) -> str:
     return f"forum:{forum_id}@{as_of.isoformat()}"
-
-
-# -- pacing and retries -------------------------------------------------------------------------
-@dataclass
-class Policy:
-    """Rate limit and retry schedule; clock, sleep and random are injectable for tests."""
-
-    rate: float = 0.0  # messages per second; 0: as fast as the transport takes them
-    max_attempts: int = 5
-    retry_base: float = 2.0
-    retry_max: float = 300.0
-    stop_after: int = 3  # this many readers in a row deferred: the server is down, stop the run
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-    random: Callable[[], float] = random.random
-
-    @classmethod
-    def from_settings(cls, settings: Any, transport: str, **overrides: Any) -> Policy:
-        d = settings.delivery
-        rate = d.rate_limit
-        if rate is None:
-            from digest.delivery.transports.api import DEFAULT_RATE
-
-            rate = DEFAULT_RATE if transport == "api" else 0.0
-        values = {"rate": rate, "max_attempts": d.max_attempts, "retry_base": d.retry_base, "retry_max": d.retry_max}
-        return cls(**{**values, **overrides})
-
-    def backoff(self, attempt: int, retry_after: float | None = None) -> float | None:
-        """Seconds to wait before attempt+1: exponential with jitter, at least Retry-After;
-        None when the server asks for longer than retry_max (defer to the next run)."""
-        if retry_after is not None and retry_after > self.retry_max:
-            return None
-        cap = min(self.retry_max, self.retry_base * 2 ** (attempt - 1))
-        delay = cap / 2 + self.random() * cap / 2
-        return max(delay, retry_after or 0.0)
-
-
-class Pace:
-    """At most `rate` hand-overs a second (evenly spaced)."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy, self.next = policy, 0.0
-        self.interval = 1.0 / policy.rate if policy.rate > 0 else 0.0
-
-    def wait(self) -> None:
-        if not self.interval:
-            return
-        now = self.policy.clock()
-        if now < self.next:
-            self.policy.sleep(self.next - now)
-            now = self.next
-        self.next = now + self.interval
 
 
 # -- the send ----------------------------------------------------------------------------------
@@ -290,124 +238,6 @@ def _send(
     summary.failed, summary.unknown, summary.deferred = counts["failed"], counts["unknown"], counts["pending"]
     summary.problems = ledger.problems(conn, key)
     return summary
-
-
-# -- looking before sending ---------------------------------------------------------------------
-@dataclass
-class Intended:
-    email: str
-    edition_id: str
-    state: str  # 'new' or the ledger state
-    action: str  # what a real send would do
-
-
-ACTIONS = {
-    "new": "send",
-    "pending": "send",
-    "sending": "hold (outcome unknown)",
-    "sent": "skip (already sent)",
-    "failed": "skip (failed permanently)",
-    "unknown": "hold (outcome unknown; --resend-unknown sends)",
-}
-
-
-def dry_run(
-    settings: Any,
-    forum_id: str,
-    *,
-    as_of: date | None = None,
-    key: str | None = None,
-    resend_unknown: bool = False,
-    site: Site | None = None,
-) -> Iterator[Intended]:
-    """Who would get which edition; reads the ledger, writes nothing, takes no lock."""
-    site = site or load_or_fail(settings)
-    forum = site.forum(forum_id)
-    as_of = as_of or default_as_of(forum)
-    key = key or edition_key(forum.id, as_of)
-    yield from intended(settings, Plan(settings, site, forum, as_of, key), resend_unknown=resend_unknown)
-
-
-def intended(settings: Any, plan: Plan, *, resend_unknown: bool = False) -> Iterator[Intended]:
-    """dry_run for any plan: readers it has nothing for are left out."""
-    key = plan.key
-    conn = open_db(settings)
-    try:
-        plan.add(store.receiving_profiles(conn))
-        for page in store.receiving_pages(conn):
-            known = ledger.entries(conn, key, [s.id for s in page])
-            for sub in page:
-                prepared = plan.for_profile(sub.profile)
-                if prepared is None:
-                    continue
-                state = known[sub.id].state if sub.id in known else "new"
-                action = "send" if state == "unknown" and resend_unknown else ACTIONS[state]
-                yield Intended(sub.email, prepared.edition.id, state, action)
-    finally:
-        conn.close()
-
-
-def send_test(
-    settings: Any,
-    forum_id: str,
-    to: str,
-    *,
-    as_of: date | None = None,
-    edition_id: str | None = None,
-    transport: Transport | None = None,
-    site: Site | None = None,
-    dry_run: bool = False,
-) -> list[tuple[str, str]]:
-    """A [TEST] copy of every edition (or one) to one address; no ledger, no lock.
-
-    The editions are those of the confirmed readers' profiles, or of every profile in the
-    taxonomy while there are no readers (as `digest build` shows them)."""
-    try:
-        to = normalise_email(to)
-    except Invalid as exc:
-        raise DigestError(str(exc.at("", field="--to"))) from None
-    site = site or load_or_fail(settings)
-    forum = site.forum(forum_id)
-    as_of = as_of or default_as_of(forum)
-    key = f"test:{edition_key(forum.id, as_of)}:{time.time_ns()}"
-    conn = open_db(settings)
-    try:
-        profiles = store.receiving_profiles(conn)
-    finally:
-        conn.close()
-    plan = Plan(settings, site, forum, as_of, key, subject_prefix="[TEST] ")
-    plan.add(profiles or list(site.taxonomy.profiles()))
-    chosen = plan.prepared
-    if edition_id is not None:
-        if edition_id not in {p.edition.id for p in chosen}:
-            plan.add(list(site.taxonomy.profiles()))
-            chosen = [p for p in plan.prepared if p.edition.id == edition_id]
-        else:
-            chosen = [p for p in chosen if p.edition.id == edition_id]
-        if not chosen:
-            raise DigestError(
-                f"--edition: no edition '{edition_id}' in {forum.id}; {suggest(edition_id, [p.edition.id for p in plan.prepared])}"
-            )
-    plan.check_sizes()
-    if dry_run:
-        return [(p.edition.id, "would send") for p in chosen]
-    person = Personaliser(settings, key)
-    own = transport is None
-    transport = transport or open_transport(settings)
-    results = []
-    try:
-        open_or_explain(transport)
-        for n, p in enumerate(chosen):
-            profile = p.edition.profiles[0].describe() if p.edition.profiles else "a reader"
-            message = person.message(p.template, 0, to, "", profile, mid=message_id(key, n, person.domain))
-            try:
-                results.append((p.edition.id, transport.send(settings.site.sender_address, [to], message)))
-            except (PermanentError, TransientError, OutcomeUnknown) as exc:
-                results.append((p.edition.id, f"FAILED: {exc.detail}"))
-    finally:
-        if own:
-            transport.close()
-    return results
 
 
 class ProgressLine:

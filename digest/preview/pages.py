@@ -41,7 +41,7 @@ def message_source(rendered: Rendered, to: str = SAMPLE_TO) -> bytes:
 def send_test(rendered: Rendered, address: str) -> str:
     """Send this edition, subject "[TEST] ...", to address through the configured transport,
     exactly as `digest send --to ADDRESS --edition ID` does; returns the transport's receipt."""
-    from digest.delivery.send import send_test as deliver_test
+    from digest.delivery.trial import send_test as deliver_test
     from digest.readers.store import InvalidSubscriber, normalise_email
 
     try:

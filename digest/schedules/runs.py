@@ -29,8 +29,10 @@ from digest.schedules.triggers import previous_fire, utc
 
 if TYPE_CHECKING:  # sending renders: digest.delivery.send is imported when a fire sends, not before
     from digest.delivery.compose import Plan
-    from digest.delivery.send import Intended, Policy, Summary
+    from digest.delivery.pacing import Policy
+    from digest.delivery.send import Summary
     from digest.delivery.transports.base import Transport
+    from digest.delivery.trial import Intended
 
 
 class Stopped(Exception):
@@ -152,7 +154,8 @@ def _run(
     def outcome(result: str, detail: str = "", **kw: Any) -> Outcome:
         return Outcome(schedule.name, key, when, result, detail, **kw)
 
-    from digest.delivery.send import intended, send_plan
+    from digest.delivery.send import send_plan
+    from digest.delivery.trial import intended
 
     settings = sending_settings(settings, schedule)
     try:
