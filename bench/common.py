@@ -64,13 +64,13 @@ def project(db: Path | None = None) -> Iterator[Path]:
         yield root
 
 
-def settings_for(root: Path):  # noqa: ANN201 - digest.settings.Settings
+def settings_for(root: Path):
     from digest.settings import load_settings
 
     return load_settings(root)
 
 
-def profiles(tax) -> list:  # noqa: ANN001 - digest.audience.Tax
+def profiles(tax) -> list:
     """Every district x phase mix x setting, each profile repeated by its phase mix's weight."""
     from digest.content.audience import Profile
 
@@ -80,7 +80,7 @@ def profiles(tax) -> list:  # noqa: ANN001 - digest.audience.Tax
     return out
 
 
-def readers(tax, n: int, seed: int = 8) -> Iterator:  # noqa: ANN001
+def readers(tax, n: int, seed: int = 8) -> Iterator:
     """n synthetic confirmed Subscribers, spread over every district, phase and setting.
 
     A generator: nothing is kept, as when readers are streamed from the database."""
@@ -93,7 +93,7 @@ def readers(tax, n: int, seed: int = 8) -> Iterator:  # noqa: ANN001
         yield Subscriber(i, f"reader{i:07d}@example.org", NAMES[i % len(NAMES)], "", profile, "confirmed", False)
 
 
-def rows(tax, n: int, seed: int = 8) -> Iterator[tuple]:  # noqa: ANN001
+def rows(tax, n: int, seed: int = 8) -> Iterator[tuple]:
     """The same readers as rows for the subscribers table (bulk insert)."""
     stamp = "2025-07-01T00:00:00+00:00"
     for s in readers(tax, n, seed):
@@ -107,7 +107,7 @@ INSERT = (
 )
 
 
-def fill_db(path: Path, tax, n: int) -> None:  # noqa: ANN001
+def fill_db(path: Path, tax, n: int) -> None:
     """A database with n confirmed readers, inserted in one transaction."""
     from digest.db import connect, transaction
 

@@ -32,11 +32,11 @@ FORUM = "2025-07-term6"
 
 
 class Discard:
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope) -> str:
         return "250 2.0.0 Ok: discarded"
 
 
-def serve(ready, stop) -> None:  # noqa: ANN001 - multiprocessing events/queues
+def serve(ready, stop) -> None:
     from aiosmtpd.controller import Controller
 
     with socket.socket() as s:  # a free port (the controller's own start-up check needs a real one)
@@ -49,7 +49,7 @@ def serve(ready, stop) -> None:  # noqa: ANN001 - multiprocessing events/queues
     controller.stop()
 
 
-def build_messages(settings, site) -> list[tuple[str, bytes]]:  # noqa: ANN001
+def build_messages(settings, site) -> list[tuple[str, bytes]]:
     """Every reader's message as digest would send it, held in memory for the minimal loop."""
     from digest.db import open_db
     from digest.delivery.compose import Personaliser, Plan
@@ -84,7 +84,7 @@ def minimal(port: int, sender: str, messages: list[tuple[str, bytes]]) -> dict:
     return {"messages": len(messages), "seconds": elapsed, "cpu_s": cpu}
 
 
-def digest_send(settings, site) -> dict:  # noqa: ANN001
+def digest_send(settings, site) -> dict:
     from digest.delivery.send import send_edition
 
     first: list[tuple[float, float]] = []

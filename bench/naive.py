@@ -29,7 +29,7 @@ def premailer_as_published(html: str) -> str:
 
 
 class Naive:
-    def __init__(self, settings, site, forum, as_of, key: str, date, plain: bool = True) -> None:  # noqa: ANN001
+    def __init__(self, settings, site, forum, as_of, key: str, date, plain: bool = True) -> None:
         self.settings, self.site, self.forum, self.as_of, self.key, self.date = settings, site, forum, as_of, key, date
         self.inline = premailer_as_published if plain else inline_css
         self.renderer = Renderer(settings)
@@ -37,7 +37,7 @@ class Naive:
         self.base = settings.site.base_url.rstrip("/")
         self.domain = settings.site.sender_address.rsplit("@", 1)[1]
 
-    def message(self, sub) -> bytes:  # noqa: ANN001 - digest.subscribers.Subscriber
+    def message(self, sub) -> bytes:
         site = self.settings.site
         edition = select(self.site, self.forum, self.as_of, sub.profile)
         subject = subject_for(edition)

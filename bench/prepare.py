@@ -21,11 +21,11 @@ from bench.common import NullTransport, arg, emit, peak_rss_mb, profiles, projec
 
 
 @contextmanager
-def timed(module, name: str) -> Iterator[list[float]]:  # noqa: ANN001
+def timed(module, name: str) -> Iterator[list[float]]:
     """Add up the time spent in module.name while inside; the total is the list's one item."""
     function, total = getattr(module, name), [0.0]
 
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         start = time.perf_counter()
         try:
             return function(*args, **kwargs)

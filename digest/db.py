@@ -12,8 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.errors import DigestError
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 # (name, SQL). Append only: never edit or reorder a migration that has shipped.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -145,5 +149,5 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-def open_db(settings, *, synchronous: str = "FULL") -> sqlite3.Connection:  # noqa: ANN001 - Settings, imported lazily by callers
+def open_db(settings: Settings, *, synchronous: str = "FULL") -> sqlite3.Connection:
     return connect(settings.path("db"), synchronous=synchronous)

@@ -94,16 +94,16 @@ class FaultyHandler:
     commands: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: ANN001, ANN201
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.commands["EHLO"] += 1
         session.host_name = hostname
         return responses
 
-    async def handle_RSET(self, server, session, envelope):  # noqa: ANN001, ANN201
+    async def handle_RSET(self, server, session, envelope):
         self.commands["RSET"] += 1
         return "250 OK"
 
-    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
+    async def handle_MAIL(self, server, session, envelope, address, options):
         self.commands["MAIL"] += 1
         if self.close_after is not None and len(self.messages) >= self.close_after:
             self.close_after = None
@@ -113,7 +113,7 @@ class FaultyHandler:
         envelope.mail_options.extend(options)
         return "250 OK"
 
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
+    async def handle_RCPT(self, server, session, envelope, address, options):
         self.commands["RCPT"] += 1
         self.commands[f"RCPT {address}"] += 1
         if address in self.reject:
@@ -121,7 +121,7 @@ class FaultyHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+    async def handle_DATA(self, server, session, envelope):
         self.commands["DATA"] += 1
         rcpt = envelope.rcpt_tos[0]
         if self.greylist.get(rcpt, 0) > 0:
@@ -143,7 +143,7 @@ class FaultyHandler:
 class SMTPServer:
     """aiosmtpd on 127.0.0.1 in a thread; optional STARTTLS or implicit TLS."""
 
-    def __init__(self, handler: FaultyHandler, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, handler: FaultyHandler, **kwargs) -> None:
         self.handler = handler
         self.port = free_port()
         self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, **kwargs)

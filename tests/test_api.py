@@ -59,7 +59,7 @@ class FakeGraph:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.path == f"/{TENANT}/oauth2/v2.0/token":
                     fake.token(self, body)

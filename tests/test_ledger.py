@@ -59,7 +59,7 @@ class Clock:
         return self.now
 
 
-def policy(clock: Clock | None = None, **kw) -> Policy:  # noqa: ANN003
+def policy(clock: Clock | None = None, **kw) -> Policy:
     clock = clock or Clock()
     return Policy(sleep=clock.sleep, clock=clock, random=lambda: 0.5, **kw)
 
@@ -270,7 +270,7 @@ def test_test_copies_are_marked_and_leave_the_ledger_alone(site_dir: Path) -> No
 
 
 # -- the command -------------------------------------------------------------------------------
-def run(site_dir: Path, *args: str):  # noqa: ANN201
+def run(site_dir: Path, *args: str):
     return CliRunner().invoke(cli, ["--root", str(site_dir), "send", *args], catch_exceptions=False)
 
 
@@ -386,7 +386,7 @@ def test_the_send_commits_without_a_flush_each_time_and_everything_else_with_one
     settings = load_settings(site_dir)
     seen: list[int] = []
 
-    def open_db(settings, **kw):  # noqa: ANN001, ANN003, ANN202
+    def open_db(settings, **kw):
         conn = db.open_db(settings, **kw)
         seen.append(conn.execute("PRAGMA synchronous").fetchone()[0])
         return conn

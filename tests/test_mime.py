@@ -36,7 +36,7 @@ WHEN = datetime(2025, 7, 11, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def rendered(site_dir: Path):  # noqa: ANN201
+def rendered(site_dir: Path):
     settings = load_settings(site_dir)
     site = load_or_fail(settings)
     edition = select(site, site.forum("2025-07-test"), date(2025, 7, 11), Profile("Swale", ("primary",), "mainstream"))
@@ -44,7 +44,7 @@ def rendered(site_dir: Path):  # noqa: ANN201
     return settings, Renderer(settings).render(edition)
 
 
-def build(settings, rendered, attachments=()):  # noqa: ANN001, ANN201
+def build(settings, rendered, attachments=()):
     return DigestTemplate.build(
         settings,
         seed=f"{KEY}\0{rendered.edition.id}",
@@ -56,7 +56,7 @@ def build(settings, rendered, attachments=()):  # noqa: ANN001, ANN201
     )
 
 
-def reader_message(settings, template, sid=7, email="siân@example.org", name="Siân Ó Briain"):  # noqa: ANN001, ANN201
+def reader_message(settings, template, sid=7, email="siân@example.org", name="Siân Ó Briain"):
     return Personaliser(settings, KEY, Signer(b"k" * 32)).message(
         template, sid, email.replace("â", "a"), name, "a primary mainstream school in Swale"
     )
@@ -67,7 +67,7 @@ def lines_of(raw: bytes) -> list[bytes]:
     return raw.split(b"\r\n")
 
 
-def test_structure_text_first_html_last_utf8_quoted_printable(rendered) -> None:  # noqa: ANN001
+def test_structure_text_first_html_last_utf8_quoted_printable(rendered) -> None:
     settings, r = rendered
     msg = parse(reader_message(settings, build(settings, r)))
     assert msg.get_content_type() == "multipart/alternative"
@@ -79,7 +79,7 @@ def test_structure_text_first_html_last_utf8_quoted_printable(rendered) -> None:
     assert msg["MIME-Version"] == "1.0"
 
 
-def test_decoded_parts_equal_the_rendered_personalisation(rendered) -> None:  # noqa: ANN001
+def test_decoded_parts_equal_the_rendered_personalisation(rendered) -> None:
     settings, r = rendered
     raw = reader_message(settings, build(settings, r))
     token = Signer(b"k" * 32).sign("manage", 7)
@@ -97,7 +97,7 @@ def test_decoded_parts_equal_the_rendered_personalisation(rendered) -> None:  # 
     assert "%%digest:" not in text + html
 
 
-def test_every_line_is_short_and_crlf_terminated(rendered) -> None:  # noqa: ANN001
+def test_every_line_is_short_and_crlf_terminated(rendered) -> None:
     settings, r = rendered
     raw = reader_message(
         settings,
@@ -108,7 +108,7 @@ def test_every_line_is_short_and_crlf_terminated(rendered) -> None:  # noqa: ANN
     assert all(len(line) <= 998 for line in lines_of(head))
 
 
-def test_headers_are_all_there_and_deterministic(rendered) -> None:  # noqa: ANN001
+def test_headers_are_all_there_and_deterministic(rendered) -> None:
     settings, r = rendered
     template = build(settings, r)
     one, again, other = (reader_message(settings, template, sid) for sid in (7, 7, 8))
@@ -130,7 +130,7 @@ def test_headers_are_all_there_and_deterministic(rendered) -> None:  # noqa: ANN
     assert msg.get_boundary() == parse(other).get_boundary()  # deterministic per edition
 
 
-def test_list_unsubscribe_is_never_encoded_and_post_is_exact(rendered) -> None:  # noqa: ANN001
+def test_list_unsubscribe_is_never_encoded_and_post_is_exact(rendered) -> None:
     settings, r = rendered
     long_base = settings.model_copy(
         update={"site": settings.site.model_copy(update={"base_url": "https://" + "x" * 120 + ".example"})}
@@ -160,13 +160,13 @@ def test_header_injection_is_refused(bad: str) -> None:
         address(bad, "reader@example.org")
 
 
-def test_a_name_with_a_line_break_cannot_add_a_header(rendered) -> None:  # noqa: ANN001
+def test_a_name_with_a_line_break_cannot_add_a_header(rendered) -> None:
     settings, r = rendered
     with pytest.raises(HeaderInjection):
         reader_message(settings, build(settings, r), name="Eve\r\nBcc: all@example.org")
 
 
-def test_subject_with_line_break_is_refused_when_building(rendered) -> None:  # noqa: ANN001
+def test_subject_with_line_break_is_refused_when_building(rendered) -> None:
     settings, r = rendered
     with pytest.raises(HeaderInjection):
         DigestTemplate.build(settings, seed="s", subject="Hi\nBcc: x@example.org", html=r.html, text=r.text)
@@ -181,7 +181,7 @@ def test_long_ascii_headers_fold_at_spaces_and_non_ascii_is_encoded() -> None:
     assert parse(header("Subject", "Café — dates") + b"\r\n")["Subject"] == "Café — dates"
 
 
-def test_calendar_hook_wraps_the_alternative_in_mixed(rendered) -> None:  # noqa: ANN001
+def test_calendar_hook_wraps_the_alternative_in_mixed(rendered) -> None:
     settings, r = rendered
     ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
     msg = parse(
@@ -198,7 +198,7 @@ def test_calendar_hook_wraps_the_alternative_in_mixed(rendered) -> None:  # noqa
     assert calendar.get_payload(decode=True) == ics
 
 
-def test_unknown_placeholder_is_refused(rendered) -> None:  # noqa: ANN001
+def test_unknown_placeholder_is_refused(rendered) -> None:
     settings, r = rendered
     with pytest.raises(ValueError, match="unknown personal placeholders"):
         DigestTemplate.build(settings, seed="s", subject="s", html=r.html + "%%digest:password%%", text=r.text)
@@ -264,7 +264,7 @@ def test_assembly_renders_nothing_per_reader(rendered, monkeypatch: pytest.Monke
     person = Personaliser(settings, KEY, Signer(b"k" * 32))
     template = build(settings, r)
 
-    def per_reader(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def per_reader(*args, **kwargs):
         raise AssertionError("rendered or built with EmailMessage per reader")
 
     monkeypatch.setattr(jinja2.Template, "render", per_reader)

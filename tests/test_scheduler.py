@@ -151,7 +151,7 @@ def ledger(site_dir: Path) -> dict[str, Counter]:
         conn.close()
 
 
-def wait_for(what: str, test, proc: subprocess.Popen, seconds: float = 20):  # noqa: ANN001, ANN201
+def wait_for(what: str, test, proc: subprocess.Popen, seconds: float = 20):
     deadline = time.monotonic() + seconds
     while not (found := test()):
         assert proc.poll() is None, f"the scheduler exited while waiting for {what}"

@@ -24,7 +24,7 @@ FILE = "schedules/weekly.yaml"
 BASE = WEEKLY + '    subject: "This week: {{ count }} dates"\n'
 
 
-def run(site_dir: Path, *args: str):  # noqa: ANN201
+def run(site_dir: Path, *args: str):
     return CliRunner().invoke(cli, ["--root", str(site_dir), *args], catch_exceptions=False)
 
 
@@ -209,7 +209,7 @@ DOVER = Profile("Dover", ("early years", "primary"), "special")
 MEDWAY = Profile("Medway", ("secondary",), "independent")
 
 
-def plan_for(site_dir: Path, name: str, as_of: date):  # noqa: ANN201
+def plan_for(site_dir: Path, name: str, as_of: date):
     settings = load_settings(site_dir)
     site = load_site(settings)
     schedule = schedules(site_dir)[name]

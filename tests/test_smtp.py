@@ -23,12 +23,12 @@ from digest.settings import load_settings
 SENDER = "digest@example.org"
 
 
-def no_sleep(**kw) -> Policy:  # noqa: ANN003
+def no_sleep(**kw) -> Policy:
     slept: list[float] = []
     return Policy(sleep=slept.append, random=lambda: 0.5, **kw)
 
 
-def plain(server: SMTPServer, **kw) -> SMTPTransport:  # noqa: ANN003
+def plain(server: SMTPServer, **kw) -> SMTPTransport:
     return SMTPTransport("127.0.0.1", server.port, "none", timeout=kw.pop("timeout", 5), **kw)
 
 

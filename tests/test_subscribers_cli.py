@@ -28,7 +28,7 @@ GOOD_ROWS = [
 def run(site_dir: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(site_dir)
 
-    def invoke(*args: str, input: str | None = None):  # noqa: A002 - click's name
+    def invoke(*args: str, input: str | None = None):
         return CliRunner().invoke(
             cli, ["--root", str(site_dir), "subscribers", *args], input=input, catch_exceptions=False
         )

@@ -72,11 +72,11 @@ def subscribe(client: TestClient, **changes: object):
     return client.post("/subscribe", data={**FORM, **changes, "csrf": csrf(client, "/subscribe")})
 
 
-def confirmed_emails(conn) -> list[str]:  # noqa: ANN001
+def confirmed_emails(conn) -> list[str]:
     return [s.email for s in store.confirmed(conn)]
 
 
-def add_reader(conn, address: str = "ben@elm.example", status: str = "confirmed") -> int:  # noqa: ANN001
+def add_reader(conn, address: str = "ben@elm.example", status: str = "confirmed") -> int:
     return store.add(conn, address, store.Profile("Thanet", ("secondary",), "special"), name="Ben", status=status)
 
 

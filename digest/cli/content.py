@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -43,7 +44,7 @@ def check(ctx: Ctx) -> None:
 @AS_OF
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: build/).")
 @pass_ctx
-def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of, out: Path | None) -> None:  # noqa: ANN001
+def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Path | None) -> None:
     """Render every edition to OUT/<forum>/<edition>.html and .txt, with an index."""
     from digest.content.load import load_or_fail
     from digest.editions.build import build as run_build

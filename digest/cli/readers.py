@@ -6,11 +6,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from digest.cli.base import Ctx, pass_ctx
 from digest.errors import DigestError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from digest.readers.store import Subscriber
+    from digest.settings import Settings
 
 # -- subscribers ---------------------------------------------------------------------------
 _OPTION = {"email": "EMAIL", "district": "--district", "phases": "--phase", "setting": "--setting"}
@@ -30,14 +37,14 @@ def _reader_errors() -> Iterator[None]:
         raise DigestError(str(exc.at("", field=_OPTION.get(exc.field, "--" + exc.field)))) from None
 
 
-def _open_store(ctx: Ctx):  # noqa: ANN202
+def _open_store(ctx: Ctx) -> tuple[Settings, sqlite3.Connection]:
     from digest.db import open_db
 
     settings = ctx.settings()
     return settings, open_db(settings)
 
 
-def _find(conn, email: str):  # noqa: ANN001, ANN202
+def _find(conn: sqlite3.Connection, email: str) -> Subscriber:
     from digest.readers import store as store
 
     with _reader_errors():
@@ -47,7 +54,7 @@ def _find(conn, email: str):  # noqa: ANN001, ANN202
     return reader
 
 
-def _describe(reader) -> str:  # noqa: ANN001
+def _describe(reader: Subscriber) -> str:
     paused = ", paused" if reader.paused else ""
     return f"{reader.email} ({reader.status}{paused}): {reader.profile.describe()}"
 
@@ -164,7 +171,17 @@ def subscribers_list(ctx: Ctx, status: str | None) -> None:
 @click.option("--status", help="pending, confirmed, unsubscribed or bounced.")
 @click.option("--pause/--resume", "paused", default=None, help="Stop sending digests for now, or start again.")
 @pass_ctx
-def subscribers_set(ctx: Ctx, email: str, district, phases, setting, name, school, status, paused) -> None:  # noqa: ANN001
+def subscribers_set(
+    ctx: Ctx,
+    email: str,
+    district: str | None,
+    phases: tuple[str, ...],
+    setting: str | None,
+    name: str | None,
+    school: str | None,
+    status: str | None,
+    paused: bool | None,
+) -> None:
     """Change one reader's details; options not given stay as they are."""
     from digest.content.load import load_taxonomy
     from digest.readers import store as store

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from digest.cli.base import Ctx, as_date, pass_ctx
 
+if TYPE_CHECKING:
+    from digest.content.load import Site
+    from digest.schedules.files import Schedule
+    from digest.settings import Settings
+
 
 # -- schedules -----------------------------------------------------------------------------------
-def _load_schedules(ctx: Ctx):  # noqa: ANN202
+def _load_schedules(ctx: Ctx) -> tuple[Settings, Site, list[Schedule]]:
     from digest.content.load import load_site
     from digest.schedules.files import load_or_fail
 
@@ -27,15 +34,13 @@ def _load_schedules(ctx: Ctx):  # noqa: ANN202
     help="List the fire times after this date or time (Europe/London). Default: now.",
 )
 @click.pass_context
-def schedules(click_ctx: click.Context, after) -> None:  # noqa: ANN001
+def schedules(click_ctx: click.Context, after: datetime | None) -> None:
     """List each schedule in schedules/ and its next three fire times (Europe/London).
 
     `digest schedules run NAME` runs one now. See docs/scheduling.md.
     """
     if click_ctx.invoked_subcommand is not None:
         return
-    from datetime import datetime
-
     from digest.fmt import LONDON
     from digest.schedules.files import listing
 
@@ -52,14 +57,12 @@ def schedules(click_ctx: click.Context, after) -> None:  # noqa: ANN001
 )
 @click.option("--dry-run", is_flag=True, help="List who would get which edition; send nothing, change nothing.")
 @pass_ctx
-def schedules_run(ctx: Ctx, name: str, as_of, dry_run: bool) -> None:  # noqa: ANN001
+def schedules_run(ctx: Ctx, name: str, as_of: datetime | None, dry_run: bool) -> None:
     """Run one schedule now, as its fire would (audience, subject, skip rules), even if paused.
 
     Running it again for the same date only finishes what the first run left.
     Exits 1 when any message failed or could not be sent.
     """
-    from datetime import datetime
-
     from digest.fmt import LONDON
     from digest.schedules.files import find
     from digest.schedules.runs import run_now

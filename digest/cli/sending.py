@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 
@@ -31,13 +32,13 @@ from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
 def send(
     ctx: Ctx,
     forum_id: str,
-    as_of,
+    as_of: datetime | None,
     dry_run: bool,
     to: str | None,
     edition_id: str | None,
     transport: str | None,
     resend_unknown: bool,
-) -> None:  # noqa: ANN001
+) -> None:
     """Send each confirmed subscriber their edition of a forum's digest.
 
     Safe to run again: readers already sent are skipped, and after a crash the same

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
@@ -36,7 +38,7 @@ def serve(ctx: Ctx, host: str | None, port: int | None) -> None:
     help="Address to listen on. Anyone who can reach it can read the drafts and send test messages.",
 )
 @pass_ctx
-def preview(ctx: Ctx, forum_id: str | None, as_of, port: int, host: str) -> None:  # noqa: ANN001
+def preview(ctx: Ctx, forum_id: str | None, as_of: datetime | None, port: int, host: str) -> None:
     """Serve every edition on a local web page that reloads when content or templates change.
 
     Shows the matrix of editions, each edition at desktop and phone widths with its text,

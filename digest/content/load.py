@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from digest.content.audience import Rule, Tax
-from digest.content.model import Contacts, Event, Events, Forum, Taxonomy, slug
+from digest.content.model import Contact, Contacts, Event, Events, Forum, Taxonomy, slug
 from digest.content.yamlio import Located, load_yaml
 from digest.errors import DigestError, Problem, Problems, display_path, suggest
 from digest.settings import Settings
@@ -28,7 +28,7 @@ class Site:
     taxonomy: Tax
     forums: dict[str, Forum]
     events: list[Event]
-    contacts: list[Any]
+    contacts: list[Contact]
     rules: dict[str, Rule] = field(default_factory=dict)  # "item:<id>", "event:<id>", "contact:<id>"
     origins: dict[str, tuple[Located, tuple]] = field(default_factory=dict)  # same keys: where it is written
     problems: Problems = field(default_factory=Problems)
@@ -214,7 +214,7 @@ def load_site(settings: Settings) -> Site:
     if (content / "events.yaml").exists():
         ev, esrc = read_model(content / "events.yaml", root, Events, problems)
         events = list(ev.events) if ev else []
-    contacts: list[Any] = []
+    contacts: list[Contact] = []
     csrc, contacts_ok = None, True
     if (content / "contacts.yaml").exists():
         cs, csrc = read_model(content / "contacts.yaml", root, Contacts, problems)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from digest.content.audience import Profile
 from digest.content.load import Site
@@ -20,6 +20,9 @@ from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, editions
 from digest.errors import DigestError
 from digest.readers.tokens import Signer
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 
 def greeting(name: str) -> str:
@@ -34,7 +37,7 @@ class Prepared:
 
 
 def template_for(
-    settings: Any, rendered: Rendered, key: str, subject_prefix: str = "", date: datetime | None = None
+    settings: Settings, rendered: Rendered, key: str, subject_prefix: str = "", date: datetime | None = None
 ) -> DigestTemplate:
     """A rendered edition as a MIME template: built once, assembled per reader."""
     edition = rendered.edition
@@ -61,7 +64,7 @@ class Plan:
     """The editions for a set of profiles, each rendered and made a MIME template once."""
 
     def __init__(
-        self, settings: Any, site: Site, forum: Forum | None, as_of: date, key: str, subject_prefix: str = ""
+        self, settings: Settings, site: Site, forum: Forum | None, as_of: date, key: str, subject_prefix: str = ""
     ) -> None:
         self.settings, self.site, self.forum, self.as_of, self.key = settings, site, forum, as_of, key
         self.subject_prefix = subject_prefix
@@ -115,7 +118,7 @@ class Plan:
 class Personaliser:
     """One reader's message from an edition's template: tokens, links, headers."""
 
-    def __init__(self, settings: Any, key: str, signer: Signer | None = None) -> None:
+    def __init__(self, settings: Settings, key: str, signer: Signer | None = None) -> None:
         self.key, self.signer = key, signer or Signer()
         self.base = settings.site.base_url.rstrip("/")
         self.domain = domain_of(settings.site.sender_address)

@@ -26,6 +26,10 @@ from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, formatdate, make_msgid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 _BAD_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 POLICY = SMTP.clone(max_line_length=998)
@@ -43,8 +47,8 @@ def check_header(name: str, value: str) -> str:
 
 
 def simple_message(
-    settings, to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None
-) -> bytes:  # noqa: ANN001
+    settings: Settings, to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None
+) -> bytes:
     """A one-off message (confirmation, test notice): text, or text + HTML alternative."""
     site = settings.site
     domain = site.sender_address.rsplit("@", 1)[1]
@@ -197,7 +201,7 @@ class DigestTemplate:
     @classmethod
     def build(
         cls,
-        settings,  # noqa: ANN001 - digest.settings.Settings
+        settings: Settings,
         *,
         seed: str,
         subject: str,

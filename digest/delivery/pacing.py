@@ -7,7 +7,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 
 @dataclass
@@ -24,7 +27,7 @@ class Policy:
     random: Callable[[], float] = random.random
 
     @classmethod
-    def from_settings(cls, settings: Any, transport: str, **overrides: Any) -> Policy:
+    def from_settings(cls, settings: Settings, transport: str, **overrides: Any) -> Policy:
         d = settings.delivery
         rate = d.rate_limit
         if rate is None:

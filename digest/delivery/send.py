@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.content.load import Site, load_or_fail
 from digest.db import open_db
@@ -30,6 +30,9 @@ from digest.editions.select import default_as_of
 from digest.errors import DigestError
 from digest.readers import store
 from digest.readers.store import Subscriber
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 Progress = Callable[[int, int, int], None]  # (readers done, readers in all, messages sent)
 
@@ -135,7 +138,7 @@ def _deliver(
 
 
 def send_edition(
-    settings: Any,
+    settings: Settings,
     forum_id: str,
     *,
     as_of: date | None = None,
@@ -161,7 +164,7 @@ def send_edition(
 
 
 def send_plan(
-    settings: Any,
+    settings: Settings,
     plan: Plan,
     *,
     transport: Transport | None = None,
@@ -187,7 +190,7 @@ def send_plan(
 
 
 def _send(
-    settings: Any,
+    settings: Settings,
     plan: Plan,
     conn: sqlite3.Connection,
     transport: Transport,

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from digest.content.load import Site, load_or_fail
 from digest.db import open_db
@@ -20,6 +20,9 @@ from digest.editions.select import default_as_of
 from digest.errors import DigestError, Invalid, suggest
 from digest.readers import store
 from digest.readers.store import normalise_email
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 
 @dataclass
@@ -41,7 +44,7 @@ ACTIONS = {
 
 
 def dry_run(
-    settings: Any,
+    settings: Settings,
     forum_id: str,
     *,
     as_of: date | None = None,
@@ -57,7 +60,7 @@ def dry_run(
     yield from intended(settings, Plan(settings, site, forum, as_of, key), resend_unknown=resend_unknown)
 
 
-def intended(settings: Any, plan: Plan, *, resend_unknown: bool = False) -> Iterator[Intended]:
+def intended(settings: Settings, plan: Plan, *, resend_unknown: bool = False) -> Iterator[Intended]:
     """dry_run for any plan: readers it has nothing for are left out."""
     key = plan.key
     conn = open_db(settings)
@@ -77,7 +80,7 @@ def intended(settings: Any, plan: Plan, *, resend_unknown: bool = False) -> Iter
 
 
 def send_test(
-    settings: Any,
+    settings: Settings,
     forum_id: str,
     to: str,
     *,

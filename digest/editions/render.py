@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -23,6 +24,9 @@ from digest.editions import markup
 from digest.editions.links import add_links, event_url
 from digest.editions.select import Edition
 from digest.settings import Settings
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 PERSONAL = ("greeting", "profile", "unsubscribe_url", "preferences_url")
 _PLACEHOLDER = re.compile(r"%%digest:(\w+)%%")
@@ -66,7 +70,7 @@ def environment(settings: Settings) -> jinja2.Environment:
     return env
 
 
-def markupsafe_markup(s: str):  # noqa: ANN201 - jinja2.Markup moved to markupsafe
+def markupsafe_markup(s: str) -> Markup:
     from markupsafe import Markup
 
     return Markup(s)
@@ -193,7 +197,7 @@ def _inliner() -> type:
             rules, leftover = parsed
             return list(rules), list(leftover)  # the caller may extend them
 
-        def _style_to_basic_html_attributes(self, element, style_content: str, force: bool = False) -> None:  # noqa: ANN001
+        def _style_to_basic_html_attributes(self, element: Any, style_content: str, force: bool = False) -> None:
             attributes = attributes_by_style.get(style_content)
             if attributes is None:
                 probe = Probe()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 import uvicorn
@@ -70,7 +70,7 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -
         pages.hub.publish(preview.generation)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):  # noqa: ANN202
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = anyio.Event()
         async with anyio.create_task_group() as tasks:
             if watch:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
@@ -30,6 +30,9 @@ from digest.errors import DigestError, Problem, suggest
 from digest.fmt import LONDON
 from digest.schedules.kinds import KINDS
 from digest.schedules.triggers import DatesTrigger, LondonCron, next_fires
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 TERMS = "terms.yaml"
 _DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
@@ -182,7 +185,7 @@ class Schedule:
 
 
 # -- loading --------------------------------------------------------------------------------------
-def load_schedules(settings: Any, site: Site) -> tuple[list[Schedule], list[Problem]]:
+def load_schedules(settings: Settings, site: Site) -> tuple[list[Schedule], list[Problem]]:
     """Every schedule in schedules/ checked against the content; (schedules, problems)."""
     folder = settings.path("schedules")
     problems: list[Problem] = []
@@ -290,7 +293,7 @@ def _check_subject(schedule: Schedule, src: Located, site: Site) -> list[Problem
     return []
 
 
-def load_or_fail(settings: Any, site: Site) -> list[Schedule]:
+def load_or_fail(settings: Settings, site: Site) -> list[Schedule]:
     schedules, problems = load_schedules(settings, site)
     if problems:
         raise DigestError(

@@ -86,7 +86,7 @@ def reminder_plan(settings: Settings, site: Site, schedule: Schedule, as_of: dat
     return ReminderPlan(settings, site, schedule, None, as_of, key)
 
 
-def forum_already_sent(conn: sqlite3.Connection, schedule: Any, key: str) -> str:
+def forum_already_sent(conn: sqlite3.Connection, schedule: Schedule, key: str) -> str:
     """'Nothing new': this forum's digest was sent in full under another key (a schedule or `digest send`)."""
     forum_id = schedule.options.forum
     done = ledger.finished_with(conn, f"{forum_id}-" + "[0-9a-f]" * 8, other_than=key)
@@ -103,11 +103,11 @@ def check_forum(options: ForumDigest, site: Site, src: Located) -> list[Problem]
 @dataclass(frozen=True)
 class Kind:
     options: type[BaseModel]
-    plan: Callable[[Any, Site, Any, date, str], Plan]  # (settings, site, schedule, as_of, key)
+    plan: Callable[[Settings, Site, Schedule, date, str], Plan]  # (settings, site, schedule, as_of, key)
     describe: Callable[[Any], str]
     sample: Callable[[Any, Site], dict[str, Any]]  # subject values, to check a subject template
     check: Callable[[Any, Site, Located], list[Problem]] = lambda options, site, src: []  # beyond the options' shape
-    nothing_new: Callable[[sqlite3.Connection, Any, str], str] = lambda conn, schedule, key: ""  # why, or ''
+    nothing_new: Callable[[sqlite3.Connection, Schedule, str], str] = lambda conn, schedule, key: ""  # why, or ''
 
 
 KINDS: dict[str, Kind] = {

@@ -20,7 +20,9 @@ from digest.fmt import LONDON
 from digest.schedules.kinds import UpcomingDates, render_subject, subject_template
 
 if TYPE_CHECKING:
-    pass
+    from digest.content.model import Forum
+    from digest.schedules.files import Schedule
+    from digest.settings import Settings
 
 
 # -- the reminder edition -----------------------------------------------------------------------
@@ -70,7 +72,9 @@ def dates_for(site: Site, profile: Profile, as_of: date, options: UpcomingDates)
 class SchedulePlan(Plan):
     """A Plan narrowed to the schedule's audience, with the schedule's subject."""
 
-    def __init__(self, settings: Any, site: Site, schedule: Any, forum: Any, as_of: date, key: str) -> None:
+    def __init__(
+        self, settings: Settings, site: Site, schedule: Schedule, forum: Forum | None, as_of: date, key: str
+    ) -> None:
         super().__init__(settings, site, forum, as_of, key)
         self.schedule, self.rule = schedule, schedule.rule
         self.subject = subject_template(schedule.spec.subject) if schedule.spec.subject else None
@@ -103,7 +107,7 @@ class ReminderPlan(SchedulePlan):
 class KindRenderer(Renderer):
     """Renders a schedule's editions: its subject; reminders with templates/reminder.*."""
 
-    def __init__(self, settings: Any, plan: SchedulePlan) -> None:
+    def __init__(self, settings: Settings, plan: SchedulePlan) -> None:
         super().__init__(settings)
         self.plan = plan
 
@@ -120,7 +124,7 @@ class KindRenderer(Renderer):
         return Rendered(edition, subject, html, text)  # type: ignore[arg-type]
 
 
-def subject_values(schedule: Any, edition: Any, as_of: date) -> dict[str, Any]:
+def subject_values(schedule: Schedule, edition: Any, as_of: date) -> dict[str, Any]:
     """What a subject template may use."""
     values: dict[str, Any] = {"schedule": schedule.name, "date": fmt.day(as_of)}
     if isinstance(edition, Reminder):

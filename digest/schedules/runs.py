@@ -11,6 +11,7 @@ Every function takes `now`, so tests drive them with any clock and never sleep.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # sending renders: digest.delivery.send is imported when a fi
     from digest.delivery.send import Summary
     from digest.delivery.transports.base import Transport
     from digest.delivery.trial import Intended
+    from digest.settings import Settings
 
 
 class Stopped(Exception):
@@ -87,7 +89,7 @@ def fire_of(key: str) -> datetime | None:
         return None
 
 
-def state(conn: Any, key: str) -> str:
+def state(conn: sqlite3.Connection, key: str) -> str:
     """'new' (no rows), 'unfinished' (rows pending or sending) or 'done'."""
     counts = ledger.counts(conn, key)
     if not sum(counts.values()):
@@ -95,13 +97,13 @@ def state(conn: Any, key: str) -> str:
     return "unfinished" if counts["pending"] or counts["sending"] else "done"
 
 
-def fires_in_ledger(conn: Any, name: str, unfinished: bool = False) -> list[datetime]:
+def fires_in_ledger(conn: sqlite3.Connection, name: str, unfinished: bool = False) -> list[datetime]:
     """Fire times (UTC) of this schedule with ledger rows (only those with rows pending or sending, if asked)."""
     fires = (fire_of(k) for k in ledger.keys(conn, f"schedule:{name}@", unfinished))
     return sorted(f for f in fires if f is not None)
 
 
-def sending_settings(settings: Any, schedule: Schedule) -> Any:
+def sending_settings(settings: Settings, schedule: Schedule) -> Settings:
     """The schedule's transport, if it names one, over delivery.transport."""
     if not schedule.spec.transport:
         return settings
@@ -111,7 +113,7 @@ def sending_settings(settings: Any, schedule: Schedule) -> Any:
 
 
 def run_fire(
-    settings: Any,
+    settings: Settings,
     schedule: Schedule,
     fire: datetime,
     now: datetime,
@@ -133,7 +135,7 @@ def run_fire(
 
 
 def run_now(
-    settings: Any, schedule: Schedule, as_of: date, *, dry_run: bool = False, transport: Transport | None = None
+    settings: Settings, schedule: Schedule, as_of: date, *, dry_run: bool = False, transport: Transport | None = None
 ) -> Outcome:
     """`digest schedules run`: the schedule as of a date, now; a second run that day finishes the first."""
     key = manual_key(schedule.name, as_of)
@@ -141,7 +143,7 @@ def run_now(
 
 
 def _run(
-    settings: Any,
+    settings: Settings,
     schedule: Schedule,
     as_of: date,
     key: str,
@@ -179,7 +181,7 @@ def _run(
     return outcome("sent" if summary.ok else "incomplete", summary=summary)
 
 
-def _plan(settings: Any, schedule: Schedule, as_of: date, key: str) -> tuple[Plan | None, tuple[str, str]]:
+def _plan(settings: Settings, schedule: Schedule, as_of: date, key: str) -> tuple[Plan | None, tuple[str, str]]:
     """The plan to send, or None and (result, why not)."""
     conn = open_db(settings)
     try:
@@ -216,7 +218,7 @@ def _stop_check(stopping: threading.Event | None) -> Any:
     return check
 
 
-def catch_up(settings: Any, schedules: list[Schedule], now: datetime, **kw: Any) -> list[Outcome]:
+def catch_up(settings: Settings, schedules: list[Schedule], now: datetime, **kw: Any) -> list[Outcome]:
     """At start: finish unfinished fires and run the latest fire missed while stopped, each
     only within its schedule's grace (outside it, an Outcome 'missed' says so)."""
     todo: list[tuple[Schedule, datetime]] = []

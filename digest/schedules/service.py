@@ -27,7 +27,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest import fmt
 from digest.content.load import load_site
@@ -38,13 +38,16 @@ from digest.schedules.files import Schedule, load_schedules
 from digest.schedules.runs import Outcome, catch_up, fire_key, run_fire
 from digest.schedules.triggers import next_fires, previous_fire, utc
 
+if TYPE_CHECKING:
+    from digest.settings import Settings
+
 log = logging.getLogger("digest.scheduler")
 
 
 class LondonTime(logging.Formatter):
     """Log times in Europe/London, whatever the machine's zone: '2026-11-23 07:00:01 GMT'."""
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return datetime.fromtimestamp(record.created, LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
@@ -67,7 +70,7 @@ def instance_lock(var: Path) -> AbstractContextManager[Path]:
 class Service:
     def __init__(
         self,
-        load_settings: Callable[[], Any],
+        load_settings: Callable[[], Settings],
         *,
         poll: float = 2.0,
         retry: timedelta = timedelta(minutes=10),
@@ -75,7 +78,7 @@ class Service:
     ) -> None:
         self.load_settings, self.poll, self.retry, self.clock = load_settings, poll, retry, clock
         self.stopping, self.reload_requested = threading.Event(), threading.Event()
-        self.settings: Any = None
+        self.settings: Settings = None
         self.schedules: dict[str, Schedule] = {}
         self.sched: Any = None
 
@@ -147,7 +150,7 @@ class Service:
         return tuple(stamp)
 
     # -- schedules and jobs -----------------------------------------------------------------------
-    def _load(self, settings: Any) -> list[Schedule]:
+    def _load(self, settings: Settings) -> list[Schedule]:
         schedules, problems = load_schedules(settings, load_site(settings))
         if problems:
             raise DigestError(f"{len(problems)} error(s) in schedules; fix them (see `digest check`)", sorted(problems))

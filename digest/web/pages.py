@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -69,8 +70,8 @@ class Pages:
         return self.settings.site.base_url.rstrip("/") + path
 
     def page(
-        self, request: Request, template: str, status: int = 200, headers: dict | None = None, **context
-    ) -> HTMLResponse:  # noqa: ANN003
+        self, request: Request, template: str, status: int = 200, headers: dict | None = None, **context: Any
+    ) -> HTMLResponse:
         """Render templates/web/TEMPLATE with a CSRF field for forms posting to this page's URL."""
         issued = self.csrf.issue(request)
         context.setdefault("errors", {})
@@ -83,7 +84,7 @@ class Pages:
         )
         return self.csrf.set_cookie(HTMLResponse(html, status_code=status, headers=headers), request, issued)
 
-    def message(self, request: Request, title: str, text: str, status: int = 200, **context) -> HTMLResponse:  # noqa: ANN003
+    def message(self, request: Request, title: str, text: str, status: int = 200, **context: Any) -> HTMLResponse:
         return self.page(request, "message.html", status, title=title, text=text, **context)
 
     async def form(self, request: Request) -> FormData | None:
@@ -142,7 +143,7 @@ class Pages:
         return ProfileForm(district, phases, setting, errors)
 
     # -- mail ----------------------------------------------------------------------------
-    def send(self, to: str, template: str, subject: str, **context) -> None:  # noqa: ANN003
+    def send(self, to: str, template: str, subject: str, **context: Any) -> None:
         text = self.env.get_template(f"web/{template}").render(site=self.settings.site, **context)
         message = simple_message(self.settings, to, subject, text)
         try:

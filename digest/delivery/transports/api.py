@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import httpx
@@ -29,6 +30,9 @@ import httpx
 from digest import __version__
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.errors import DigestError
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 SCOPE = "https://graph.microsoft.com/.default"
 DEFAULT_RATE = 0.5  # Exchange Online: 30 messages a minute per mailbox
@@ -177,7 +181,7 @@ class GraphTransport(Transport):
         self.http.close()
 
 
-def from_settings(settings, client: httpx.Client | None = None) -> GraphTransport:  # noqa: ANN001
+def from_settings(settings: Settings, client: httpx.Client | None = None) -> GraphTransport:
     d = settings.delivery
     return GraphTransport(
         tenant=d.api_tenant,

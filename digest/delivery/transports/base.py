@@ -11,8 +11,12 @@ handed over, e.g. the connection dropped after DATA).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 from digest.errors import DigestError
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 
 class DeliveryError(Exception):
@@ -57,7 +61,7 @@ class Transport(ABC):
         self.close()
 
 
-def open_transport(settings, name: str | None = None) -> Transport:  # noqa: ANN001
+def open_transport(settings: Settings, name: str | None = None) -> Transport:
     """The transport named (or the configured one), ready to send."""
     name = name or settings.delivery.transport
     if name == "outbox":

@@ -17,9 +17,13 @@ import contextlib
 import re
 import smtplib
 import ssl
+from typing import TYPE_CHECKING
 
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.errors import DigestError
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 _DOT_AFTER_NEWLINE = re.compile(rb"\n\.")
@@ -217,7 +221,7 @@ class SMTPTransport(Transport):
         return _reply(code, resp)
 
 
-def from_settings(settings) -> SMTPTransport:  # noqa: ANN001
+def from_settings(settings: Settings) -> SMTPTransport:
     d = settings.delivery
     password = d.smtp_password.get_secret_value() if d.smtp_password else ""
     cafile = str(settings.root / d.smtp_cafile) if d.smtp_cafile else ""  # relative to the project, like other paths
