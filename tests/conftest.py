@@ -7,9 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

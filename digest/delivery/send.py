@@ -25,7 +25,8 @@ from digest.delivery import ledger
 from digest.delivery.compose import Personaliser, Plan
 from digest.delivery.mime import message_id
 from digest.delivery.pacing import Pace, Policy
-from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport, open_transport
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
+from digest.delivery.transports.registry import open_transport
 from digest.editions.select import default_as_of
 from digest.errors import DigestError
 from digest.readers import store

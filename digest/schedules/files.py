@@ -272,7 +272,7 @@ def _check(
 def _check_subject(schedule: Schedule, src: Located, site: Site) -> list[Problem]:
     import jinja2
 
-    from digest.schedules.kinds import render_subject, subject_template
+    from digest.schedules.subjects import render_subject, subject_template
 
     try:
         template = subject_template(schedule.spec.subject or "")

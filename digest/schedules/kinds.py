@@ -29,7 +29,7 @@ from digest.content.load import Site
 from digest.content.model import Slug, Strict
 from digest.content.yamlio import Located
 from digest.delivery import ledger
-from digest.errors import DigestError, Problem, suggest
+from digest.errors import Problem, suggest
 
 if TYPE_CHECKING:
     from digest.delivery.compose import Plan
@@ -48,29 +48,6 @@ class UpcomingDates(Strict):
     kind: Literal["upcoming-dates"]
     days: int = Field(ge=1, le=366)
     kinds: list[EventKind] | None = None  # only these kinds of event (absent: every kind)
-
-
-# -- subjects: organisers' one-line Jinja, sandboxed --------------------------------------------
-def subject_template(text: str) -> Any:
-    """Compile a subject template in Jinja's sandbox (no attribute tricks, no undefined names)."""
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False).from_string(text)
-
-
-def render_subject(template: Any, values: dict[str, Any]) -> str:
-    import jinja2
-
-    try:
-        out = template.render(values).strip()
-    except jinja2.TemplateError as exc:
-        raise DigestError(f"subject: {exc} (use {', '.join(sorted(values))})") from None
-    if "\r" in out or "\n" in out:
-        raise DigestError("subject: the template makes a line break; a subject is one line")
-    if not out:
-        raise DigestError("subject: the template makes an empty subject")
-    return out
 
 
 # -- the registry -------------------------------------------------------------------------------

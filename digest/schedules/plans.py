@@ -17,11 +17,12 @@ from digest.delivery.compose import Plan
 from digest.editions.render import Rendered, Renderer, inline_css
 from digest.editions.select import Edition, Upcoming, editions, upcoming
 from digest.fmt import LONDON
-from digest.schedules.kinds import UpcomingDates, render_subject, subject_template
+from digest.schedules.subjects import render_subject, subject_template
 
 if TYPE_CHECKING:
     from digest.content.model import Forum
     from digest.schedules.files import Schedule
+    from digest.schedules.kinds import UpcomingDates
     from digest.settings import Settings
 
 

@@ -22,7 +22,8 @@ from starlette.responses import HTMLResponse, Response
 from digest.content.load import load_taxonomy
 from digest.db import connect
 from digest.delivery.mime import simple_message
-from digest.delivery.transports.base import DeliveryError, open_transport
+from digest.delivery.transports.base import DeliveryError
+from digest.delivery.transports.registry import open_transport
 from digest.editions.render import environment
 from digest.readers import store
 from digest.readers.tokens import CONFIRM_TTL, BadToken, Signer, secret_key

@@ -11,12 +11,6 @@ handed over, e.g. the connection dropped after DATA).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
-
-from digest.errors import DigestError
-
-if TYPE_CHECKING:
-    from digest.settings import Settings
 
 
 class DeliveryError(Exception):
@@ -59,21 +53,3 @@ class Transport(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_transport(settings: Settings, name: str | None = None) -> Transport:
-    """The transport named (or the configured one), ready to send."""
-    name = name or settings.delivery.transport
-    if name == "outbox":
-        from digest.delivery.transports.outbox import Outbox
-
-        return Outbox(settings.path("var") / "outbox")
-    if name == "smtp":
-        from digest.delivery.transports.smtp import from_settings
-
-        return from_settings(settings)
-    if name == "api":
-        from digest.delivery.transports.api import from_settings as api_from_settings
-
-        return api_from_settings(settings)
-    raise DigestError(f"transport '{name}' is not available; use one of: outbox, smtp, api (DIGEST_TRANSPORT)")

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from delivery_support import FaultyHandler, SMTPServer, add_readers, many_readers, parse, smtp_env
-from schedule_support import POST_FORUM, WEEKLY, write_schedule
+from support.delivery import FaultyHandler, SMTPServer, add_readers, many_readers, parse, smtp_env
+from support.schedules import POST_FORUM, WEEKLY, write_schedule
 
 from digest.errors import DigestError
 from digest.fmt import LONDON

@@ -8,18 +8,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from delivery_support import add_readers
-from schedule_support import POST_FORUM, WEEKLY, received, schedules, write_schedule
+from support import REPO
+from support.delivery import add_readers
+from support.schedules import POST_FORUM, WEEKLY, received, schedules, write_schedule
 
 from digest.cli.main import cli
 from digest.content.audience import Profile
 from digest.content.load import load_site
 from digest.errors import DigestError
 from digest.schedules.files import load_schedules
-from digest.schedules.kinds import KINDS, render_subject, subject_template
+from digest.schedules.kinds import KINDS
+from digest.schedules.subjects import render_subject, subject_template
 from digest.settings import load_settings
 
-REPO = Path(__file__).resolve().parent.parent
 FILE = "schedules/weekly.yaml"
 BASE = WEEKLY + '    subject: "This week: {{ count }} dates"\n'
 

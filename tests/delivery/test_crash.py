@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from delivery_support import FORUM, FaultyHandler, SMTPServer, add_readers, many_readers, smtp_env
+from support.delivery import FORUM, FaultyHandler, SMTPServer, add_readers, many_readers, smtp_env
 
 DIGEST = Path(sys.executable).parent / "digest"
 READERS = 40

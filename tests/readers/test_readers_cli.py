@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import FIXTURES
 
 from digest.cli.main import cli
 from digest.db import connect
 from digest.readers import store as store
 
-FIXTURE = Path(__file__).parent / "fixtures" / "subscribers.csv"
+FIXTURE = FIXTURES / "subscribers.csv"
 HEADER = "email,name,school,district,phases,setting,status\n"
 GOOD_ROWS = [
     "a@school.example,A,Oak,Swale,primary,mainstream,",

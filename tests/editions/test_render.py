@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
+from support.golden import golden
 
 from digest.content.audience import Profile
 from digest.content.load import load_or_fail
@@ -15,7 +15,6 @@ from digest.editions.render import PERSONAL, Renderer, inline_css, placeholder
 from digest.editions.select import select
 from digest.settings import load_settings
 
-GOLDEN = Path(__file__).parent / "golden"
 PERSON = {
     "greeting": "Dear Sam <Test> & Co,",
     "profile": "a primary mainstream school in Swale",
@@ -31,15 +30,6 @@ def site(site_dir: Path):
 
 def render(site, profile: Profile, as_of: date = date(2025, 7, 11)):
     return Renderer(site.settings).render(select(site, site.forum("2025-07-test"), as_of, profile))
-
-
-def golden(name: str, actual: str) -> None:
-    """Compare with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8"), f"{name} changed; rerun with UPDATE_GOLDEN=1 if intended"
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from delivery_support import FORUM, KEY, READERS, add_readers, outbox, parse
+from support.delivery import FORUM, KEY, READERS, add_readers, outbox, parse
 
 from digest.cli.main import cli
 from digest.db import open_db

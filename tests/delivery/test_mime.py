@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from delivery_support import parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.delivery import parse
 
 from digest.content.audience import Profile
 from digest.content.load import load_or_fail

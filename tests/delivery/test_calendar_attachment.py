@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from delivery_support import FORUM, add_readers, outbox, parse
 from icalendar import Calendar
+from support.delivery import FORUM, add_readers, outbox, parse
 
 from digest.cli.main import cli
 

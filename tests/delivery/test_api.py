@@ -14,12 +14,13 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from delivery_support import FORUM, READERS, add_readers, parse
+from support.delivery import FORUM, READERS, add_readers, parse
 
 from digest.delivery.pacing import Policy
 from digest.delivery.send import send_edition
 from digest.delivery.transports.api import GraphTransport, retry_after
-from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, open_transport
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError
+from digest.delivery.transports.registry import open_transport
 from digest.errors import DigestError
 from digest.settings import load_settings
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import trustme
 from click.testing import CliRunner
-from delivery_support import FORUM, KEY, READERS, FaultyHandler, SMTPServer, add_readers, parse
 from hypothesis import given
 from hypothesis import strategies as st
+from support.delivery import FORUM, KEY, READERS, FaultyHandler, SMTPServer, add_readers, parse
 
 from digest.cli.main import cli
 from digest.delivery.pacing import Policy
@@ -198,7 +198,7 @@ def test_credentials_are_never_sent_in_clear() -> None:
 
 
 def test_a_wrong_port_is_reported_before_anything_is_sent(site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from delivery_support import free_port
+    from support.delivery import free_port
 
     add_readers(site_dir)
     for name, value in {

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from support import REPO
 
 from digest.content.checks import run_checks
 from digest.content.load import load_site
 from digest.editions.build import build
 from digest.settings import load_settings
 
-REPO = Path(__file__).resolve().parent.parent
 # People who asked questions in the source documents, their schools and addresses,
 # and officers' personal addresses: none may reach a digest.
 PERSONAL = [

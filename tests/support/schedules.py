@@ -5,11 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from delivery_support import outbox, parse
-
 from digest.content.load import load_site
 from digest.schedules.files import Schedule, load_or_fail
 from digest.settings import load_settings
+from support.delivery import outbox, parse
 
 # Every Monday at 07:00, the dates of the week ahead. In the test site's content the Swale
 # surgery is on Tuesdays (15 July to 16 December 2025, not 22 July or 28 October) and the

@@ -8,8 +8,8 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from delivery_support import FORUM, add_readers, many_readers
-from schedule_support import POST_FORUM, WEEKLY, received, schedules, write_schedule
+from support.delivery import FORUM, add_readers, many_readers
+from support.schedules import POST_FORUM, WEEKLY, received, schedules, write_schedule
 
 from digest.delivery.send import send_edition
 from digest.delivery.transports.outbox import Outbox

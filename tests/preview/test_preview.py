@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import expect
 from starlette.testclient import TestClient
+from support import REPO
 
 from digest.cli.main import cli
 from digest.content.load import load_site
@@ -35,7 +36,6 @@ from digest.settings import load_settings
 FORUM = "2025-07-test"
 FORUM_FILE = Path("content/forums/2025-07-test.yaml")
 SWALE = {"district": "Swale", "phase": "primary", "setting": "mainstream"}
-REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 
 
