@@ -49,6 +49,21 @@ class Rule:
     def everyone(self) -> bool:
         return self == EVERYONE
 
+    def within(self, outer: Rule) -> Rule:
+        """This rule inside an inherited one: only readers both reach (exclusions add up)."""
+
+        def meet(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+            return b if a is None else a if b is None else a & b
+
+        return Rule(
+            meet(self.districts, outer.districts),
+            meet(self.phases, outer.phases),
+            meet(self.settings, outer.settings),
+            self.not_districts | outer.not_districts,
+            self.not_phases | outer.not_phases,
+            self.not_settings | outer.not_settings,
+        )
+
     def matches(self, p: Profile) -> bool:
         if self.districts is not None and p.district not in self.districts:
             return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from digest.content import wording
 from digest.content.load import Site
 from digest.errors import WARNING, Problem
 
@@ -110,11 +111,41 @@ def unreachable(site: Site) -> list[Problem]:
     return out
 
 
+def too_long(site: Site) -> list[Problem]:
+    """Headlines and summaries a reader would not scan: written ones over their limit, and
+    missing ones whose derived text is over it (the email cuts those short)."""
+    out = []
+    for forum in site.forums.values():
+        for item in forum.items:
+            src, path = site.origins[f"item:{item.id}"]
+            fields = [("headline", item.headline, wording.derive_headline(item.question), wording.HEADLINE_WORDS)]
+            if not item.feedback and (item.answer or "").strip():
+                fields.append(
+                    ("summary", item.summary, wording.derive_summary(item.answer or ""), wording.SUMMARY_WORDS)
+                )
+            for name, written, derived, limit in fields:
+                n = wording.words(written or derived)
+                if n <= limit:
+                    continue
+                if written:
+                    message = f"{name} is {n} words; readers scan about {limit}"
+                    hint = f"shorten it to {limit} words or fewer"
+                    at = path + (name,)
+                else:
+                    source = "question" if name == "headline" else "answer"
+                    message = f"no {name}, and the one made from the {source} is {n} words (about {limit} at most)"
+                    hint = f"add `{name}:` of {limit} words or fewer; the email cuts the derived one short"
+                    at = path + (source,)
+                out.append(src.problem(at, message, hint, WARNING))
+    return out
+
+
 # Each check with the heading the preview's coverage panel shows its findings under.
 CHECKS = (
     ("Reach no reader", unreachable),
     ("Near-duplicate questions", near_duplicates),
     ("Personal data in questions", personal_data),
+    ("Headlines and summaries too long to scan", too_long),
 )
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from digest.content.audience import Rule, Tax
-from digest.content.model import Contact, Contacts, Event, Events, Forum, Taxonomy, slug
+from digest.content.audience import EVERYONE, Rule, Tax
+from digest.content.model import Audience, Contact, Contacts, Event, Events, Forum, Taxonomy, slug
 from digest.content.yamlio import Located, load_yaml
 from digest.errors import DigestError, Problem, Problems, display_path, suggest
 from digest.settings import Settings
@@ -29,7 +29,9 @@ class Site:
     forums: dict[str, Forum]
     events: list[Event]
     contacts: list[Contact]
-    rules: dict[str, Rule] = field(default_factory=dict)  # "item:<id>", "event:<id>", "contact:<id>"
+    # "item:<id>", "event:<id>", "contact:<id>", and "forum:<id>", "section:<forum>/<id>" whose
+    # audiences their items inherit (an item's rule already includes what it inherits)
+    rules: dict[str, Rule] = field(default_factory=dict)
     origins: dict[str, tuple[Located, tuple]] = field(default_factory=dict)  # same keys: where it is written
     problems: Problems = field(default_factory=Problems)
 
@@ -230,7 +232,17 @@ def load_site(settings: Settings) -> Site:
     )
     seen: dict[str, str] = {}
 
-    def register(kind: str, obj: Any, src: Located, path: tuple) -> None:
+    def audience_of(key: str, audience: Audience | None, src: Located, path: tuple, outer: Rule = EVERYONE) -> Rule:
+        """The rule of a forum, section or item: its own audience within what it inherits."""
+        rule, errs = tax.resolve(audience, src, path + ("audience",))
+        problems.extend(errs)
+        if audience is None or audience.inherit:
+            rule = rule.within(outer)
+        site.rules[key] = rule
+        site.origins.setdefault(key, (src, path))
+        return rule
+
+    def register(kind: str, obj: Any, src: Located, path: tuple, outer: Rule = EVERYONE) -> None:
         key = f"{kind}:{obj.id}"
         if key in site.origins:
             other_file, other_line = site.where(key)
@@ -243,14 +255,12 @@ def load_site(settings: Settings) -> Site:
                 )
             )
             return
-        site.origins[key] = (src, path)
-        rule, errs = tax.resolve(getattr(obj, "audience", None), src, path + ("audience",))
-        problems.extend(errs)
-        site.rules[key] = rule
+        audience_of(key, getattr(obj, "audience", None), src, path, outer)
 
     contact_ids = {c.id for c in contacts}
     for forum, src in forums.values():
         section_ids: set[str] = set()
+        forum_rule = audience_of(f"forum:{forum.id}", forum.audience, src, ())
         for si, section in enumerate(forum.sections):
             if section.id in section_ids:
                 problems.add(
@@ -261,9 +271,12 @@ def load_site(settings: Settings) -> Site:
                     )
                 )
             section_ids.add(section.id)
+            section_rule = audience_of(
+                f"section:{forum.id}/{section.id}", section.audience, src, ("sections", si), forum_rule
+            )
             for ii, item in enumerate(section.items):
                 path = ("sections", si, "items", ii)
-                register("item", item, src, path)
+                register("item", item, src, path, section_rule)
                 seen[item.id] = forum.id
                 if item.answered_by and contacts_ok and item.answered_by not in contact_ids:
                     problems.add(

@@ -63,10 +63,14 @@ class Exclusion(Strict):
 
 
 class Audience(Strict):
+    """Who something is for. On a forum or a section it applies to everything inside; an
+    item's own audience narrows what it inherits (`inherit: false` starts afresh)."""
+
     districts: list[Text] | None = None
     phases: list[Text] | None = None
     settings: list[Text] | None = None
     exclude: Exclusion | None = None
+    inherit: bool = True
 
 
 class Link(Strict):
@@ -76,22 +80,30 @@ class Link(Strict):
 
 class Item(Strict):
     id: Slug
+    kind: Literal["question", "feedback"] = "question"  # feedback: a comment on the forum, never sent as an item
     question: Text
+    headline: Text | None = None  # the question as a reader scans it (about 15 words); derived when absent
     answer: str | None = None
+    summary: Text | None = None  # the short answer (about 40 words); derived when absent
     status: Literal["answered", "pending", "follow-up"] = "answered"
     answered_by: Slug | None = None
     topics: list[Text] = []
     links: list[Link] = []
     audience: Audience | None = None
     asked: int = Field(default=1, ge=1)
+    highlight: bool = False  # every reader this item reaches sees its headline and summary
 
     @model_validator(mode="after")
     def _answered_has_answer(self) -> Item:
-        if self.status == "answered" and not (self.answer or "").strip():
+        if self.kind == "question" and self.status == "answered" and not (self.answer or "").strip():
             raise field_error(
                 "answer", "an answered item needs an answer", "set `answer:`, or mark it `status: pending`"
             )
         return self
+
+    @property
+    def feedback(self) -> bool:
+        return self.kind == "feedback"
 
     @property
     def topic(self) -> str:
@@ -102,6 +114,7 @@ class Section(Strict):
     id: Slug
     title: Text
     presenter: str | None = None
+    audience: Audience | None = None  # inherited by every item of the section
     items: list[Item] = Field(min_length=1)
 
 
@@ -110,6 +123,7 @@ class Forum(Strict):
     title: Text
     dates: list[date] = Field(min_length=1)
     intro: str | None = None
+    audience: Audience | None = None  # inherited by every section and item
     sections: list[Section] = Field(min_length=1)
 
     @property
