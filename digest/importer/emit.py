@@ -72,9 +72,23 @@ def scalar(value: str, indent: int) -> list[str]:
         hang = " " * len(lead.group(0)) if lead else ""
         for n, line in enumerate(_wrap(block_line.strip(), WIDTH - indent - 2 - len(hang))):
             out.append(pad + (lead.group(1) if n == 0 and lead else hang if n else "") + line)
-    if out[1].startswith(pad + " ") or not _reads_back(value, "\n".join(out)):
+    if out[1].startswith(pad + " ") or not _reads_back_wrapped(value, "\n".join(out)):
         return [" " + json.dumps(value, ensure_ascii=False)]
     return out
+
+
+def _unwrapped(markdown: str) -> str:
+    """Markdown with its soft line breaks (a wrapped paragraph or list item) as spaces."""
+    return re.sub(r" *\n(?!\n|\s*(?:[-*+]|\d+[.)])\s) *", " ", markdown)
+
+
+def _reads_back_wrapped(value: str, written: str) -> bool:
+    """A literal block reads back as the same Markdown: the same text, wrapped."""
+    try:
+        parsed = yaml.load(f"k: {written}", Loader=_LOADER)  # C or Python, safe either way
+    except yaml.YAMLError:
+        return False
+    return isinstance(parsed, dict) and _unwrapped(str(parsed.get("k"))) == _unwrapped(value)
 
 
 def flow(values: list[str]) -> str:

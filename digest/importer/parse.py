@@ -172,7 +172,9 @@ def _answer_blocks(parts: list[Para], base: int, bold_answers: bool) -> list[str
         run.clear()
 
     for text, numbered, sub in tops:
-        if not terminal(text) and not sub:
+        if not (terminal(text) or sub or _bare(text).endswith(":")):
+            if run and run[-1][1] != numbered:
+                flush()
             run.append((text, numbered))
             continue
         flush()
