@@ -105,10 +105,14 @@ _PHASE_WORDS = (
 )
 _CASE_SENSITIVE = {r"\bYear R\b|\bYR\b|\bReception\b|\bEYFS\b"}
 _INDEPENDENT = re.compile(r"\bindependent(?: mainstream)? schools?\b", re.I)
-_NOT_OPEN = re.compile(
-    r"\b(?:not (?:open|available) to|will not be able to access|does not include|do not include|excludes?)"
-    r"\s+(?:[\w-]+\s+){0,3}?(?P<who>Medway|independent)(?: mainstream)? schools?",
+_NOT_FOR = re.compile(
+    r"\b(?:not (?:open|available) to|will not be able to access|does not include|do not include|excludes?)\b"
+    r"(?P<rest>[^.;!?]*)",
     re.I,
+)
+_WHO = re.compile(r"\b(Medway|independent)\b(?=(?:\s+mainstream)?\s+schools?\b|\s*$|\s*[,)])", re.I)
+_SUBJECT = re.compile(
+    r"\b(Medway|independent)(?: mainstream)? schools? (?:will not|cannot|can't|won't|are not able to)\b", re.I
 )
 _ONLY_KENT = re.compile(r"\bonly (?:available|open|operational) (?:to|within|for|in) Kent(?: schools)?\b", re.I)
 
@@ -150,10 +154,14 @@ def suggest_audience(question: str, answer: str, tax: Tax | None) -> list[Sugges
     independent = _INDEPENDENT.search(q)
     if independent and (not tax or tax.canonical("setting", "independent")):
         out.append(Suggestion("settings", ("independent",), quote(q, independent)))
-    for m in [*_NOT_OPEN.finditer(a), *_ONLY_KENT.finditer(a)]:
-        who = m.groupdict().get("who")
-        if who and who.lower() == "independent":
-            if not independent:
+    excluded: list[tuple[str, re.Match[str]]] = []  # ("independent" | "out of county", the words)
+    for m in _NOT_FOR.finditer(a):
+        excluded += [(w.group(1).lower(), m) for w in _WHO.finditer(m.group("rest"))]
+    excluded += [(m.group(1).lower(), m) for m in _SUBJECT.finditer(a)]
+    excluded += [("medway", m) for m in _ONLY_KENT.finditer(a)]
+    for who, m in excluded:
+        if who == "independent":
+            if not independent:  # a question about independent schools: the answer is for them
                 out.append(Suggestion("exclude.settings", ("independent",), quote(a, m)))
         elif not any(d in out_of_county for d, _ in named):
             out.append(Suggestion("exclude.districts", tuple(out_of_county), quote(a, m)))
