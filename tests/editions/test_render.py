@@ -11,7 +11,8 @@ from support.golden import golden
 
 from digest.content.audience import Profile
 from digest.content.load import load_or_fail
-from digest.editions.render import PERSONAL, Renderer, inline_css, placeholder
+from digest.editions.inline import inline_css
+from digest.editions.render import PERSONAL, Renderer, placeholder
 from digest.editions.select import select
 from digest.settings import load_settings
 
@@ -132,7 +133,7 @@ def premailer_alone(html: str) -> str:
     """premailer itself, without digest's remembered stylesheet rules and attributes."""
     import premailer
 
-    from digest.editions.render import PREMAILER_OPTIONS
+    from digest.editions.inline import PREMAILER_OPTIONS
 
     return premailer.Premailer(html, **PREMAILER_OPTIONS).transform()
 
