@@ -30,7 +30,7 @@ from digest.content import wording
 from digest.content.model import Forum, Item
 from digest.editions import markup
 from digest.editions.inline import inline_css
-from digest.editions.links import add_links, event_url
+from digest.editions.links import add_links
 from digest.editions.measure import Length
 from digest.editions.past import mark_past
 from digest.editions.select import Edition
@@ -119,32 +119,23 @@ class Shown:
         return self.urls.item(self.forum.id, item.id)
 
     def links(self) -> list[LinkRef]:
-        """Every link the edition's items and dates use, once each, in reading order."""
+        """Every link the edition's answers use, once each, in reading order ("the links get
+        lost"); the dates' join, booking and calendar links stand with their dates."""
         seen: dict[str, LinkRef] = {}
 
         def add(title: str, url: str, where: str) -> None:
             if url and url not in seen:
-                seen[url] = LinkRef(self.past(title), url, where)
+                shown = url.removeprefix("mailto:")
+                seen[url] = LinkRef("" if title.strip() in (url, shown) else self.past(title), url, where)
 
         edition = self.edition
         if edition is None:
             return []
-        for u in edition.events:
-            ev = u.event
-            if ev.online:
-                add(f"Join: {ev.title}", ev.online, fmt.day(u.start))
-            if ev.booking:
-                add(f"Book: {ev.title}", ev.booking, fmt.day(u.start))
-            if ev.status != "cancelled":
-                add(f"Add to calendar: {ev.title}", event_url(ev, edition.site.settings), fmt.day(u.start))
         for item in edition.items:
             for text, url in markup.links(item.answer or ""):
                 add(text, url, item.topic or "Answer")
             for link in item.links:
                 add(link.title, link.url, item.topic or "Answer")
-        for c in edition.contacts:
-            if c.url:
-                add(c.name, c.url, "Contacts")
         return list(seen.values())
 
 
