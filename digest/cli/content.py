@@ -23,6 +23,10 @@ def check(ctx: Ctx) -> None:
 
     settings = ctx.settings()
     site = run_checks(load_site(settings))
+    if not site.problems.errors:  # an edition is only measured once the content is sound
+        from digest.editions.budget import over_budget
+
+        site.problems.extend(over_budget(site))
     schedules, problems = load_schedules(settings, site)
     site.problems.extend(problems)
     for problem in site.problems.errors + site.problems.warnings:
