@@ -27,7 +27,7 @@ import jinja2
 
 from digest import fmt
 from digest.content import wording
-from digest.content.model import Forum, Item
+from digest.content.model import Event, Forum, Item
 from digest.editions import markup
 from digest.editions.inline import inline_css
 from digest.editions.links import add_links
@@ -115,6 +115,11 @@ class Shown:
     def answer(self, item: Item) -> str:
         return self.past(item.answer or "")
 
+    def about(self, event: Event) -> str:
+        """An event's description as an email shows it: its first sentence, about 30 words
+        (the whole description is in its calendar entry)."""
+        return wording.cut(wording.derive_summary(event.description or ""), EVENT_WORDS)
+
     def url(self, item: Item) -> str:
         return self.urls.item(self.forum.id, item.id)
 
@@ -171,6 +176,7 @@ def subject_for(edition: Edition) -> str:
     return f"{forum.title}: {fmt.plural(len(edition.items), 'answer')} for you{dates}"
 
 
+EVENT_WORDS = 30
 MINUTES = "%%digest-minutes%%"  # filled in once the text part has been measured
 
 

@@ -100,10 +100,11 @@ class Edition:
     @cached_property
     def parts(self) -> Parts:
         """The items by the part of the email they go in, each item in exactly one."""
-        yours, highlights, pending, rest = [], [], [], []
+        yours: dict[str, list[Item]] = {}
+        highlights, pending, rest = [], [], []
         for item in self.items:
-            if self.for_whom(item):
-                yours.append(item)
+            if why := self.for_whom(item):
+                yours.setdefault(why, []).append(item)
             elif item.status == "pending":
                 pending.append(item)
             elif item.highlight:
@@ -113,7 +114,7 @@ class Edition:
         topics: dict[str, list[Item]] = {}
         for item in rest:
             topics.setdefault(item.topic or OTHER, []).append(item)
-        return Parts(tuple(yours), tuple(highlights), tuple(topics.items()), tuple(pending))
+        return Parts(tuple(yours.items()), tuple(highlights), tuple(topics.items()), tuple(pending))
 
     @property
     def feedback(self) -> int:
@@ -126,10 +127,14 @@ OTHER = "Other questions"
 
 @dataclass(frozen=True)
 class Parts:
-    yours: tuple[Item, ...]  # narrowed to the reader's district, phase or setting: headline, summary, reason
+    yours: tuple[tuple[str, list[Item]], ...]  # narrowed to the reader's district, phase or setting, by reason
     highlights: tuple[Item, ...]  # highlight: true, for everyone: headline and summary
     topics: tuple[tuple[str, list[Item]], ...]  # everything else by topic: headlines
     pending: tuple[Item, ...]  # answers still to come (for everyone): headlines
+
+    @property
+    def for_your_school(self) -> list[Item]:
+        return [item for _, items in self.yours for item in items]
 
 
 def select(site: Site, forum: Forum, as_of: date, profile: Profile) -> Edition:

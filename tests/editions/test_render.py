@@ -80,7 +80,7 @@ def test_pending_answers_and_audiences_are_flagged_in_both_parts(site) -> None:
     pending = "Will the holidays count in the 0-6 week timescale?"
     assert pending in html.split('id="to-come"')[1] and pending in text.split("STILL TO COME")[1]
     yours = text.split("FOR YOUR SCHOOL")[1].split("DATES FOR YOUR DIARY")[0]
-    assert "(For Swale schools)" in yours and "(For early years and primary schools)" in yours
+    assert "\nFor Swale schools\n* Swale schools lack" in yours and "\nFor early years and primary schools\n" in yours
     assert re.search(r'<span class="badge aud"[^>]*>For Swale schools</span>', html)
 
 

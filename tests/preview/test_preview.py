@@ -97,6 +97,13 @@ def live(site_dir: Path):
             probe.write_text(f"# {time.monotonic()}\n")
             time.sleep(0.1)
         probe.unlink()
+        # Removing the probe may be seen as one more change: let the watcher go quiet first,
+        # so no late reload reaches the page a test opens next.
+        settled, seen = time.monotonic(), preview.generation
+        while time.monotonic() - settled < 0.8 and time.monotonic() < deadline + 5:
+            time.sleep(0.1)
+            if preview.generation != seen:
+                settled, seen = time.monotonic(), preview.generation
         yield SimpleNamespace(url=url, site=site_dir, preview=preview)
     finally:
         server.should_exit = True
