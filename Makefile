@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DIGEST_SECRET_KEY ?= demo-only-secret-not-for-production
 
-.PHONY: demo test lint bench clean check build chromium serve preview
+.PHONY: demo test lint bench lengths clean check build chromium serve preview
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ test: $(STAMP) chromium node_modules/axe-core/axe.min.js
 # Every figure of docs/benchmarks.md (about 5 minutes); prints the table and writes bench/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Every edition's length against the Q&A document it replaces (issue 12's measure).
+lengths: $(STAMP)
+	$(BIN)/python -m bench.lengths
 
 lint: $(STAMP)
 	$(BIN)/ruff check digest tests bench

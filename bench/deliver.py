@@ -54,14 +54,14 @@ def build_messages(settings, site) -> list[tuple[str, bytes]]:
     from digest.db import open_db
     from digest.delivery.compose import Personaliser, Plan
     from digest.delivery.send import edition_key
-    from digest.editions.select import default_as_of
+    from digest.editions.select import day_after
     from digest.readers import store as subscribers
 
     forum = site.forum(FORUM)
-    key = edition_key(forum.id, default_as_of(forum))
+    key = edition_key(forum.id, day_after(forum))
     conn = open_db(settings)
     try:
-        plan = Plan(settings, site, forum, default_as_of(forum), key)
+        plan = Plan(settings, site, forum, day_after(forum), key)
         plan.add(subscribers.receiving_profiles(conn))
         person = Personaliser(settings, key)
         out = []

@@ -16,13 +16,14 @@ from email.utils import format_datetime, formataddr
 
 from digest.delivery.compose import greeting
 from digest.delivery.mime import POLICY, list_unsubscribe, message_id
-from digest.editions.render import PREMAILER_OPTIONS, Renderer, inline_css, subject_for
+from digest.editions.inline import PREMAILER_OPTIONS, inline_css
+from digest.editions.render import Renderer, subject_for
 from digest.editions.select import select
 from digest.readers.tokens import Signer
 
 
 def premailer_as_published(html: str) -> str:
-    """digest.render.inline_css's options, without what digest remembers between documents."""
+    """digest.editions.inline.inline_css's options, without what digest remembers between documents."""
     import premailer
 
     return premailer.Premailer(html, **PREMAILER_OPTIONS).transform()

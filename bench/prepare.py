@@ -48,7 +48,7 @@ def main() -> None:
     from digest.delivery.compose import Personaliser, Plan
     from digest.delivery.send import edition_key
     from digest.editions import render
-    from digest.editions.select import default_as_of
+    from digest.editions.select import day_after
 
     with project() as root:
         settings = settings_for(root)
@@ -63,8 +63,8 @@ def main() -> None:
         plans = []
         with timed(render, "inline_css") as inlining:  # premailer's share of rendering, for the closing note
             for forum in forums:
-                key = edition_key(forum.id, default_as_of(forum))
-                plan = Plan(settings, site, forum, default_as_of(forum), key)
+                key = edition_key(forum.id, day_after(forum))
+                plan = Plan(settings, site, forum, day_after(forum), key)
                 plan.add(distinct)
                 plan.check_sizes()
                 plans.append((plan, Personaliser(settings, key)))

@@ -37,14 +37,14 @@ def stream(db: Path) -> None:
     from digest.db import open_db
     from digest.delivery.compose import Personaliser, Plan
     from digest.delivery.send import edition_key
-    from digest.editions.select import default_as_of
+    from digest.editions.select import day_after
     from digest.readers import store as subscribers
 
     with project(db) as root:
         settings = settings_for(root)
         site = load_or_fail(settings)
         forum = site.forum(FORUM)
-        as_of = default_as_of(forum)
+        as_of = day_after(forum)
         key = edition_key(forum.id, as_of)
         conn = open_db(settings)
         wall, cpu = time.perf_counter(), time.process_time()

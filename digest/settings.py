@@ -46,6 +46,7 @@ class PathSettings(_Section):
 class RenderSettings(_Section):
     max_html_bytes: int = Field(102_000, ge=10_000)  # Gmail clips a message's HTML beyond ~102 KB
     upcoming_days: int = Field(120, ge=1)  # how far ahead "upcoming dates" looks
+    words_budget: int = Field(1200, ge=100)  # words of an edition's text part (footer left out): about 6 minutes
     attach_ics: bool = True  # delivery attaches digest.calendar.edition_calendar() when an edition has dates
 
 

@@ -23,6 +23,10 @@ def check(ctx: Ctx) -> None:
 
     settings = ctx.settings()
     site = run_checks(load_site(settings))
+    if not site.problems.errors:  # an edition is only measured once the content is sound
+        from digest.editions.budget import over_budget
+
+        site.problems.extend(over_budget(site))
     schedules, problems = load_schedules(settings, site)
     site.problems.extend(problems)
     for problem in site.problems.errors + site.problems.warnings:
@@ -46,6 +50,7 @@ def check(ctx: Ctx) -> None:
 @pass_ctx
 def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Path | None) -> None:
     """Render every edition to OUT/<forum>/<edition>.html and .txt, with an index."""
+    from digest import fmt
     from digest.content.load import load_or_fail
     from digest.editions.build import build as run_build
 
@@ -55,13 +60,19 @@ def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Pat
     for forum_id in forum_ids:
         site.forum(forum_id)  # unknown id: a clear error before any work
     builds = run_build(site, out, list(forum_ids) or None, as_date(as_of))
+    budget = settings.render.words_budget
     for b in builds:
         sizes = [r.html_bytes for r in b.rendered.values()]
+        lengths = [r.length for r in b.rendered.values()]
+        words = sorted(n.words for n in lengths)
+        screens = sorted(n.screens for n in lengths)
         click.echo(
-            f"{b.forum_id}: {len(b.editions)} editions as of {b.as_of}, HTML {min(sizes) / 1000:.1f} to "
+            f"{b.forum_id}: {fmt.plural(len(b.editions), 'edition')} as of {b.as_of}, {words[0]:,} to {words[-1]:,} words "
+            f"(budget {budget:,}; {fmt.plural(max(n.minutes for n in lengths), 'minute')} to read at most, "
+            f"{screens[0]:.1f} to {screens[-1]:.1f} phone screens), HTML {min(sizes) / 1000:.1f} to "
             f"{max(sizes) / 1000:.1f} KB (limit {settings.render.max_html_bytes / 1000:.0f} KB)"
         )
-    click.echo(f"Wrote {out / 'index.html'}")
+    click.echo(f"Wrote {out / 'index.html'} (the archive; {out / 'editions.html'} for every edition)")
 
 
 @click.command("import")

@@ -178,6 +178,33 @@ class Tax:
             label = (label + "; " if label else "") + "not open to " + ", ".join(nots) + " schools"
         return label
 
+    def narrowing(self, rule: Rule) -> dict[str, frozenset[str]]:
+        """The dimensions a rule names positively and that leave some readers out: what makes
+        a thing "for your school" (an exclusion, or "every Kent school", does not)."""
+        out = {}
+        if rule.districts is not None and rule.districts not in (frozenset(self.kent), frozenset(self.districts)):
+            out["districts"] = rule.districts
+        if rule.phases is not None and rule.phases != frozenset(self.phases):
+            out["phases"] = rule.phases
+        if rule.settings is not None and rule.settings != frozenset(self.settings):
+            out["settings"] = rule.settings
+        return out
+
+    def for_whom(self, rule: Rule) -> str:
+        """'For Swale schools', 'For primary schools', 'For East Kent special schools'; ''
+        for a rule that names no one in particular."""
+        named = self.narrowing(rule)
+        if not named:
+            return ""
+        words = []
+        if "districts" in named:
+            words.append(self._districts_label(named["districts"]).replace(" schools", ""))
+        if "phases" in named:
+            words.append(" and ".join(p for p in self.phases if p in named["phases"]))
+        if "settings" in named:
+            words.append(" and ".join(s for s in self.settings if s in named["settings"]))
+        return "For " + " ".join(words) + " schools"
+
     def _districts_label(self, districts: frozenset[str]) -> str:
         if districts == frozenset(self.kent):
             return f"{self.county} schools"

@@ -3,7 +3,8 @@
 An organiser may write `headline:` (the question as a reader would scan it, about 15
 words) and `summary:` (the short answer, about 40 words). Where they are missing they
 are derived: the headline is the question's last sentence ending in "?" if it is short
-enough, otherwise its first sentence cut at a word boundary; the summary is the answer's
+enough (with the sentence before it when the question alone is a few words, "What is
+being done?", and both fit), otherwise its first sentence cut at a word boundary; the summary is the answer's
 first sentence. The importer suggests the same ones, and `digest check` warns when a
 derived one is over its limit.
 """
@@ -19,6 +20,7 @@ from digest.content.model import Item
 
 HEADLINE_WORDS = 15
 SUMMARY_WORDS = 40
+CONTEXT_WORDS = 6  # a question this short takes the sentence before it along, when both fit
 PENDING_SUMMARY = "The answer is still to come."
 FOLLOW_UP_SUMMARY = "More to follow."
 
@@ -68,9 +70,15 @@ def derive_headline(question: str) -> str:
     found = sentences(plain(question))
     if not found:
         return ""
-    asks = [s for s in found if s.endswith("?")]
-    if asks and words(asks[-1]) <= HEADLINE_WORDS:
-        return asks[-1]
+    asks = [i for i, s in enumerate(found) if s.endswith("?")]
+    if asks and words(found[asks[-1]]) <= HEADLINE_WORDS:
+        last = asks[-1]
+        # "What is being done?" says nothing alone: keep the sentence before it when both fit
+        if words(found[last]) <= CONTEXT_WORDS and last > 0:
+            both = f"{found[last - 1]} {found[last]}"
+            if words(both) <= HEADLINE_WORDS:
+                return both
+        return found[last]
     return found[0]
 
 

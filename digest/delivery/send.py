@@ -27,7 +27,7 @@ from digest.delivery.mime import message_id
 from digest.delivery.pacing import Pace, Policy
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.delivery.transports.registry import open_transport
-from digest.editions.select import default_as_of
+from digest.editions.select import today
 from digest.errors import DigestError
 from digest.readers import store
 from digest.readers.store import Subscriber
@@ -156,7 +156,7 @@ def send_edition(
     """
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
-    as_of = as_of or default_as_of(forum)
+    as_of = as_of or today()
     key = key or edition_key(forum.id, as_of)
     plan = Plan(settings, site, forum, as_of, key)
     return send_plan(

@@ -17,7 +17,7 @@ from digest.delivery.mime import message_id
 from digest.delivery.send import edition_key, open_or_explain
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.delivery.transports.registry import open_transport
-from digest.editions.select import default_as_of
+from digest.editions.select import today
 from digest.errors import DigestError, Invalid, suggest
 from digest.readers import store
 from digest.readers.store import normalise_email
@@ -56,7 +56,7 @@ def dry_run(
     """Who would get which edition; reads the ledger, writes nothing, takes no lock."""
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
-    as_of = as_of or default_as_of(forum)
+    as_of = as_of or today()
     key = key or edition_key(forum.id, as_of)
     yield from intended(settings, Plan(settings, site, forum, as_of, key), resend_unknown=resend_unknown)
 
@@ -101,7 +101,7 @@ def send_test(
         raise DigestError(str(exc.at("", field="--to"))) from None
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
-    as_of = as_of or default_as_of(forum)
+    as_of = as_of or today()
     key = f"test:{edition_key(forum.id, as_of)}:{time.time_ns()}"
     conn = open_db(settings)
     try:

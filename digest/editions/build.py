@@ -1,7 +1,7 @@
-"""Stage 4 (files): `digest build` writes each edition's HTML and text, and an index.
-
-The index is the matrix of editions by district and phase, one table per setting, with
-item counts and sizes, so an organiser sees at a glance what every reader gets.
+"""Stage 4 (files): `digest build` writes the site: the archive, each edition's browser
+copy (HTML and text), and for organisers the matrix of editions by district and phase,
+one table per setting, with each edition's answers, dates, length and size, so an
+organiser sees at a glance what every reader gets.
 """
 
 from __future__ import annotations
@@ -11,17 +11,13 @@ from datetime import date
 from pathlib import Path
 
 from digest.content.load import Site
+from digest.editions.archive import write_archive
 from digest.editions.calendar import write_calendars
 from digest.editions.render import Rendered, Renderer
-from digest.editions.select import Edition, default_as_of, editions
+from digest.editions.select import Edition, editions, today
+from digest.editions.urls import SiteUrls, edition_path
 from digest.errors import DigestError
 from digest.files import write_atomic
-
-SAMPLE_PERSONAL = {
-    "greeting": "Hello,",
-    "unsubscribe_url": "https://example.org/unsubscribe/SAMPLE",
-    "preferences_url": "https://example.org/preferences/SAMPLE",
-}
 
 
 @dataclass
@@ -44,12 +40,19 @@ class ForumBuild:
 
 
 def sample_personal(edition: Edition) -> dict[str, str]:
-    return {**SAMPLE_PERSONAL, "profile": edition.profiles[0].describe() if edition.profiles else "a reader"}
+    """The personal parts of an edition's browser copy, which is for no reader in particular."""
+    subscribe = SiteUrls(edition.site.settings.site.base_url)("subscribe")
+    return {
+        "greeting": "Hello,",
+        "profile": edition.profiles[0].describe() if edition.profiles else "a school",
+        "unsubscribe_url": subscribe,
+        "preferences_url": subscribe,
+    }
 
 
 def render_forum(site: Site, forum_id: str, as_of: date | None, renderer: Renderer) -> ForumBuild:
     forum = site.forum(forum_id)
-    as_of = as_of or default_as_of(forum)
+    as_of = as_of or today()
     result = ForumBuild(forum.id, as_of, editions(site, forum, as_of, site.taxonomy.profiles()))
     for edition in result.editions:
         result.rendered[edition.id] = renderer.render(edition)
@@ -59,33 +62,33 @@ def render_forum(site: Site, forum_id: str, as_of: date | None, renderer: Render
 def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date | None = None) -> list[ForumBuild]:
     """Render every edition first; write only when all are within the size budget.
 
-    Calendars (each event's .ics and the district and phase feeds) are written under
-    OUT/calendar, where the editions' "Add to calendar" links point.
+    Then the site: each edition's browser copy (OUT/<forum>/<edition>.html, and .txt),
+    each forum's editions page for organisers, the archive (editions/archive.py) and the
+    calendars under OUT/calendar, where the emails' links point.
     """
     renderer = Renderer(site.settings)
-    limit = site.settings.render.max_html_bytes
+    as_of = as_of or today()
+    render = site.settings.render
     builds = [render_forum(site, fid, as_of, renderer) for fid in (forum_ids or list(site.forums))]
-    over = [(b, r) for b in builds for r in b.oversize(limit)]
+    over = [(b, r) for b in builds for r in b.oversize(render.max_html_bytes)]
     if over:
+        limit = render.max_html_bytes
         lines = [f"{b.forum_id}/{r.edition.id}: HTML is {r.html_bytes:,} bytes, over {limit:,}" for b, r in over]
         raise DigestError(
             "\n".join(lines)
             + "\nGmail clips HTML beyond about 102 KB: shorten answers or split the forum; nothing was written"
         )
     feeds = write_calendars(site, out)
+    pages = {"site": site.settings.site, "settings": site.settings, "content": site, "taxonomy": site.taxonomy}
+    limits = {"limit": render.max_html_bytes, "budget": render.words_budget}
     for b in builds:
-        folder = out / b.forum_id
         for r in b.rendered.values():
             html, text = r.personalise(sample_personal(r.edition))
-            write_atomic(folder / f"{r.edition.id}.html", html)
-            write_atomic(folder / f"{r.edition.id}.txt", text)
-        write_atomic(
-            folder / "index.html",
-            renderer.env.get_template("build/forum_index.html").render(
-                site=site, build=b, taxonomy=site.taxonomy, limit=limit, feeds=feeds
-            ),
-        )
-    write_atomic(
-        out / "index.html", renderer.env.get_template("build/index.html").render(site=site, builds=builds, limit=limit)
-    )
+            write_atomic(out / edition_path(b.forum_id, r.edition.id), html)
+            write_atomic(out / edition_path(b.forum_id, r.edition.id).replace(".html", ".txt"), text)
+        index = renderer.env.get_template("build/forum_index.html")
+        write_atomic(out / b.forum_id / "editions.html", index.render(**pages, **limits, root="../", build=b))
+    write_archive(site, out, as_of, renderer, feeds)
+    overview = renderer.env.get_template("build/index.html")
+    write_atomic(out / "editions.html", overview.render(**pages, **limits, root="", builds=builds))
     return builds

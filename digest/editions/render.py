@@ -1,5 +1,11 @@
 """Stage 3: render an Edition to inlined HTML and plain text, once per edition.
 
+An edition is the short way in: an opening (how many answers, how long to read), what is
+for the reader's school, the dates, the highlights, every other headline by topic linked
+to its full answer in the archive, what is still to come, the links and contacts those
+items use, and the way to the full Q&A. Its length is measured as it is rendered
+(editions/measure.py).
+
 The personal parts (greeting, the reader's profile, signed unsubscribe and preference
 links) are left as placeholders; `Rendered.personalise` fills them per reader without
 rendering again. Templates are Jinja with autoescaping; an organiser's own templates
@@ -10,19 +16,25 @@ folder is searched first, so one file of the same name overrides the built-in on
 from __future__ import annotations
 
 import html as htmllib
-import logging
 import re
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from datetime import date
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from digest import fmt
+from digest.content import wording
+from digest.content.model import Event, Forum, Item
 from digest.editions import markup
-from digest.editions.links import add_links, event_url
+from digest.editions.inline import inline_css
+from digest.editions.links import add_links
+from digest.editions.measure import Length
+from digest.editions.past import mark_past
 from digest.editions.select import Edition
+from digest.editions.urls import SiteUrls
 from digest.settings import Settings
 
 if TYPE_CHECKING:
@@ -83,38 +95,53 @@ class LinkRef:
     where: str  # what mentioned it
 
 
-def collect_links(edition: Edition) -> list[LinkRef]:
-    """Every link in the edition, once each, in reading order: "the links get lost"."""
-    seen: dict[str, LinkRef] = {}
+class Shown:
+    """What an edition (or an archive page) shows of a forum's items, as of a date: dates
+    gone by are marked "(past)"."""
 
-    def add(title: str, url: str, where: str) -> None:
-        if url and url not in seen:
-            seen[url] = LinkRef(title, url, where)
+    def __init__(self, as_of: date, forum: Forum | None, urls: SiteUrls, edition: Edition | None = None) -> None:
+        self.as_of, self.forum, self.urls, self.edition = as_of, forum, urls, edition
+        self.around = min(forum.dates) if forum else as_of
 
-    for u in edition.events:
-        ev = u.event
-        if ev.online:
-            add(f"Join: {ev.title}", ev.online, fmt.day(u.start))
-        if ev.booking:
-            add(f"Book: {ev.title}", ev.booking, fmt.day(u.start))
-        if ev.status != "cancelled":
-            add(f"Add to calendar: {ev.title}", event_url(ev, edition.site.settings), fmt.day(u.start))
-    for item in edition.items:
-        for text, url in markup.links(item.answer or ""):
-            add(text, url, item.topic or "Answer")
-        for link in item.links:
-            add(link.title, link.url, item.topic or "Answer")
-    for c in edition.contacts:
-        if c.url:
-            add(c.name, c.url, "Contacts")
-    return list(seen.values())
+    def past(self, text: str) -> str:
+        return mark_past(text or "", self.as_of, self.around)
 
+    def headline(self, item: Item) -> str:
+        return self.past(wording.headline(item))
 
-def group_by_topic(edition: Edition) -> list[tuple[str, list]]:
-    groups: dict[str, list] = {}
-    for item in edition.items:
-        groups.setdefault(item.topic or "Other questions", []).append(item)
-    return list(groups.items())
+    def summary(self, item: Item) -> str:
+        return self.past(wording.summary(item))
+
+    def answer(self, item: Item) -> str:
+        return self.past(item.answer or "")
+
+    def about(self, event: Event) -> str:
+        """An event's description as an email shows it: its first sentence, about 30 words
+        (the whole description is in its calendar entry)."""
+        return wording.cut(wording.derive_summary(event.description or ""), EVENT_WORDS)
+
+    def url(self, item: Item) -> str:
+        return self.urls.item(self.forum.id, item.id)
+
+    def links(self) -> list[LinkRef]:
+        """Every link the edition's answers use, once each, in reading order ("the links get
+        lost"); the dates' join, booking and calendar links stand with their dates."""
+        seen: dict[str, LinkRef] = {}
+
+        def add(title: str, url: str, where: str) -> None:
+            if url and url not in seen:
+                shown = url.removeprefix("mailto:")
+                seen[url] = LinkRef("" if title.strip() in (url, shown) else self.past(title), url, where)
+
+        edition = self.edition
+        if edition is None:
+            return []
+        for item in edition.items:
+            for text, url in markup.links(item.answer or ""):
+                add(text, url, item.topic or "Answer")
+            for link in item.links:
+                add(link.title, link.url, item.topic or "Answer")
+        return list(seen.values())
 
 
 @dataclass
@@ -123,10 +150,15 @@ class Rendered:
     subject: str
     html: str  # CSS inlined; personal parts as placeholders
     text: str
+    body: str | None = None  # the text part without its footer (what the word budget counts)
 
     @cached_property
     def html_bytes(self) -> int:
         return len(self.html.encode("utf-8"))
+
+    @cached_property
+    def length(self) -> Length:
+        return Length.of(self.text if self.body is None else self.body)
 
     def personalise(self, values: dict[str, str]) -> tuple[str, str]:
         """(html, text) for one reader; values are escaped for HTML here."""
@@ -140,77 +172,12 @@ class Rendered:
 
 def subject_for(edition: Edition) -> str:
     forum = edition.forum
-    n, d = len(edition.items), len(edition.events)
-    dates = f", {d} upcoming date{'s' * (d != 1)}" if d else ""
-    return f"{forum.title}: {n} answer{'s' * (n != 1)} for you{dates}"
+    dates = f", {fmt.plural(len(edition.events), 'upcoming date')}" if edition.events else ""
+    return f"{forum.title}: {fmt.plural(len(edition.items), 'answer')} for you{dates}"
 
 
-# premailer with no network access, links left alone, @media/dark rules kept (they sit in a
-# <style data-premailer="ignore">) and cssutils' warnings silenced.
-PREMAILER_OPTIONS = {
-    "base_url": None,
-    "disable_link_rewrites": True,
-    "allow_network": False,
-    "allow_loading_external_files": False,
-    "keep_style_tags": False,
-    "remove_classes": False,
-    "strip_important": False,
-    "cssutils_logging_level": logging.CRITICAL,
-    "disable_validation": True,
-}
-
-
-def inline_css(html: str) -> str:
-    """Inline the stylesheet into style attributes (premailer, see _inliner)."""
-    return _inliner()(html, **PREMAILER_OPTIONS).transform()
-
-
-@lru_cache(maxsize=1)
-def _inliner() -> type:
-    """premailer.Premailer, remembering what is the same for every edition.
-
-    Every edition carries the same stylesheet, and premailer parses and re-serialises it
-    through cssutils for each document, then works out the HTML attributes (bgcolor,
-    width, align...) of each element's style anew: most of its time, for the same answer
-    each time. Both are kept here for the life of the process, keyed by their text (so
-    an organiser editing the CSS in `digest preview` gets fresh ones). The output is the
-    same as premailer's own (tests/test_render.py compares them). premailer is imported
-    here, not at the top, so `digest --help` does not pay for it."""
-    import premailer
-
-    rules_by_css: dict[tuple[str, int], tuple[list, list]] = {}
-    attributes_by_style: dict[str, tuple[tuple[str, str], ...]] = {}
-
-    class Probe:  # stands in for an lxml element: collects the attributes premailer would set
-        def __init__(self) -> None:
-            self.attrib: dict[str, str] = {}
-
-    class Inliner(premailer.Premailer):
-        def _parse_style_rules(self, css_body: str, ruleset_index: int) -> tuple[list, list]:
-            key = (css_body, ruleset_index)
-            parsed = rules_by_css.get(key)
-            if parsed is None:
-                parsed = super()._parse_style_rules(css_body, ruleset_index)
-                if len(rules_by_css) >= 32:
-                    rules_by_css.clear()
-                rules_by_css[key] = parsed
-            rules, leftover = parsed
-            return list(rules), list(leftover)  # the caller may extend them
-
-        def _style_to_basic_html_attributes(self, element: Any, style_content: str, force: bool = False) -> None:
-            attributes = attributes_by_style.get(style_content)
-            if attributes is None:
-                probe = Probe()
-                super()._style_to_basic_html_attributes(probe, style_content, force=True)
-                attributes = tuple(probe.attrib.items())
-                if len(attributes_by_style) >= 4096:
-                    attributes_by_style.clear()
-                attributes_by_style[style_content] = attributes
-            for key, value in attributes:
-                if force or key not in element.attrib:
-                    element.attrib[key] = value
-
-    return Inliner
+EVENT_WORDS = 30
+MINUTES = "%%digest-minutes%%"  # filled in once the text part has been measured
 
 
 class Renderer:
@@ -219,28 +186,56 @@ class Renderer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.env = environment(settings)
+        self.urls = SiteUrls(settings.site.base_url)
 
     def context(self, edition: Edition, subject: str) -> dict:
-        items = edition.items
+        forum = getattr(edition, "forum", None)
+        shown = Shown(edition.as_of, forum, self.urls, edition)
         return {
             "site": self.settings.site,
-            "forum": edition.forum,
+            "forum": forum,
             "edition": edition,
             "subject": subject,
             "as_of": edition.as_of,
-            "topics": group_by_topic(edition),
+            "parts": getattr(edition, "parts", None),
             "events": edition.events,
             "contacts": edition.contacts,
-            "links": collect_links(edition),
-            "pending": [i for i in items if i.status != "answered"],
+            "links": shown.links(),
+            "shown": shown,
+            "urls": self.urls,
+            "minutes": MINUTES,
+            "forum_url": self.urls.forum(forum.id) if forum else self.urls.home,
+            "browser_url": self.urls.edition(forum.id, edition.id) if forum else "",
             "personal": {name: placeholder(name) for name in PERSONAL},
             "taxonomy": edition.site.taxonomy,
             "contact_names": {c.id: c.name for c in edition.site.contacts},
         }
 
+    def _text(self, ctx: dict, template: str) -> tuple[str, str]:
+        """(body, footer) of the text part."""
+        return self.env.get_template(template).render(ctx), self.env.get_template("partials/footer.txt").render(ctx)
+
+    def render_text(self, edition: Edition, subject: str | None = None) -> Rendered:
+        """The text part only (what `digest check` measures): no HTML, no inlining."""
+        subject = subject or subject_for(edition)
+        ctx = self.context(edition, subject)
+        body, footer = self._text(ctx, "edition.txt")
+        rendered = Rendered(edition, subject, "", body + footer, body)
+        return self._timed(rendered)
+
     def render(self, edition: Edition, subject: str | None = None) -> Rendered:
         subject = subject or subject_for(edition)
         ctx = self.context(edition, subject)
+        body, footer = self._text(ctx, "edition.txt")
         html = inline_css(self.env.get_template("edition.html").render(ctx))
-        text = self.env.get_template("edition.txt").render(ctx)
-        return Rendered(edition, subject, html, text)
+        return self._timed(Rendered(edition, subject, html, body + footer, body))
+
+    @staticmethod
+    def _timed(r: Rendered) -> Rendered:
+        """The reading time, measured on the text part, written into both parts."""
+        shown = fmt.plural(r.length.minutes, "minute")
+        r.text, r.html = r.text.replace(MINUTES, shown), r.html.replace(MINUTES, shown)
+        if r.body is not None:
+            r.body = r.body.replace(MINUTES, shown)
+        r.__dict__.pop("length", None)  # measure again with the minutes in place
+        return r

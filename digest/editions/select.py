@@ -1,7 +1,11 @@
-"""Stage 2: audience selection. Which items, dates and contacts each reader gets.
+"""Stage 2: audience selection. Which items, dates and contacts each reader gets, and in
+which part of the email each item goes.
 
 Readers whose selections are identical share one Edition, so rendering happens once
-per distinct selection, never once per reader.
+per distinct selection, never once per reader. Feedback (comments on the forum itself)
+is never selected as an item; an edition only counts it. Contacts are the ones the
+edition's items name, and those meant for the reader's own district or kind of school
+(their adviser); the full list lives in the archive.
 """
 
 from __future__ import annotations
@@ -89,6 +93,49 @@ class Edition:
         """Why this edition holds a narrowed item/event ('' when it is for everyone)."""
         return self.site.taxonomy.describe(self.site.rule(kind, id))
 
+    def for_whom(self, item: Item) -> str:
+        """'For Swale schools' when the item names the reader's district, phase or setting."""
+        return self.site.taxonomy.for_whom(self.site.rule("item", item.id))
+
+    @cached_property
+    def parts(self) -> Parts:
+        """The items by the part of the email they go in, each item in exactly one."""
+        yours: dict[str, list[Item]] = {}
+        highlights, pending, rest = [], [], []
+        for item in self.items:
+            if why := self.for_whom(item):
+                yours.setdefault(why, []).append(item)
+            elif item.status == "pending":
+                pending.append(item)
+            elif item.highlight:
+                highlights.append(item)
+            else:
+                rest.append(item)
+        topics: dict[str, list[Item]] = {}
+        for item in rest:
+            topics.setdefault(item.topic or OTHER, []).append(item)
+        return Parts(tuple(yours.items()), tuple(highlights), tuple(topics.items()), tuple(pending))
+
+    @property
+    def feedback(self) -> int:
+        """How many comments on the forum itself the full Q&A holds (never sent as items)."""
+        return sum(1 for item in self.forum.items if item.feedback)
+
+
+OTHER = "Other questions"
+
+
+@dataclass(frozen=True)
+class Parts:
+    yours: tuple[tuple[str, list[Item]], ...]  # narrowed to the reader's district, phase or setting, by reason
+    highlights: tuple[Item, ...]  # highlight: true, for everyone: headline and summary
+    topics: tuple[tuple[str, list[Item]], ...]  # everything else by topic: headlines
+    pending: tuple[Item, ...]  # answers still to come (for everyone): headlines
+
+    @property
+    def for_your_school(self) -> list[Item]:
+        return [item for _, items in self.yours for item in items]
+
 
 def select(site: Site, forum: Forum, as_of: date, profile: Profile) -> Edition:
     return _select(site, forum, as_of, profile, _upcoming_events(site, as_of))
@@ -104,10 +151,15 @@ def _upcoming_events(site: Site, as_of: date) -> list[tuple[Event, Upcoming | No
 def _select(
     site: Site, forum: Forum, as_of: date, profile: Profile, events_ahead: list[tuple[Event, Upcoming | None]]
 ) -> Edition:
-    items = tuple(i for i in forum.items if site.rule("item", i.id).matches(profile))
+    items = tuple(i for i in forum.items if not i.feedback and site.rule("item", i.id).matches(profile))
     events = [u for event, u in events_ahead if u is not None and site.rule("event", event.id).matches(profile)]
     events.sort(key=lambda u: (u.start, u.event.title))
-    contacts = tuple(c for c in site.contacts if site.rule("contact", c.id).matches(profile))
+    named = {i.answered_by for i in items if i.answered_by}
+    contacts = tuple(
+        c
+        for c in site.contacts
+        if (rule := site.rule("contact", c.id)).matches(profile) and (c.id in named or site.taxonomy.narrowing(rule))
+    )
     return Edition(site, forum, as_of, items, tuple(events), contacts)
 
 
@@ -122,6 +174,19 @@ def editions(site: Site, forum: Forum, as_of: date, profiles: Iterable[Profile])
     return list(by_key.values())
 
 
-def default_as_of(forum: Forum) -> date:
-    """A forum's digest goes out the day after its last session."""
+def today() -> date:
+    """What a send, a build and a preview are written for unless told otherwise: today in
+    Europe/London, so that dates already past are never promised as upcoming."""
+    return datetime.now(LONDON).date()
+
+
+def day_after(forum: Forum) -> date:
+    """The day after a forum's last session: when its digest would first go out."""
     return max(forum.dates) + timedelta(days=1)
+
+
+def past_dates(site: Site, forum: Forum, as_of: date) -> tuple[int, int]:
+    """(the forum's events, how many of them are wholly past on as_of)."""
+    begin = datetime.combine(as_of, time.min, LONDON)
+    mine = [e for e in site.events if e.forum == forum.id]
+    return len(mine), sum(1 for e in mine if all(end < begin for _, end in occurrences(e)))

@@ -20,6 +20,7 @@ import jinja2
 
 from digest.content.checks import findings
 from digest.content.load import Site, load_site
+from digest.editions.budget import over_budget
 from digest.editions.build import ForumBuild, render_forum
 from digest.editions.render import Renderer, builtin_templates
 from digest.errors import DigestError, Problem, display_path
@@ -82,6 +83,10 @@ class LiveSite:
                 self.failure = exc
                 return
             self.findings = findings(site)
+            if not site.problems.errors:
+                budget = over_budget(site, self.as_of)
+                site.problems.extend(budget)
+                self.findings.append(("Editions over the word budget", budget))
             if site.problems.errors:
                 n = len(site.problems.errors)
                 self.failure = DigestError(f"{n} error{'s' * (n != 1)} in content: fix and save", site.problems.errors)

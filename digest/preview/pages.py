@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
+from digest import fmt
 from digest.editions.build import sample_personal
 from digest.editions.render import Rendered, builtin_templates
 from digest.errors import DigestError, display_path
@@ -77,6 +78,8 @@ def pages_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["kb"] = lambda n: f"{n / 1000:.1f}"
+    env.filters["plural"] = fmt.plural
+    env.filters["day"] = fmt.day
     env.filters["sentence"] = lambda s: s[:1].upper() + s[1:]  # 'a primary ... in Swale' -> 'A primary ... in Swale'
     return env
 
@@ -130,6 +133,7 @@ class PreviewPages:
             other=[p for p in view.site.problems.warnings if p not in grouped],
             empty=[e for e in view.build.editions if not e.items],
             limit=view.site.settings.render.max_html_bytes,
+            budget=view.site.settings.render.words_budget,
         )
 
     def edition_page(self, request: Request, form: dict[str, str] | None) -> Response:
@@ -167,6 +171,7 @@ class PreviewPages:
             reader=view.site.taxonomy.profile(names["district"], [names["phase"]], names["setting"]),
             query=urlencode(names),
             limit=view.site.settings.render.max_html_bytes,
+            budget=view.site.settings.render.words_budget,
             items=[
                 (i, edition.reason("item", i.id), "{}:{}".format(*view.site.where(f"item:{i.id}")))
                 for i in edition.items

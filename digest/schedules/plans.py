@@ -14,7 +14,8 @@ from digest import fmt
 from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.delivery.compose import Plan
-from digest.editions.render import Rendered, Renderer, inline_css
+from digest.editions.inline import inline_css
+from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, Upcoming, editions, upcoming
 from digest.fmt import LONDON
 from digest.schedules.subjects import render_subject, subject_template

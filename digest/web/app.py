@@ -8,6 +8,9 @@ signed token in its URL already authorises. The subscribe page answers the same 
 is known about the address, and the mail it causes is sent after the response, so
 neither the page nor its timing tells who subscribes.
 
+Beside them it serves the built site (site.py): the archive, the edition copies and the
+calendars, which the emails link to.
+
 This module puts the app together; pages.py holds what the pages share, subscribe.py
 and manage.py the pages, csrf.py and ratelimit.py the guards.
 """
@@ -23,11 +26,12 @@ from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from digest.settings import Settings
 from digest.web.manage import Managing
 from digest.web.pages import Pages
+from digest.web.site import BuiltSite
 from digest.web.subscribe import Subscribing
 
 SECURITY_HEADERS = {
@@ -67,15 +71,17 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
     """The ASGI app for settings (raises DigestError for a missing key, taxonomy or database)."""
     pages = Pages(settings, clock)
     joining, managing = Subscribing(pages), Managing(pages)
+    built = BuiltSite(settings.path("build"))
     methods = ["GET", "POST"]
     app = Starlette(
         routes=[
-            Route("/", joining.home),
+            Route("/", built.home),
             Route("/static/web.css", joining.stylesheet),
             Route("/subscribe", joining.subscribe, methods=methods),
             Route("/confirm/{token}", joining.confirm, methods=methods),
             Route("/preferences/{token}", managing.preferences, methods=methods),
             Route("/unsubscribe/{token}", managing.unsubscribe, methods=methods),
+            Mount("/", app=built),  # the archive, edition copies and calendars
         ],
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={HTTPException: pages.not_found},

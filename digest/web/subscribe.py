@@ -11,7 +11,7 @@ import math
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from digest.readers import store
 from digest.readers.tokens import CONFIRM_TTL
@@ -21,9 +21,6 @@ from digest.web.pages import Pages
 class Subscribing:
     def __init__(self, pages: Pages) -> None:
         self.pages = pages
-
-    async def home(self, request: Request) -> Response:
-        return RedirectResponse(f"{request.scope.get('root_path', '')}/subscribe", 303)
 
     async def stylesheet(self, request: Request) -> Response:
         css = self.pages.env.loader.get_source(self.pages.env, "web/web.css")[0]

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from support import FIXTURE_DAY
 from support.delivery import FORUM, READERS, add_readers, parse
 
 from digest.delivery.pacing import Policy
@@ -199,7 +200,7 @@ def test_send_through_graph_with_the_providers_pace(site_dir: Path, graph: FakeG
     settings = load_settings(site_dir)
     clock = Clock()
     policy = Policy.from_settings(settings, "api", sleep=clock.sleep, clock=clock, random=lambda: 0.5)
-    summary = send_edition(settings, FORUM, policy=policy)
+    summary = send_edition(settings, FORUM, as_of=FIXTURE_DAY, policy=policy)
     assert summary.sent == 5 and summary.ok
     assert clock.slept == [2.0] * 4  # 30 messages a minute: one every two seconds
     assert len(graph.token_requests) == 1  # one token, reused
@@ -223,7 +224,9 @@ def test_429_with_retry_after_and_5xx_are_retried(site_dir: Path, graph: FakeGra
     ]
     clock = Clock()
     settings = load_settings(site_dir)
-    summary = send_edition(settings, FORUM, policy=Policy(sleep=clock.sleep, clock=clock, random=lambda: 0.5))
+    summary = send_edition(
+        settings, FORUM, as_of=FIXTURE_DAY, policy=Policy(sleep=clock.sleep, clock=clock, random=lambda: 0.5)
+    )
     assert summary.sent == 5 and summary.ok
     assert clock.slept[:2] == [7.0, 3.0]  # Retry-After honoured, then exponential backoff with jitter
     assert len(graph.sent) == 5
@@ -234,7 +237,7 @@ def test_other_4xx_is_permanent_with_graphs_reason(site_dir: Path, graph: FakeGr
     graph.script = [
         (400, {}, {"error": {"code": "ErrorInvalidRecipients", "message": "At least one recipient is not valid."}})
     ]
-    summary = send_edition(load_settings(site_dir), FORUM, policy=Policy(sleep=lambda s: None))
+    summary = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, policy=Policy(sleep=lambda s: None))
     assert (summary.sent, summary.failed) == (4, 1)
     assert "400 ErrorInvalidRecipients: At least one recipient is not valid." in summary.problems[0][2]
 
@@ -257,7 +260,7 @@ def test_wrong_credentials_stop_before_anything_is_sent(
         DigestError,
         match=r"refused the app's credentials \(401 invalid_client: AADSTS7000215: Invalid client secret provided.\); check .*DIGEST_API_CLIENT_SECRET",
     ):
-        send_edition(load_settings(site_dir), FORUM, policy=Policy(sleep=lambda s: None))
+        send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, policy=Policy(sleep=lambda s: None))
     assert graph.sent == []
 
 

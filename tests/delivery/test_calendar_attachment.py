@@ -12,7 +12,9 @@ from digest.cli.main import cli
 
 
 def send(site_dir: Path) -> None:
-    result = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--root", str(site_dir), "send", "--forum", FORUM, "--as-of", "2025-07-11"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
 
 

@@ -20,7 +20,7 @@ IN_FLIGHT = 1  # messages are handed over one at a time
 def digest_send(site_dir: Path, port: int, *extra: str) -> subprocess.Popen:
     env = smtp_env(port)
     return subprocess.Popen(
-        [str(DIGEST), "send", "--forum", FORUM, *extra],
+        [str(DIGEST), "send", "--forum", FORUM, "--as-of", "2025-07-11", *extra],
         cwd=site_dir,
         env=env,
         stdout=subprocess.PIPE,

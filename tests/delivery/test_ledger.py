@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import FIXTURE_DAY
 from support.delivery import FORUM, KEY, READERS, add_readers, outbox, parse
 
 from digest.cli.main import cli
@@ -79,25 +80,25 @@ def rows(site_dir: Path) -> dict[str, tuple[str, int, str]]:
 def test_outbox_send_then_rerun_sends_nothing(site_dir: Path) -> None:
     add_readers(site_dir)
     settings = load_settings(site_dir)
-    first = send_edition(settings, FORUM)
+    first = send_edition(settings, FORUM, as_of=FIXTURE_DAY)
     assert (first.sent, first.skipped, first.failed, first.unknown, first.ok) == (5, 0, 0, 0, True)
     messages = [parse(m) for m in outbox(site_dir)]
     assert sorted(m["To"].addresses[0].addr_spec for m in messages) == sorted(r[0] for r in READERS)
     assert {state for state, _, _ in rows(site_dir).values()} == {"sent"}
-    second = send_edition(settings, FORUM)
+    second = send_edition(settings, FORUM, as_of=FIXTURE_DAY)
     assert (second.sent, second.skipped) == (0, 5)
     assert len(outbox(site_dir)) == 5
 
 
 def test_each_reader_gets_the_edition_for_their_profile(site_dir: Path) -> None:
     add_readers(site_dir)
-    send_edition(load_settings(site_dir), FORUM)
+    send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY)
     by_reader = {parse(m)["To"].addresses[0].addr_spec: parse(m) for m in outbox(site_dir)}
     text = {addr: m.get_body(("plain",)).get_content() for addr, m in by_reader.items()}
     assert "Swale schools lack access to SALT" in text["ana@example.org"]
     assert "Swale schools lack access to SALT" not in text["ben@example.org"]
     assert "How does this work for out of authority areas such as Medway?" in text["ben@example.org"]
-    assert text["ana@example.org"].startswith("Test Forum")
+    assert text["ana@example.org"].startswith("SENCO Forum digest: Test SENCO Forum")
     assert "Dear Siân Ó Briain," in text["ana@example.org"]
     assert "Hello," in text["ben@example.org"]
     conn = open_db(load_settings(site_dir))
@@ -111,7 +112,9 @@ def test_transient_failures_are_retried_with_backoff_and_jitter(site_dir: Path) 
     add_readers(site_dir)
     clock = Clock()
     transport = Scripted({"ben@example.org": ["temp", "temp", "ok"]})
-    summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy(clock, retry_base=2.0))
+    summary = send_edition(
+        load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(clock, retry_base=2.0)
+    )
     assert summary.sent == 5 and summary.ok
     assert transport.calls.count("ben@example.org") == 3
     assert clock.slept == [1.5, 3.0]  # 2 then 4 seconds, each with jitter in [half, whole] (random() = 0.5)
@@ -130,14 +133,14 @@ def test_jitter_spreads_the_backoff() -> None:
 def test_permanent_failure_is_recorded_with_the_reply_and_not_retried(site_dir: Path) -> None:
     add_readers(site_dir)
     transport = Scripted({"cat@example.org": ["perm"]})
-    summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy())
+    summary = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
     assert (summary.sent, summary.failed, summary.ok) == (4, 1, False)
     assert transport.calls.count("cat@example.org") == 1
     state, attempts, detail = rows(site_dir)["cat@example.org"]
     assert (state, attempts) == ("failed", 1)
     assert "550 5.1.1 no such mailbox" in detail
     assert ("cat@example.org", "failed", detail) in summary.problems
-    again = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy())
+    again = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
     assert (again.sent, again.skipped, again.failed) == (0, 4, 1)
     assert transport.calls.count("cat@example.org") == 1
 
@@ -145,11 +148,15 @@ def test_permanent_failure_is_recorded_with_the_reply_and_not_retried(site_dir: 
 def test_transient_failures_that_outlast_the_retries_wait_for_the_next_run(site_dir: Path) -> None:
     add_readers(site_dir)
     transport = Scripted({"dev@example.org": ["temp"] * 3})
-    summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy(max_attempts=3))
+    summary = send_edition(
+        load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(max_attempts=3)
+    )
     assert (summary.sent, summary.deferred, summary.ok) == (4, 1, False)
     assert rows(site_dir)["dev@example.org"][0] == "pending"
     assert "run again to retry" in summary.lines()[0]
-    again = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy(max_attempts=3))
+    again = send_edition(
+        load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(max_attempts=3)
+    )
     assert (again.sent, again.skipped, again.deferred, again.ok) == (1, 4, 0, True)
 
 
@@ -157,7 +164,9 @@ def test_a_retry_after_longer_than_retry_max_defers_at_once(site_dir: Path) -> N
     add_readers(site_dir)
     clock = Clock()
     transport = Scripted({"ana@example.org": ["temp429:7200"]})
-    summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy(clock, retry_max=300))
+    summary = send_edition(
+        load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(clock, retry_max=300)
+    )
     assert summary.deferred == 1 and clock.slept == []
 
 
@@ -165,7 +174,11 @@ def test_a_server_that_keeps_failing_stops_the_run(site_dir: Path) -> None:
     add_readers(site_dir)
     transport = Scripted({r[0]: ["temp"] * 9 for r in READERS})
     summary = send_edition(
-        load_settings(site_dir), FORUM, transport=transport, policy=policy(max_attempts=2, stop_after=3)
+        load_settings(site_dir),
+        FORUM,
+        as_of=FIXTURE_DAY,
+        transport=transport,
+        policy=policy(max_attempts=2, stop_after=3),
     )
     assert summary.stopped and summary.sent == 0
     assert len(set(transport.calls)) == 3  # the last two readers were not tried
@@ -175,12 +188,14 @@ def test_a_server_that_keeps_failing_stops_the_run(site_dir: Path) -> None:
 def test_outcome_unknown_is_not_retried_and_resend_unknown_sends_it(site_dir: Path) -> None:
     add_readers(site_dir)
     transport = Scripted({"eve@example.org": ["unknown"]})
-    summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy())
+    summary = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
     assert (summary.sent, summary.unknown, summary.ok) == (4, 1, False)
     assert any("--resend-unknown" in line for line in summary.lines())
-    again = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy())
+    again = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
     assert (again.sent, again.unknown) == (0, 1)
-    resent = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=policy(), resend_unknown=True)
+    resent = send_edition(
+        load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(), resend_unknown=True
+    )
     assert (resent.sent, resent.unknown, resent.ok) == (1, 0, True)
     assert transport.calls.count("eve@example.org") == 2
 
@@ -193,7 +208,7 @@ def test_rows_left_sending_by_a_crash_become_unknown(site_dir: Path) -> None:
     ledger.mark_sending(conn, KEY, ids[0], "e", "smtp")  # ... and then the process died
     conn.close()
     transport = Scripted()
-    summary = send_edition(settings, FORUM, transport=transport, policy=policy())
+    summary = send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
     assert summary.recovered == 1 and summary.unknown == 1 and summary.sent == 4
     assert "ana@example.org" not in transport.calls
     assert rows(site_dir)["ana@example.org"][0] == "unknown"
@@ -204,9 +219,9 @@ def test_one_send_of_an_edition_at_a_time(site_dir: Path) -> None:
     add_readers(site_dir)
     settings = load_settings(site_dir)
     with ledger.lock(settings.path("var"), KEY), pytest.raises(DigestError, match="already being sent"):
-        send_edition(settings, FORUM, transport=Scripted(), policy=policy())
+        send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted(), policy=policy())
     with ledger.lock(settings.path("var"), "forum:other@2025-07-11"):  # another edition key is not blocked
-        assert send_edition(settings, FORUM, transport=Scripted(), policy=policy()).sent == 5
+        assert send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted(), policy=policy()).sent == 5
 
 
 def test_rate_limit_spaces_hand_overs() -> None:
@@ -241,32 +256,46 @@ def test_the_ledger_is_unique_per_edition_and_reader(site_dir: Path) -> None:
 def test_dry_run_reports_and_writes_nothing(site_dir: Path) -> None:
     add_readers(site_dir)
     settings = load_settings(site_dir)
-    planned = list(dry_run(settings, FORUM))
+    planned = list(dry_run(settings, FORUM, as_of=FIXTURE_DAY))
     assert [p.email for p in planned] == [r[0] for r in READERS]
     assert {p.action for p in planned} == {"send"}
     assert len({p.edition_id for p in planned}) == 4
     assert rows(site_dir) == {}
-    send_edition(settings, FORUM, transport=Scripted({"ben@example.org": ["perm"]}), policy=policy())
-    assert {p.email: p.action for p in dry_run(settings, FORUM)}["ben@example.org"] == "skip (failed permanently)"
+    send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted({"ben@example.org": ["perm"]}), policy=policy())
+    assert {p.email: p.action for p in dry_run(settings, FORUM, as_of=FIXTURE_DAY)}[
+        "ben@example.org"
+    ] == "skip (failed permanently)"
 
 
 def test_test_copies_are_marked_and_leave_the_ledger_alone(site_dir: Path) -> None:
     add_readers(site_dir)
     transport = Scripted()
-    results = send_test(load_settings(site_dir), FORUM, "Tester@Example.org", transport=transport)
+    results = send_test(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, to="Tester@Example.org", transport=transport)
     assert len(results) == 4  # one per edition the readers get
     assert set(transport.calls) == {"tester@example.org"}
     subjects = {parse(m)["Subject"] for _, m in transport.delivered}
     assert all(s.startswith("[TEST] Test SENCO Forum") for s in subjects)
     assert rows(site_dir) == {}
     one = send_test(
-        load_settings(site_dir), FORUM, "tester@example.org", edition_id=results[0][0], transport=Scripted()
+        load_settings(site_dir),
+        FORUM,
+        as_of=FIXTURE_DAY,
+        to="tester@example.org",
+        edition_id=results[0][0],
+        transport=Scripted(),
     )
     assert [eid for eid, _ in one] == [results[0][0]]
     with pytest.raises(DigestError, match="--edition: no edition 'nope'"):
-        send_test(load_settings(site_dir), FORUM, "tester@example.org", edition_id="nope", transport=Scripted())
+        send_test(
+            load_settings(site_dir),
+            FORUM,
+            as_of=FIXTURE_DAY,
+            to="tester@example.org",
+            edition_id="nope",
+            transport=Scripted(),
+        )
     with pytest.raises(DigestError, match="--to"):
-        send_test(load_settings(site_dir), FORUM, "not an address", transport=Scripted())
+        send_test(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, to="not an address", transport=Scripted())
 
 
 # -- the command -------------------------------------------------------------------------------
@@ -285,7 +314,7 @@ def test_cli_send_dry_run_and_rerun(site_dir: Path) -> None:
         first.output.splitlines()[0]
         == f"{KEY}: 5 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown"
     )
-    second = run(site_dir, "--forum", FORUM)
+    second = run(site_dir, "--forum", FORUM, "--as-of", "2025-07-11")
     assert (
         second.output.splitlines()[0]
         == f"{KEY}: 0 sent, 5 already sent (skipped), 0 failed permanently, 0 outcome unknown"
@@ -392,7 +421,7 @@ def test_the_send_commits_without_a_flush_each_time_and_everything_else_with_one
         return conn
 
     monkeypatch.setattr(send, "open_db", open_db)
-    assert send_edition(settings, FORUM, transport=Scripted(), policy=policy()).sent == 5
+    assert send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted(), policy=policy()).sent == 5
     assert seen == [1]  # NORMAL
     conn = open_db(settings)
     assert seen[-1] == 2  # FULL: subscribers, suppressions, the web pages

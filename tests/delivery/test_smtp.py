@@ -10,6 +10,7 @@ import trustme
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
+from support import FIXTURE_DAY
 from support.delivery import FORUM, KEY, READERS, FaultyHandler, SMTPServer, add_readers, parse
 
 from digest.cli.main import cli
@@ -44,7 +45,9 @@ def test_cli_delivers_one_message_per_subscriber_with_headers_and_a_rerun_sends_
             "DIGEST_SMTP_SECURITY": "none",
         }.items():
             monkeypatch.setenv(name, value)
-        first = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
+        first = CliRunner().invoke(
+            cli, ["--root", str(site_dir), "send", "--forum", FORUM, "--as-of", "2025-07-11"], catch_exceptions=False
+        )
         assert first.exit_code == 0, first.output
         assert (
             first.output.splitlines()[0]
@@ -61,7 +64,9 @@ def test_cli_delivers_one_message_per_subscriber_with_headers_and_a_rerun_sends_
             assert b"=?" not in raw.split(b"List-Unsubscribe:")[1].split(b"\r\nList-Unsubscribe-Post")[0]
         assert server.handler.commands["EHLO"] == 1  # one connection for all five
         assert server.handler.commands["RSET"] == 0  # an accepted message leaves a clean state: no RSET needed
-        second = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
+        second = CliRunner().invoke(
+            cli, ["--root", str(site_dir), "send", "--forum", FORUM, "--as-of", "2025-07-11"], catch_exceptions=False
+        )
         assert second.exit_code == 0
         assert (
             second.output.splitlines()[0]
@@ -80,7 +85,9 @@ def test_faults_451_then_ok_550_for_one_mailbox_421_with_disconnect_and_a_stall_
     )
     with SMTPServer(handler) as server:
         with plain(server, timeout=1.0) as transport:
-            summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=no_sleep())
+            summary = send_edition(
+                load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=no_sleep()
+            )
         assert (summary.sent, summary.failed, summary.unknown, summary.deferred) == (3, 1, 1, 0)
         assert handler.commands["RCPT ben@example.org"] == 1  # permanent: not retried
         assert transport.connections >= 2  # reconnected after the 421 (and after the stall)
@@ -96,7 +103,9 @@ def test_421_and_disconnect_mid_run_reconnects_without_losing_or_doubling(site_d
     add_readers(site_dir)
     with SMTPServer(FaultyHandler(close_after=3)) as server:
         with plain(server) as transport:
-            summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=no_sleep())
+            summary = send_edition(
+                load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=no_sleep()
+            )
         assert summary.sent == 5 and summary.ok
         assert server.handler.received() == {r[0]: 1 for r in READERS}
         assert transport.connections == 2
@@ -106,7 +115,12 @@ def test_a_cap_on_messages_per_connection(site_dir: Path) -> None:
     add_readers(site_dir)
     with SMTPServer(FaultyHandler()) as server:
         with plain(server, max_per_connection=2) as transport:
-            assert send_edition(load_settings(site_dir), FORUM, transport=transport, policy=no_sleep()).sent == 5
+            assert (
+                send_edition(
+                    load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=no_sleep()
+                ).sent
+                == 5
+            )
         assert transport.connections == 3
         assert server.handler.commands["EHLO"] == 3
 
@@ -208,7 +222,9 @@ def test_a_wrong_port_is_reported_before_anything_is_sent(site_dir: Path, monkey
         "DIGEST_SMTP_SECURITY": "none",
     }.items():
         monkeypatch.setenv(name, value)
-    result = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--root", str(site_dir), "send", "--forum", FORUM, "--as-of", "2025-07-11"], catch_exceptions=False
+    )
     assert result.exit_code == 1
     assert "cannot connect to 127.0.0.1" in result.output and "Traceback" not in result.output
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -15,24 +16,31 @@ def run(*args: str):
 
 def test_build_writes_every_edition_and_an_index(site_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run("--root", str(site_dir), "build", "--out", str(out))
+    result = run("--root", str(site_dir), "build", "--as-of", "2025-07-11", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("2025-07-test: 12 editions as of 2025-07-11, HTML ")
-    assert result.output.endswith(f"Wrote {out / 'index.html'}\n")
+    assert re.match(
+        r"2025-07-test: 12 editions as of 2025-07-11, \d+ to \d+ words \(budget 1,200; \d minutes? to read at most, "
+        r"[\d.]+ to [\d.]+ phone screens\), HTML ",
+        result.output,
+    ), result.output
+    assert result.output.endswith(
+        f"Wrote {out / 'index.html'} (the archive; {out / 'editions.html'} for every edition)\n"
+    )
     folder = out / "2025-07-test"
     htmls = sorted(folder.glob("2025-07-test-*.html"))
     assert len(htmls) == 12 and len(list(folder.glob("*.txt"))) == 12
-    index = (folder / "index.html").read_text()
+    index = (folder / "editions.html").read_text()
     for html in htmls:
         assert f'href="{html.name}"' in index
         assert "%%digest:" not in html.read_text()
     assert "Tunbridge Wells" in index and "Medway" in index
-    assert (out / "index.html").read_text().count('href="2025-07-test/index.html"') == 1
+    assert (out / "editions.html").read_text().count('href="2025-07-test/editions.html"') == 1
+    assert (out / "index.html").read_text().count('href="2025-07-test/index.html"') == 1  # the archive's home
     assert not list(out.rglob("*.tmp"))
 
 
 def test_build_as_of_drops_past_dates(site_dir: Path, tmp_path: Path) -> None:
-    run("--root", str(site_dir), "build", "--out", str(tmp_path / "early"))
+    run("--root", str(site_dir), "build", "--as-of", "2025-07-11", "--out", str(tmp_path / "early"))
     run("--root", str(site_dir), "build", "--as-of", "2025-12-01", "--out", str(tmp_path / "late"))
     early = "".join(p.read_text() for p in (tmp_path / "early").rglob("*.txt"))
     late = "".join(p.read_text() for p in (tmp_path / "late").rglob("*.txt"))
@@ -43,8 +51,12 @@ def test_build_as_of_drops_past_dates(site_dir: Path, tmp_path: Path) -> None:
 
 def test_build_refuses_oversize_editions_and_writes_nothing(site_dir: Path, tmp_path: Path) -> None:
     forum = site_dir / "content/forums/2025-07-test.yaml"
-    long_answer = "Long answer. " * 9000
-    forum.write_text(forum.read_text().replace("answer: In Term 6, so schools can plan.", f"answer: {long_answer}"))
+    long_summary = "Long summary. " * 9000  # a written summary is shown as written
+    forum.write_text(
+        forum.read_text().replace(
+            "answer: In Term 6, so schools can plan.", f"answer: In Term 6.\n        summary: {long_summary}"
+        )
+    )
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--out", str(out)])
     assert result.exit_code == 1

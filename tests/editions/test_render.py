@@ -11,7 +11,8 @@ from support.golden import golden
 
 from digest.content.audience import Profile
 from digest.content.load import load_or_fail
-from digest.editions.render import PERSONAL, Renderer, inline_css, placeholder
+from digest.editions.inline import inline_css
+from digest.editions.render import PERSONAL, Renderer, placeholder
 from digest.editions.select import select
 from digest.settings import load_settings
 
@@ -76,21 +77,21 @@ def test_personal_parts_are_placeholders_until_personalised_and_escaped(site) ->
 
 def test_pending_answers_and_audiences_are_flagged_in_both_parts(site) -> None:
     html, text = render(site, Profile("Swale", ("primary",), "mainstream")).personalise(PERSON)
-    assert "Answer to come" in html and "[ANSWER TO COME]" in text
-    assert "For: Swale" in html and "For: Swale" in text
-    assert "For: early years, primary; not open to independent schools" in text
+    pending = "Will the holidays count in the 0-6 week timescale?"
+    assert pending in html.split('id="to-come"')[1] and pending in text.split("STILL TO COME")[1]
+    yours = text.split("FOR YOUR SCHOOL")[1].split("DATES FOR YOUR DIARY")[0]
+    assert "\nFor Swale schools\n* Swale schools lack" in yours and "\nFor early years and primary schools\n" in yours
+    assert re.search(r'<span class="badge aud"[^>]*>For Swale schools</span>', html)
 
 
 def test_every_link_is_gathered_in_one_place(site) -> None:
     html, text = render(site, Profile("Swale", ("primary",), "mainstream")).personalise(PERSON)
-    section = text.split("EVERY LINK IN ONE PLACE")[1].split("WHO TO CONTACT")[0]
-    for url in (
-        "https://meet.example.org/swale-surgery",
-        "https://events.example.org/mcs-primary",
-        "SENDataCoordination@kent.gov.uk",
-        "https://example.org/therapy-plan",
-    ):
+    section = text.split("LINKS FROM THE ANSWERS")[1].split("WHO TO CONTACT")[0]
+    for url in ("SENDataCoordination@kent.gov.uk", "https://example.org/therapy-plan"):
         assert url in section
+    dates = text.split("DATES FOR YOUR DIARY")[1].split("EVERYTHING ELSE")[0]
+    for url in ("https://meet.example.org/swale-surgery", "https://events.example.org/mcs-primary"):
+        assert url in dates and url not in section  # a date's links stand with the date
 
 
 def test_markdown_is_sanitised(site_dir: Path) -> None:
@@ -132,7 +133,7 @@ def premailer_alone(html: str) -> str:
     """premailer itself, without digest's remembered stylesheet rules and attributes."""
     import premailer
 
-    from digest.editions.render import PREMAILER_OPTIONS
+    from digest.editions.inline import PREMAILER_OPTIONS
 
     return premailer.Premailer(html, **PREMAILER_OPTIONS).transform()
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from digest.content.audience import Profile
 from digest.content.load import load_or_fail
-from digest.editions.select import default_as_of, editions, occurrences, select
+from digest.editions.select import day_after, editions, occurrences, select, today
+from digest.fmt import LONDON
 from digest.settings import load_settings
 
 
@@ -67,7 +68,7 @@ def test_weekly_occurrences_keep_local_time_across_the_clock_change(site) -> Non
 def test_readers_with_identical_selections_share_one_edition(site) -> None:
     forum = site.forum("2025-07-test")
     profiles = list(site.taxonomy.profiles())
-    eds = editions(site, forum, default_as_of(forum), profiles)
+    eds = editions(site, forum, day_after(forum), profiles)
     assert sum(len(e.profiles) for e in eds) == len(profiles) == 13 * 4 * 4
     assert len(eds) == len({e.key for e in eds}) == 12  # far fewer renders than profiles
     for e in eds:  # every profile in an edition selects exactly that edition's content
@@ -75,8 +76,9 @@ def test_readers_with_identical_selections_share_one_edition(site) -> None:
             assert select(site, forum, e.as_of, p).key == e.key
 
 
-def test_default_as_of_is_the_day_after_the_last_session(site) -> None:
-    assert default_as_of(site.forum("2025-07-test")) == date(2025, 7, 11)
+def test_day_after_is_the_day_after_the_last_session_and_today_is_london_today(site) -> None:
+    assert day_after(site.forum("2025-07-test")) == date(2025, 7, 11)
+    assert today() == datetime.now(LONDON).date()
 
 
 def test_weekly_until_names_the_last_real_occurrence(site_dir: Path) -> None:

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import expect
 from starlette.testclient import TestClient
-from support import REPO
+from support import FIXTURE_DAY, REPO
 
 from digest.cli.main import cli
 from digest.content.load import load_site
@@ -65,7 +65,7 @@ def problem_lines(page: str) -> list[str]:
 
 @pytest.fixture
 def preview(site_dir: Path) -> LiveSite:
-    return LiveSite(lambda: load_settings(site_dir))
+    return LiveSite(lambda: load_settings(site_dir), as_of=FIXTURE_DAY)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def client(preview: LiveSite):
 @pytest.fixture
 def live(site_dir: Path):
     """The real server (uvicorn in a thread, watching files) on a free port."""
-    preview = LiveSite(lambda: load_settings(site_dir))
+    preview = LiveSite(lambda: load_settings(site_dir), as_of=FIXTURE_DAY)
     server = make_server(create_app(preview), log_config=None)
     sock = bind("127.0.0.1", 0)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -97,6 +97,13 @@ def live(site_dir: Path):
             probe.write_text(f"# {time.monotonic()}\n")
             time.sleep(0.1)
         probe.unlink()
+        # Removing the probe may be seen as one more change: let the watcher go quiet first,
+        # so no late reload reaches the page a test opens next.
+        settled, seen = time.monotonic(), preview.generation
+        while time.monotonic() - settled < 0.8 and time.monotonic() < deadline + 5:
+            time.sleep(0.1)
+            if preview.generation != seen:
+                settled, seen = time.monotonic(), preview.generation
         yield SimpleNamespace(url=url, site=site_dir, preview=preview)
     finally:
         server.should_exit = True
@@ -120,9 +127,9 @@ def test_matrix_is_the_build_index_table_with_links_to_preview_pages(client: Tes
         "Alternative provision",
     ]
     site = load_site(load_settings(site_dir))
-    build(site, site_dir / "build")
-    built = (site_dir / "build" / FORUM / "index.html").read_text()
-    cell = re.compile(r'<a href="[^"]*">(\d+ answers, \d+ dates)</a><br><span class="muted">([\d.]+ KB)')
+    build(site, site_dir / "build", as_of=FIXTURE_DAY)
+    built = (site_dir / "build" / FORUM / "editions.html").read_text()
+    cell = re.compile(r'<a href="[^"]*">(\d+ answers?, \d+ dates?)</a><br><span class="muted">([^<]+ KB)')
     cells = cell.findall(page)
     assert len(cells) == 13 * 4 * 4  # districts x phases x settings
     assert cells == cell.findall(built)  # same editions, same sizes: same rendering as digest build
@@ -131,7 +138,7 @@ def test_matrix_is_the_build_index_table_with_links_to_preview_pages(client: Tes
 
 def test_edition_html_is_exactly_what_digest_build_writes(client: TestClient, site_dir: Path) -> None:
     site = load_site(load_settings(site_dir))
-    [forum_build] = build(site, site_dir / "build")
+    [forum_build] = build(site, site_dir / "build", as_of=FIXTURE_DAY)
     edition_id = forum_build.cell("Swale", "primary", "mainstream").edition.id
     served = client.get(edition_url(".html"))
     assert served.headers["content-type"].startswith("text/html")
@@ -414,7 +421,7 @@ def test_an_oversized_form_is_refused_unread(client: TestClient) -> None:
 
 def test_send_test_goes_through_digest_send_and_refuses_header_injection(site_dir: Path) -> None:
     site = load_site(load_settings(site_dir))
-    [forum_build] = build(site, site_dir / "build")
+    [forum_build] = build(site, site_dir / "build", as_of=FIXTURE_DAY)
     rendered = forum_build.cell("Swale", "primary", "mainstream")
     with pytest.raises(DigestError, match="not an email address"):
         send_test(rendered, "a@example.org\rBcc: b@example.org")
@@ -428,7 +435,7 @@ def test_send_test_goes_through_digest_send_and_refuses_header_injection(site_di
 # -- watching -------------------------------------------------------------------------------
 def test_watched_files_are_content_settings_and_both_template_folders(site_dir: Path) -> None:
     root = site_dir.resolve()
-    watched = LiveSite(lambda: load_settings(site_dir)).watched()
+    watched = LiveSite(lambda: load_settings(site_dir), as_of=FIXTURE_DAY).watched()
     folders = watched.folders()
     assert root in folders  # digest.toml, and site-templates/ appearing
     assert root / "content" in folders and root / "content" / "forums" in folders
@@ -610,7 +617,9 @@ def test_a_port_in_use_is_a_clear_error(site_dir: Path) -> None:
     taken = bind("127.0.0.1", 0)
     try:
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(cli, ["--root", str(site_dir), "preview", "--port", str(port)])
+        result = CliRunner().invoke(
+            cli, ["--root", str(site_dir), "preview", "--port", str(port), "--as-of", "2025-07-11"]
+        )
     finally:
         taken.close()
     assert result.exit_code == 1
@@ -630,7 +639,7 @@ def test_digest_preview_serves_until_ctrl_c(site_dir: Path) -> None:
         first = proc.stdout.readline()
         url = re.match(r"Previewing at (http://127\.0\.0\.1:\d+)/ ", first).group(1)
         page = httpx.get(f"{url}/f/{FORUM}", timeout=10).text
-        assert "distinct editions as of 2025-07-01" in page
+        assert "distinct editions as of Tue 1 July 2025" in page
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
     finally:

@@ -8,6 +8,7 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from support import FIXTURE_DAY
 from support.delivery import FORUM, add_readers, many_readers
 from support.schedules import POST_FORUM, WEEKLY, received, schedules, write_schedule
 
@@ -167,7 +168,7 @@ def test_holidays_and_nothing_new_skip_a_fire_and_say_why(site_dir: Path) -> Non
     assert run_fire(settings, found["weekly"], MONDAY, MONDAY).lines() == [
         "weekly @ Mon 15 September 2025 07:00 BST: skipped: 2025-09-15 is in INSET week"
     ]
-    send_edition(settings, FORUM)  # an organiser sent the forum's digest by hand first
+    send_edition(settings, FORUM, as_of=FIXTURE_DAY)  # an organiser sent the forum's digest by hand first
     assert run_fire(settings, found["post-forum"], POST, POST).lines() == [
         "post-forum @ Fri 11 July 2025 16:00 BST: skipped: nothing new: the 2025-07-test digest was already sent "
         "(forum:2025-07-test@2025-07-11)"

@@ -1,0 +1,42 @@
+"""The length budget: `digest check` (and the preview) warn about an edition whose text
+part is over `render.words_budget` words, naming its largest part, so an organiser knows
+what to shorten before anyone gets a long email. Measured as of today, like a send."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from digest import fmt
+from digest.content.load import Site
+from digest.editions.render import Renderer
+from digest.editions.select import editions, today
+from digest.errors import WARNING, Problem
+
+
+def over_budget(site: Site, as_of: date | None = None) -> list[Problem]:
+    """One warning per forum with editions over the budget: the longest of them."""
+    budget = site.settings.render.words_budget
+    renderer, as_of = Renderer(site.settings), as_of or today()
+    out = []
+    for forum in site.forums.values():
+        rendered = [renderer.render_text(e) for e in editions(site, forum, as_of, site.taxonomy.profiles())]
+        over = [r for r in rendered if r.length.words > budget]
+        if not over:
+            continue
+        longest = max(over, key=lambda r: r.length.words)
+        part, words = longest.length.largest
+        src, path = site.origins[f"forum:{forum.id}"]
+        reader = longest.edition.profiles[0].describe()
+        more = len(longest.edition.profiles) - 1
+        others = f" (and {fmt.plural(more, 'other reader')})" if more else ""
+        also = f"; {fmt.plural(len(over) - 1, 'other edition')} too" if len(over) > 1 else ""
+        out.append(
+            src.problem(
+                path + ("id",),
+                f"the edition for {reader}{others} is {longest.length.words:,} words, over the budget of {budget:,}"
+                f"{also}; its largest part is {part} ({fmt.plural(words, 'word')})",
+                "shorten its headlines and summaries, or raise render.words_budget in digest.toml",
+                WARNING,
+            )
+        )
+    return out
