@@ -3,8 +3,8 @@ words suggest it is for.
 
 Pending: a response that is empty, or that only says a team will support, that it is for
 discussion, or that someone will look into it or come back (the patterns are listed in
-docs/content.md). Feedback: a comment with no answer that asks nothing and thanks or
-praises. Audience suggestions come from the question's words (districts, Medway, Year R,
+docs/content.md). Feedback: a comment that asks nothing, with no answer or one that only
+thanks; it is still pending when it raises a request or a concern nobody has answered. Audience suggestions come from the question's words (districts, Medway, Year R,
 primary, secondary, post-16, independent schools) and from an answer that says who an
 offer is not open to; each keeps the words it came from, and none is applied by itself.
 """
@@ -49,9 +49,11 @@ PENDING = (
 )
 _PENDING = [(why, re.compile(pattern)) for why, pattern in PENDING]
 
-_REQUEST = re.compile(
-    r"\b(?:please|could you|can you|would you|would it be possible|is it possible|i would like|we would like|"
-    r"i'd like|we'd like|let us know|advise)\b",
+_ASKS = re.compile(  # a request for an answer, even without a question mark
+    r"\b(?:I|we) would like (?:some |more )?(?:information|details|advice|guidance|training|help)\b"
+    r"|\b(?:could|can) (?:you|I|we) (?:please )?(?:have|get|provide|send|tell|let)\b"
+    r"|\bplease (?:advise|provide|let (?:me|us) know|tell|explain|confirm|clarify)\b"
+    r"|\b(?:advise|clarify|confirm) (?:whether|if|how|what|when)\b",
     re.I,
 )
 _PRAISE = re.compile(
@@ -59,6 +61,8 @@ _PRAISE = re.compile(
     r"keep doing|well done|brilliant|excellent|fantastic|lovely)\b",
     re.I,
 )
+_ACKNOWLEDGES = re.compile(r"\b(?:thank|thanks|welcome|great to hear|glad|pleased)\b", re.I)
+_POINTS_ON = re.compile(r"\b(?:contact|email|please|visit|see|call|find)\b|@|https://", re.I)
 PLACEHOLDER = re.compile(r"\[([^\]]*)\]\((#[^)\s]*)\)|\(#\)")
 
 
@@ -73,11 +77,24 @@ def pending_reason(answer: str) -> str | None:
 
 
 def is_feedback(question: str, answer: str) -> bool:
-    """A comment with no answer, asking nothing, that thanks or praises ("Thank you, very
-    interesting"). A concern with no question in it stays a question, still to answer."""
-    if answer.strip() or "?" in question:
+    """A comment on the forum with nothing in it for readers: it asks nothing (no question
+    mark, no request for information) and has no answer, or one that only acknowledges it
+    ("You're welcome!")."""
+    if "?" in question or _ASKS.search(question):
         return False
-    return not _REQUEST.search(question) and bool(_PRAISE.search(question))
+    if not answer.strip():
+        return True
+    said = plain(answer)
+    return bool(_PRAISE.search(question)) and acknowledges(said)
+
+
+def acknowledges(answer: str) -> bool:
+    return len(answer.split()) <= 20 and bool(_ACKNOWLEDGES.search(answer)) and not _POINTS_ON.search(answer)
+
+
+def thanks(comment: str) -> bool:
+    """Feedback that thanks or praises, which needs no reply (a request or a concern does)."""
+    return bool(_PRAISE.search(comment))
 
 
 def placeholders(text: str) -> list[str]:

@@ -155,18 +155,20 @@ def finish(draft: Draft) -> None:
 def describe(item: DraftItem, section_title: str, tax: Tax | None) -> None:
     """Status, kind, headline, summary, topics, audience suggestions and notes."""
     if classify.is_feedback(item.question, item.answer):
-        item.kind, item.status = "feedback", "answered"
+        item.kind = "feedback"
+        if not item.answer.strip() and not classify.thanks(item.question):
+            item.status, item.status_note = "pending", "a request or a concern about the forum, with no response"
     elif (why := classify.pending_reason(item.answer)) is not None:
         item.status = "pending"
         shown = " ".join(wording.plain(item.answer).split()[:12]).replace('"', "'")
         item.status_note = f'{why}: "{shown}"' if shown else why
     item.topics = [section_title]
-    if item.kind == "feedback":
-        return
     item.headline = wording.derive_headline(item.question) or None
     if item.headline and wording.words(item.headline) > wording.HEADLINE_WORDS:
         item.headline = wording.cut(item.headline, wording.HEADLINE_WORDS)
         item.notes.append("headline cut from the question at 15 words: write your own")
+    if item.kind == "feedback":
+        return
     if item.status == "answered" and item.answer.strip():
         item.summary = wording.derive_summary(item.answer) or None
         if item.summary and wording.words(item.summary) > wording.SUMMARY_WORDS:

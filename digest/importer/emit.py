@@ -185,7 +185,11 @@ def render_item(item: DraftItem) -> list[str]:
     keys = [k for k in _ORDER if k in values] + [k for k in values if k not in _ORDER]
     for key in keys:
         value = values[key]
-        if value is None or (key == "status" and item.kind == "feedback") or (key == "highlight" and value is False):
+        if (
+            value is None
+            or (key == "status" and item.kind == "feedback" and value == "answered")
+            or (key == "highlight" and value is False)
+        ):
             continue
         written = field(key, value, 8)
         if key == "status" and item.status_note and "status" not in item.kept:

@@ -20,8 +20,7 @@ def _list(lines: list[str]) -> list[str]:
 def report(result: Result) -> str:
     d, f = result.draft, result.draft.findings
     items = d.items
-    questions = [i for i in items if i.kind != "feedback"]
-    pending = [i for i in questions if i.status == "pending"]
+    pending = [i for i in items if i.status == "pending"]
     feedback = [i for i in items if i.kind == "feedback"]
     merged = [i for i in items if i.asked > 1]
     suggested = [i for i in items if i.suggestions and "audience" not in i.kept]
@@ -30,13 +29,13 @@ def report(result: Result) -> str:
     lines = [
         f"Read {result.source.name} ({result.read_as}, {d.layout} layout)",
         f"Wrote {result.shown}: a draft of '{d.kept.get('title', d.title)}', {dates}",
-        f"  {plural(len(sections), 'section')}, {plural(len(items), 'item')}: "
-        f"{len(questions) - len(pending)} answered, {len(pending)} pending, {len(feedback)} feedback",
+        f"  {plural(len(sections), 'section')}, {plural(len(items), 'item')} ({len(feedback)} of them feedback), "
+        f"{len(pending)} pending, {len(merged)} merged from duplicates",
     ]
     if d.no_date:
         lines.append("  No date found in the document: today's date stands in; put in the forum's dates")
     if pending:
-        lines.append(f"  Pending, the answer still to come ({len(pending)}): check each")
+        lines.append(f"  Pending, with the answer still to come ({len(pending)}): check each")
         lines += _list([f"{i.id}: {i.status_note or i.status}" for i in pending])
     if feedback:
         lines.append(f"  Feedback, never sent as an item ({len(feedback)}): " + ", ".join(i.id for i in feedback[:6]))

@@ -150,6 +150,10 @@ def check(settings: Settings, out: Path, shown: str, forum_id: str, text: str) -
         mine.write_text(text, encoding="utf-8")
         paths = settings.paths.model_copy(update={"content": str(staged)})
         site = run_checks(load_site(settings.model_copy(update={"paths": paths})))
+        if not site.problems.errors and forum_id in site.forums:  # as digest check: length once sound
+            from digest.editions.budget import over_budget
+
+            site.problems.extend(over_budget(replace(site, forums={forum_id: site.forums[forum_id]})))
         # the staged copies' paths, as problems name them, and the real ones
         names = [
             (display_path(mine, settings.root), shown),

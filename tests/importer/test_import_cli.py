@@ -77,7 +77,7 @@ def test_an_import_prints_its_report_and_the_check(project: Path, seed_files: di
     written = re.search(r"^Wrote (\S+):", out, re.M).group(1)
     assert written == "content/forums/2025-07-term-6-countywide-senco-forum.yaml"
     for line in (
-        "7 sections, 71 items: 53 answered, 11 pending, 7 feedback",
+        "7 sections, 71 items (13 of them feedback), 11 pending, 4 merged from duplicates",
         "Duplicates merged (4)",
         "Personal data removed from questions (6), never written to the draft:",
         "name 'Dawn Lawrence-Hearn'",

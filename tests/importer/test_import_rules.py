@@ -124,20 +124,24 @@ def test_pending_answers(answer: str, pending: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("comment", "feedback"),
+    ("comment", "answer", "feedback", "pending"),
     [
-        ("Thank you, very interesting", True),
-        ("Keep doing what you are doing as I find these sessions so useful.", True),
-        ("Not at this time. Just really pleased that they are continuing.", True),
-        ("Will STLS be involved with future training? Feeling very external.", False),
-        ("Please send out all the links in the chat.", False),
-        ("I would like some information with regard to 'This is Me'. Many thanks,", False),
-        ("It is so difficult to find information on Kelsi.", False),  # a concern: still to answer
+        ("Thank you, very interesting", "", True, False),
+        ("Keep doing what you are doing as I find these sessions so useful.", "", True, False),
+        ("Not at this time. Just really pleased that they are continuing.", "", True, False),
+        ("Please send out all the links in the chat.", "", True, True),  # a request about the forum
+        ("It is so difficult to find information on Kelsi.", "", True, True),  # a concern, unanswered
+        ("I have shared the link with my staff - thank you.", "You're welcome!", True, False),
+        ("Will STLS be involved with future training? Feeling very external.", "", False, True),
+        ("I would like some information with regard to 'This is Me'. Many thanks,", "", False, True),
+        ("Can we have a definitive answer on this please.", "", False, True),
+        ("Cannot praise it enough, please circulate it.", "Thank you! Please contact SLCN@kent.gov.uk.", False, False),
+        ("Thank you for the updates.", "The next forum is on 3 March at 3pm in Maidstone, online too.", False, False),
     ],
 )
-def test_feedback_is_thanks_that_asks_nothing(comment: str, feedback: bool) -> None:
-    assert classify.is_feedback(comment, "") is feedback
-    assert not classify.is_feedback(comment, "Thank you for your comment")  # answered: an item
+def test_feedback_is_a_comment_that_asks_nothing(comment: str, answer: str, feedback: bool, pending: bool) -> None:
+    draft = build(parse(read_text(table(f"{comment}\t{answer}"))), None, "2025-07-x", set())
+    assert [(i.kind == "feedback", i.status == "pending") for i in draft.items] == [(feedback, pending)]
 
 
 # -- personal data ------------------------------------------------------------------------------
