@@ -206,9 +206,11 @@ def merge_duplicates(items: list[DraftItem]) -> list[DraftItem]:
     normed: dict[int, str] = {}  # id(item) -> its question as compared
     for item in items:
         normed[id(item)] = norm(item.question)
+        matcher = SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(normed[id(item)])  # indexed once, compared with every item before it
         match, how = None, ""
         for kept in out:
-            if how := same_question(kept, item, normed[id(kept)], normed[id(item)]):
+            if how := same_question(kept, item, normed[id(kept)], matcher):
                 match = kept
                 break
         if match is None:
@@ -226,12 +228,12 @@ def merge_duplicates(items: list[DraftItem]) -> list[DraftItem]:
     return out
 
 
-def same_question(a: DraftItem, b: DraftItem, qa: str, qb: str) -> str:
-    """How b repeats a ("" if it does not); qa and qb are their questions as compared."""
-    if not qa or not qb:
+def same_question(a: DraftItem, b: DraftItem, qa: str, m: SequenceMatcher) -> str:
+    """How b repeats a ("" if it does not); qa is a's question as compared, and m holds b's."""
+    if not qa or not m.b:
         return ""
     nearby = a.section == b.section and not (a.comment_only or b.comment_only)
-    m = SequenceMatcher(None, qa, qb, autojunk=False)
+    m.set_seq1(qa)
     floor = CLOSE if nearby else SAME
     ratio = m.ratio() if m.real_quick_ratio() >= floor and m.quick_ratio() >= floor else 0.0
     if ratio >= SAME:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from digest.content.audience import Tax
 from digest.content.model import SLUG, slug
-from digest.errors import DigestError, Problem, display_path
+from digest.errors import DigestError, Problem, Problems, display_path
 from digest.files import write_atomic
 from digest.importer import draft as drafting
 from digest.importer import emit, reimport, source
@@ -149,11 +149,14 @@ def check(settings: Settings, out: Path, shown: str, forum_id: str, text: str) -
         mine = staged / "forums" / f"{forum_id}.yaml"
         mine.write_text(text, encoding="utf-8")
         paths = settings.paths.model_copy(update={"content": str(staged)})
-        site = run_checks(load_site(settings.model_copy(update={"paths": paths})))
-        if not site.problems.errors and forum_id in site.forums:  # as digest check: length once sound
-            from digest.editions.budget import over_budget
+        site = load_site(settings.model_copy(update={"paths": paths}))
+        if forum_id in site.forums:  # digest check's warnings, for the draft's forum (they are per forum)
+            draft_only = replace(site, forums={forum_id: site.forums[forum_id]}, problems=Problems())
+            site.problems.extend(run_checks(draft_only).problems)
+            if not site.problems.errors:  # as digest check: an edition is measured once the content is sound
+                from digest.editions.budget import over_budget
 
-            site.problems.extend(over_budget(replace(site, forums={forum_id: site.forums[forum_id]})))
+                site.problems.extend(over_budget(draft_only))
         # the staged copies' paths, as problems name them, and the real ones
         names = [
             (display_path(mine, settings.root), shown),

@@ -147,7 +147,7 @@ def read_docx(path: Path) -> list[Block]:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise DigestError(f"{path} is not a Word document that can be read ({exc})") from None
-    formats = _number_formats(document)
+    formats = _Formats(_number_formats(document), _list_styles(document))
     blocks: list[Block] = []
     for part in document.iter_inner_content():
         if isinstance(part, DocxTable):
@@ -157,7 +157,23 @@ def read_docx(path: Path) -> list[Block]:
     return blocks
 
 
-def _table(table: Any, formats: dict[tuple[str, int], str]) -> Table:
+@dataclass
+class _Formats:
+    """What a paragraph's list level is read from, looked up once per document."""
+
+    numbers: dict[tuple[str, int], str]  # (numId, level) -> numFmt
+    styles: dict[str, tuple[str, bool]]  # style id -> (name, whether the style is a numbered list)
+
+
+def _list_styles(document: Any) -> dict[str, tuple[str, bool]]:
+    out = {}
+    for style in document.styles:
+        ppr = getattr(style.element, "pPr", None)
+        out[style.style_id] = (style.name or "", ppr is not None and ppr.numPr is not None)
+    return out
+
+
+def _table(table: Any, formats: _Formats) -> Table:
     out = Table()
     for row in table.rows:
         cells, seen = [], set()
@@ -170,7 +186,7 @@ def _table(table: Any, formats: dict[tuple[str, int], str]) -> Table:
     return out
 
 
-def _para(paragraph: Any, formats: dict[tuple[str, int], str]) -> Para | None:
+def _para(paragraph: Any, formats: _Formats) -> Para | None:
     from docx.text.hyperlink import Hyperlink
 
     pieces: list[tuple[str, bool, bool]] = []  # (text, bold, italic), links already Markdown
@@ -209,25 +225,21 @@ def _markdown(pieces: list[tuple[str, bool, bool]]) -> str:
     return "".join(out)
 
 
-def _list_level(paragraph: Any, formats: dict[tuple[str, int], str]) -> tuple[int | None, bool]:
+def _list_level(paragraph: Any, formats: _Formats) -> tuple[int | None, bool]:
     ppr = paragraph._p.pPr
     num = ppr.numPr if ppr is not None else None
-    style = paragraph.style.name if paragraph.style is not None else ""
-    styled = _STYLE_LEVEL.match(style or "")
+    style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
+    style, style_listed = formats.styles.get(style_id or "", ("", False))  # (not paragraph.style: slow)
+    styled = _STYLE_LEVEL.match(style)
     if num is not None and num.numId is not None and num.numId.val:
         level = int(num.ilvl.val) if num.ilvl is not None else 0
         if styled and styled.group(2) and num.ilvl is None:
             level = int(styled.group(2)) - 1
-        fmt = formats.get((str(num.numId.val), level), "")
+        fmt = formats.numbers.get((str(num.numId.val), level), "")
         return level, fmt not in ("", "bullet", "none") or "Number" in style
-    if styled and (styled.group(1) in ("Bullet", "Number") or _style_numbered(paragraph)):
+    if styled and (styled.group(1) in ("Bullet", "Number") or style_listed):
         return (int(styled.group(2)) - 1 if styled.group(2) else 0), styled.group(1) == "Number"
     return None, False
-
-
-def _style_numbered(paragraph: Any) -> bool:
-    ppr = paragraph.style.element.pPr if paragraph.style is not None else None
-    return ppr is not None and ppr.numPr is not None
 
 
 def _number_formats(document: Any) -> dict[tuple[str, int], str]:
