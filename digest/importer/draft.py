@@ -47,7 +47,10 @@ class DraftItem:
     headline: str | None = None
     summary: str | None = None
     topics: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # YAML comments written above the item
+    notes: list[str] = field(default_factory=list)  # more notes for the organiser (a re-import's)
+    cut: list[str] = field(default_factory=list)  # "headline", "summary": suggestions cut to length
+    placeholders: list[str] = field(default_factory=list)  # the document's "[text](#)" links
+    addresses: list[str] = field(default_factory=list)  # officers' own addresses in the answer
     suggestions: list[Suggestion] = field(default_factory=list)
     kept: dict[str, Any] = field(default_factory=dict)  # fields a re-import keeps from the forum file
     merged: list[str] = field(default_factory=list)  # how duplicates came together, for the report
@@ -58,6 +61,19 @@ class DraftItem:
     @property
     def fingerprint(self) -> str:
         return f"q {self.source[0]}, a {self.source[1]}"
+
+    def comments(self) -> list[str]:
+        """The notes for the organiser, written as comments above the item."""
+        out = ["a comment on the forum, with nothing for readers: never sent as an item"] * (self.kind == "feedback")
+        limits = {"headline": ("question", wording.HEADLINE_WORDS), "summary": ("answer", wording.SUMMARY_WORDS)}
+        out += [
+            f"{name} cut from the {limits[name][0]} at {limits[name][1]} words: write your own" for name in self.cut
+        ]
+        out += [
+            f"placeholder link in the document, {link}: put in the real https:// address" for link in self.placeholders
+        ]
+        out += [f"{a} is an officer's own address: put in the team's contact instead" for a in self.addresses]
+        return out + self.notes
 
 
 @dataclass
@@ -166,38 +182,32 @@ def describe(item: DraftItem, section_title: str, tax: Tax | None) -> None:
     item.headline = wording.derive_headline(item.question) or None
     if item.headline and wording.words(item.headline) > wording.HEADLINE_WORDS:
         item.headline = wording.cut(item.headline, wording.HEADLINE_WORDS)
-        item.notes.append("headline cut from the question at 15 words: write your own")
+        item.cut.append("headline")
     if item.kind == "feedback":
         return
     if item.status == "answered" and item.answer.strip():
         item.summary = wording.derive_summary(item.answer) or None
         if item.summary and wording.words(item.summary) > wording.SUMMARY_WORDS:
             item.summary = wording.cut(item.summary, wording.SUMMARY_WORDS)
-            item.notes.append("summary cut from the answer at 40 words: write your own")
+            item.cut.append("summary")
     item.suggestions = classify.suggest_audience(item.question, item.answer, tax)
 
 
 def annotate(item: DraftItem) -> None:
+    """What is left to fix in the text as it will be written."""
     if item.kind == "feedback":
-        item.notes.insert(0, "a comment on the forum, with nothing for readers: never sent as an item")
         return
-    for link in dict.fromkeys(classify.placeholders(item.question + "\n" + item.answer)):
-        item.notes.append(f"placeholder link in the document, {link}: put in the real https:// address")
-    for address in privacy.officer_addresses(item.answer):
-        item.notes.append(f"{address} is an officer's own address: put in the team's contact instead")
+    item.placeholders = list(dict.fromkeys(classify.placeholders(item.question + "\n" + item.answer)))
+    item.addresses = privacy.officer_addresses(item.answer)
 
 
 def _place_findings(draft: Draft) -> None:
     f = draft.findings
     for item in draft.items:
-        for note in item.notes:
-            if note.startswith("placeholder link"):
-                f.placeholders.append((item.id, note.split(", ", 1)[1].split(": put in")[0]))
-            elif " is an officer's own address" in note:
-                f.officer_addresses.append((item.id, note.split(" ", 1)[0]))
-            elif note.startswith(("headline cut", "summary cut")):
-                f.cut.append((item.id, note.split(" ", 1)[0]))
-        f.removed.extend((item.id, r) for r in item.removed)
+        f.placeholders += [(item.id, link) for link in item.placeholders]
+        f.officer_addresses += [(item.id, address) for address in item.addresses]
+        f.cut += [(item.id, name) for name in item.cut]
+        f.removed += [(item.id, r) for r in item.removed]
 
 
 # -- duplicates ---------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ _ORDER = ("kind", "question", "headline", "answer", "summary", "status", "answer
 
 def render_item(item: DraftItem) -> list[str]:
     lines = [f"      - id: {item.id}  # doc: {item.fingerprint}"]
-    lines += [f"        # {_comment(n[0].upper() + n[1:])}" for n in item.notes]
+    lines += [f"        # {_comment(n[0].upper() + n[1:])}" for n in item.comments()]
     values: dict[str, Any] = {
         "kind": item.kind if item.kind != "question" else None,
         "question": item.question,

@@ -122,7 +122,7 @@ def _keep(item: DraftItem, mapping: dict[str, Any], fp: tuple[str, str] | None, 
     item.kept["id"] = mapping["id"]
     item.question = _text(mapping.get("question")) or item.question
     item.headline = _text(mapping.get("headline")) or None
-    item.notes = [n for n in item.notes if not n.startswith("headline cut")]
+    item.cut = [c for c in item.cut if c != "headline"]  # whatever it is, it is the organiser's
     item.kind = mapping.get("kind", item.kind) if mapping.get("kind") in ("question", "feedback") else item.kind
     if isinstance(mapping.get("topics"), list):
         item.topics = mapping["topics"]
@@ -135,7 +135,7 @@ def _keep(item: DraftItem, mapping: dict[str, Any], fp: tuple[str, str] | None, 
         item.status = str(mapping.get("status", "answered"))
         item.status_note = ""
         item.summary = old_summary
-        item.notes = [n for n in item.notes if not n.startswith("summary cut")]
+        item.cut = [c for c in item.cut if c != "summary"]
         changes.kept.append(item.id)
         return
     changes.changed.append(item.id)
@@ -144,7 +144,7 @@ def _keep(item: DraftItem, mapping: dict[str, Any], fp: tuple[str, str] | None, 
     suggested = wording.cut(wording.derive_summary(old_answer), wording.SUMMARY_WORDS) if old_answer else ""
     if old_summary and norm(old_summary) != norm(suggested):
         item.summary = old_summary
-        item.notes = [n for n in item.notes if not n.startswith("summary cut")]
+        item.cut = [c for c in item.cut if c != "summary"]
         item.notes.append("the document's answer changed: check that your summary still says it")
         changes.check_summary.append(item.id)
 
