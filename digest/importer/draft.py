@@ -22,7 +22,7 @@ from digest.content.audience import Tax
 from digest.content.model import slug
 from digest.importer import classify, privacy
 from digest.importer.classify import Suggestion
-from digest.importer.parse import RawDoc
+from digest.importer.parse import RawDoc, terminal
 
 SAME = 0.9  # as digest check's near-duplicate warning
 CLOSE = 0.65  # within a section, when the answers overlap too
@@ -66,9 +66,10 @@ class DraftItem:
         """The notes for the organiser, written as comments above the item."""
         out = ["a comment on the forum, with nothing for readers: never sent as an item"] * (self.kind == "feedback")
         limits = {"headline": ("question", wording.HEADLINE_WORDS), "summary": ("answer", wording.SUMMARY_WORDS)}
-        out += [
-            f"{name} cut from the {limits[name][0]} at {limits[name][1]} words: write your own" for name in self.cut
-        ]
+        if self.kind != "feedback":  # a feedback item's headline is only ever listed
+            out += [
+                f"{name} cut from the {limits[name][0]} at {limits[name][1]} words: rewrite it" for name in self.cut
+            ]
         out += [
             f"placeholder link in the document, {link}: put in the real https:// address" for link in self.placeholders
         ]
@@ -110,6 +111,14 @@ class Draft:
 
     def items_of(self, index: int) -> list[DraftItem]:
         return [i for i in self.items if i.section == index]
+
+
+_MARKER = re.compile(r"\s*\[[a-z ]+ removed\]")
+
+
+def join_sentences(first: str, second: str) -> str:
+    """Two questions as one text, with a full stop between them if the first has none."""
+    return f"{first}{'' if terminal(first) else '.'} {second}"
 
 
 def norm(text: str) -> str:
@@ -179,7 +188,7 @@ def describe(item: DraftItem, section_title: str, tax: Tax | None) -> None:
         shown = " ".join(wording.plain(item.answer).split()[:12]).replace('"', "'")
         item.status_note = f'{why}: "{shown}"' if shown else why
     item.topics = [section_title]
-    item.headline = wording.derive_headline(item.question) or None
+    item.headline = wording.derive_headline(_MARKER.sub("", item.question)) or None
     if item.headline and wording.words(item.headline) > wording.HEADLINE_WORDS:
         item.headline = wording.cut(item.headline, wording.HEADLINE_WORDS)
         item.cut.append("headline")
@@ -228,7 +237,7 @@ def merge_duplicates(items: list[DraftItem]) -> list[DraftItem]:
             continue
         qa, qb = normed[id(match)], normed[id(item)]
         if qb not in qa and qa not in qb:
-            match.question = f"{match.question} {item.question}"
+            match.question = join_sentences(match.question, item.question)
             normed[id(match)] = norm(match.question)
         match.answer = merge_answers(match.answer, item.answer)
         match.asked += item.asked

@@ -228,7 +228,7 @@ def parse(blocks: list[Block]) -> RawDoc:
         prev = sec.items[-1] if sec.items else None
         if prev is not None and not prev.answer and prev.joined == ["bullet"] and item.answer:
             # two questions one after the other with one answer below both: they share it
-            prev.question = f"{prev.question} {item.question}"
+            prev.question = f"{prev.question}{'' if terminal(prev.question) else '.'} {item.question}"
             prev.answer, prev.asked = item.answer, prev.asked + item.asked
             prev.joined.append("shared answer")
         else:
@@ -295,7 +295,9 @@ def _table_items(table: Table, sec: RawSection) -> None:
     comment_only = columns == 1
     prev: RawItem | None = None
     for row in rows:
-        q = " ".join(p for cell in row[:1] for para in cell for p in split_paragraphs(para.text))
+        q = ""
+        for p in (p for cell in row[:1] for para in cell for p in split_paragraphs(para.text)):
+            q = f"{q}{'' if not q or terminal(q) else '.'} {p}".strip()  # a cell's paragraphs: sentences apart
         answer = _cell_blocks([para for cell in row[1:] for para in cell])
         if not q and not answer:
             continue
