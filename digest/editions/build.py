@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 
 from digest.content.load import Site
-from digest.editions.archive import write_archive
+from digest.editions.archive import entries, write_archive
 from digest.editions.calendar import write_calendars
 from digest.editions.render import Rendered, Renderer
+from digest.editions.search import Index, write_index
 from digest.editions.select import Edition, editions, today
 from digest.editions.urls import SiteUrls, edition_path
 from digest.errors import DigestError
@@ -59,12 +60,21 @@ def render_forum(site: Site, forum_id: str, as_of: date | None, renderer: Render
     return result
 
 
-def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date | None = None) -> list[ForumBuild]:
+class Built(list[ForumBuild]):
+    """Each forum's build, as a list, and the search index written beside them."""
+
+    def __init__(self, forums: list[ForumBuild], index: Index) -> None:
+        super().__init__(forums)
+        self.index = index
+
+
+def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date | None = None) -> Built:
     """Render every edition first; write only when all are within the size budget.
 
     Then the site: each edition's browser copy (OUT/<forum>/<edition>.html, and .txt),
-    each forum's editions page for organisers, the archive (editions/archive.py) and the
-    calendars under OUT/calendar, where the emails' links point.
+    each forum's editions page for organisers, the archive (editions/archive.py) with its
+    search index (editions/search.py), and the calendars under OUT/calendar, where the
+    emails' links point.
     """
     renderer = Renderer(site.settings)
     as_of = as_of or today()
@@ -88,7 +98,9 @@ def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date
             write_atomic(out / edition_path(b.forum_id, r.edition.id).replace(".html", ".txt"), text)
         index = renderer.env.get_template("build/forum_index.html")
         write_atomic(out / b.forum_id / "editions.html", index.render(**pages, **limits, root="../", build=b))
-    write_archive(site, out, as_of, renderer, feeds)
+    found = entries(site, as_of, renderer)
+    write_archive(site, out, as_of, renderer, feeds, found)
+    index = write_index(site, out, found)
     overview = renderer.env.get_template("build/index.html")
     write_atomic(out / "editions.html", overview.render(**pages, **limits, root="", builds=builds))
-    return builds
+    return Built(builds, index)
