@@ -51,6 +51,16 @@ def sample_personal(edition: Edition) -> dict[str, str]:
     }
 
 
+def write_copy(out: Path, rendered: Rendered) -> None:
+    """An edition's browser copy, HTML and text, where its emails' "View in your browser"
+    points: written by the build for every single-phase profile, and by each send for the
+    editions it sends (a school of several phases has its own)."""
+    path = out / edition_path(rendered.edition.forum.id, rendered.edition.id)
+    html, text = rendered.personalise(sample_personal(rendered.edition))
+    write_atomic(path, html)
+    write_atomic(path.with_suffix(".txt"), text)
+
+
 def render_forum(site: Site, forum_id: str, as_of: date | None, renderer: Renderer) -> ForumBuild:
     forum = site.forum(forum_id)
     as_of = as_of or today()
@@ -93,9 +103,7 @@ def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date
     limits = {"limit": render.max_html_bytes, "budget": render.words_budget}
     for b in builds:
         for r in b.rendered.values():
-            html, text = r.personalise(sample_personal(r.edition))
-            write_atomic(out / edition_path(b.forum_id, r.edition.id), html)
-            write_atomic(out / edition_path(b.forum_id, r.edition.id).replace(".html", ".txt"), text)
+            write_copy(out, r)
         index = renderer.env.get_template("build/forum_index.html")
         write_atomic(out / b.forum_id / "editions.html", index.render(**pages, **limits, root="../", build=b))
     found = entries(site, as_of, renderer)
