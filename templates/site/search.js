@@ -68,12 +68,10 @@ function item(data) {
   heading.append(link);
   const meta = document.createElement("p");
   meta.className = "meta";
-  if (data.meta.status !== "Answered") {
-    const badge = document.createElement("span");
-    badge.className = "badge pending";
-    badge.textContent = data.meta.status;
-    meta.append(badge, " ");
-  }
+  const badge = document.createElement("span");
+  badge.className = data.meta.status === "Answered" ? "badge answered" : "badge pending";
+  badge.textContent = data.meta.status;
+  meta.append(badge, " ");
   if (data.meta.changed) {
     const badge = document.createElement("span");
     badge.className = "badge changed";
