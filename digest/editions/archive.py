@@ -22,6 +22,7 @@ scripts from disk).
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,7 +75,7 @@ class Entry:
     @property
     def data(self) -> str:
         """The data attributes assets/filter.js reads: names joined with '|'."""
-        return " ".join(f'data-{k}="{"|".join(v)}"' for k, v in self.narrowed.items()).replace("&", "&amp;")
+        return " ".join(f'data-{k}="{html.escape("|".join(v))}"' for k, v in self.narrowed.items())
 
 
 def entries(site: Site, as_of: date, renderer: Renderer) -> dict[str, Entry]:
@@ -151,8 +152,8 @@ def write_archive(
         "settings": settings,
         "content": site,
         "taxonomy": site.taxonomy,
-        "topic_of": {t.name: t for t in every} | {slug(t.name): t for t in every},
-        "topic_page": topic_page,
+        "topic_for": {slug(t.name): t for t in every}.get,  # by slug: names differing in case are one topic
+        "slug": slug,
         "contacts": {c.id: c for c in site.contacts},
         "when": when,
         "headline": wording.headline,

@@ -123,9 +123,11 @@ def search(page, served, query: str = "", **filters: str) -> list[str]:
 
 
 def choices(page) -> None:
-    """Unfold the school choices (folded on a phone, open on a wider screen)."""
+    """Unfold the school choices (folded on a phone, open on a wider screen), by keyboard."""
     if page.locator("#choose").get_attribute("open") is None:
-        page.locator("#choose > summary").click()
+        page.locator("#choose > summary").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_label("District")).to_be_visible()
 
 
 def expected_for(served, profile: Profile) -> set[str]:
@@ -137,7 +139,9 @@ def expected_for(served, profile: Profile) -> set[str]:
 # -- finding ---------------------------------------------------------------------------------
 def test_senia_surgery_and_phase_transfer_deadline_by_keyboard_alone(page, served) -> None:
     page.goto(f"{served.url}/")
-    for _ in range(6):  # skip link, site title, then the search box
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to main content"
+    for _ in range(6):  # the site's title, then the search box
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.id") == "searchbox-q":
             break
@@ -260,7 +264,8 @@ def test_a_topic_page_shows_what_applies_to_the_chosen_school(page, served) -> N
     assert "district=Medway" in page.url
     forum_link = page.get_by_role("link", name="Every forum").first  # the choice goes with the reader
     assert "district=Medway" in forum_link.get_attribute("href")
-    page.get_by_role("button", name="Show everything").click()
+    page.get_by_role("button", name="Show everything").focus()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text(f"Showing all {total} answers.")
 
 
