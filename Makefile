@@ -20,9 +20,10 @@ demo: $(STAMP)
 	for f in content/forums/*.yaml; do $(BIN)/digest send --forum "$$(basename "$$f" .yaml)" || exit 1; done
 	$(BIN)/digest schedules
 	@echo
-	@echo "Open build/index.html to see every edition of every forum,"
+	@echo "Open build/index.html for the archive (build/editions.html: every edition of every forum),"
 	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."
-	@echo "Then 'make serve' for the subscribe and preference pages, or 'make preview' to edit content and watch every edition."
+	@echo "Then 'make serve' and open http://127.0.0.1:8000/ to search every answer (and the subscribe and"
+	@echo "preference pages), or 'make preview' to edit content and watch every edition."
 
 # The web pages with the demo signing key (set your own DIGEST_SECRET_KEY for real use).
 serve: $(STAMP)

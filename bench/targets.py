@@ -91,6 +91,20 @@ def imports(r: dict[str, Any]) -> str:
     )
 
 
+def build(r: dict[str, Any]) -> str:
+    from bench.run import BUILD_BEFORE_S
+
+    c = r["commands"]
+    rest = c["build_s"] - c["index_s"]
+    return (
+        f"**`digest build` took {c['build_s']:.2f} s against {2 * BUILD_BEFORE_S:.2f} s.** The search index took "
+        f"{c['index_s']:.2f} s of it and everything else {rest:.2f} s (the editions, the archive's pages and the "
+        f"calendars; {BUILD_BEFORE_S:.2f} s before the archive's search). If the index is the part that grew, look "
+        "at the records editions/search.py writes; if the rest did, at the topic pages, each item rendered once "
+        "per topic (a page per topic could link to the items' full text rather than repeat it)."
+    )
+
+
 def explain(key: str, r: dict[str, Any]) -> str:
     return {
         "prepare": prepare,
@@ -100,4 +114,5 @@ def explain(key: str, r: dict[str, Any]) -> str:
         "deliver": deliver,
         "startup": startup,
         "imports": imports,
+        "build": build,
     }[key](r)

@@ -72,6 +72,11 @@ def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Pat
             f"{screens[0]:.1f} to {screens[-1]:.1f} phone screens), HTML {min(sizes) / 1000:.1f} to "
             f"{max(sizes) / 1000:.1f} KB (limit {settings.render.max_html_bytes / 1000:.0f} KB)"
         )
+    index = builds.index
+    click.echo(
+        f"Search index: {fmt.plural(index.records, 'answer')}, {index.bytes / 1000:,.0f} KB in {out / 'pagefind'}, "
+        f"{index.seconds:.2f} s"
+    )
     click.echo(f"Wrote {out / 'index.html'} (the archive; {out / 'editions.html'} for every edition)")
 
 

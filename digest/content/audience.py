@@ -159,6 +159,22 @@ class Tax:
         # a misspelt name is reported once, not again as "reaches no reader"
         return (EVERYONE if problems else rule), problems
 
+    def reach(self, rule: Rule) -> dict[str, list[str]]:
+        """The districts, phases and settings a rule reaches, each in taxonomy order: what
+        the archive's filters and the search index's filters hold. A rule narrows each of
+        the three on its own, so a single-phase reader gets the thing exactly when their
+        district, their phase and their setting are each in these lists."""
+        cells = [
+            (d, p, s)
+            for d, p, s in product(self.districts, self.phases, self.settings)
+            if rule.matches(Profile(d, (p,), s))
+        ]
+        return {
+            "districts": [d for d in self.districts if any(c[0] == d for c in cells)],
+            "phases": [p for p in self.phases if any(c[1] == p for c in cells)],
+            "settings": [s for s in self.settings if any(c[2] == s for c in cells)],
+        }
+
     def describe(self, rule: Rule) -> str:
         """A short label for a narrowed rule: 'Swale · primary' or 'not Medway'."""
         parts: list[str] = []

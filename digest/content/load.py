@@ -15,8 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from digest.content import synonyms as syn
 from digest.content.audience import EVERYONE, Rule, Tax
 from digest.content.model import Audience, Contact, Contacts, Event, Events, Forum, Taxonomy, slug
+from digest.content.updates import check_updates
 from digest.content.yamlio import Located, load_yaml
 from digest.errors import DigestError, Problem, Problems, display_path, suggest
 from digest.settings import Settings
@@ -34,6 +36,7 @@ class Site:
     rules: dict[str, Rule] = field(default_factory=dict)
     origins: dict[str, tuple[Located, tuple]] = field(default_factory=dict)  # same keys: where it is written
     problems: Problems = field(default_factory=Problems)
+    synonyms: syn.Synonyms = field(default_factory=syn.Synonyms)  # content/synonyms.yaml, for search
 
     def rule(self, kind: str, id: str) -> Rule:
         return self.rules[f"{kind}:{id}"]
@@ -170,6 +173,23 @@ def read_model(
     return obj, src
 
 
+def read_synonyms(content: Path, root: Path, problems: Problems) -> syn.Synonyms:
+    """content/synonyms.yaml (absent: none), every problem added to problems."""
+    path = content / syn.FILE
+    if not path.exists():
+        return syn.Synonyms()
+    src, errs = load_yaml(path, display_path(path, root))
+    found = syn.Synonyms()
+    if src is not None:
+        errs = syn.shape(src)
+        model, more = (None, []) if errs else validate(src, syn.SynonymsFile)
+        errs += more
+        if model is not None:
+            found, errs = syn.grouped(src, model)
+    problems.extend(errs)
+    return found
+
+
 def load_taxonomy(settings: Settings) -> Tax:
     """Only the taxonomy (for commands that validate readers' districts and phases)."""
     problems = Problems()
@@ -229,6 +249,7 @@ def load_site(settings: Settings) -> Site:
         events,
         contacts,
         problems=problems,
+        synonyms=read_synonyms(content, root, problems),
     )
     seen: dict[str, str] = {}
 
@@ -308,6 +329,7 @@ def load_site(settings: Settings) -> Site:
                     )
     for ci, contact in enumerate(contacts):
         register("contact", contact, csrc, ("contacts", ci))
+    problems.extend(check_updates(site))
     return site
 
 

@@ -92,6 +92,7 @@ class Item(Strict):
     audience: Audience | None = None
     asked: int = Field(default=1, ge=1)
     highlight: bool = False  # every reader this item reaches sees its headline and summary
+    updates: Slug | None = None  # the id of an earlier item whose answer this one changes (content/updates.py)
 
     @model_validator(mode="after")
     def _answered_has_answer(self) -> Item:

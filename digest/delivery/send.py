@@ -203,6 +203,7 @@ def _send(
     summary = Summary(key, readers=store.count_receiving(conn), recovered=ledger.recover(conn, key))
     plan.add(store.receiving_profiles(conn))
     plan.check_sizes()  # every edition is ready before the first message goes
+    publish_copies(settings, plan)
     person = Personaliser(settings, key)
     sender = settings.site.sender_address
     pace, done, in_a_row = Pace(policy), 0, 0
@@ -242,6 +243,16 @@ def _send(
     summary.failed, summary.unknown, summary.deferred = counts["failed"], counts["unknown"], counts["pending"]
     summary.problems = ledger.problems(conn, key)
     return summary
+
+
+def publish_copies(settings: Settings, plan: Plan) -> None:
+    """Each forum edition's browser copy in the built site, so that "View in your browser"
+    answers whatever day the build ran and whatever phases a school has."""
+    from digest.editions.build import write_copy
+
+    for prepared in plan.prepared:
+        if getattr(prepared.edition, "forum", None) is not None:
+            write_copy(settings.path("build"), prepared.rendered)
 
 
 class ProgressLine:

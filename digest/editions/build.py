@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 
 from digest.content.load import Site
-from digest.editions.archive import write_archive
+from digest.editions.archive import entries, write_archive
 from digest.editions.calendar import write_calendars
 from digest.editions.render import Rendered, Renderer
+from digest.editions.search import Index, write_index
 from digest.editions.select import Edition, editions, today
 from digest.editions.urls import SiteUrls, edition_path
 from digest.errors import DigestError
@@ -50,6 +51,16 @@ def sample_personal(edition: Edition) -> dict[str, str]:
     }
 
 
+def write_copy(out: Path, rendered: Rendered) -> None:
+    """An edition's browser copy, HTML and text, where its emails' "View in your browser"
+    points: written by the build for every single-phase profile, and by each send for the
+    editions it sends (a school of several phases has its own)."""
+    path = out / edition_path(rendered.edition.forum.id, rendered.edition.id)
+    html, text = rendered.personalise(sample_personal(rendered.edition))
+    write_atomic(path, html)
+    write_atomic(path.with_suffix(".txt"), text)
+
+
 def render_forum(site: Site, forum_id: str, as_of: date | None, renderer: Renderer) -> ForumBuild:
     forum = site.forum(forum_id)
     as_of = as_of or today()
@@ -59,12 +70,21 @@ def render_forum(site: Site, forum_id: str, as_of: date | None, renderer: Render
     return result
 
 
-def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date | None = None) -> list[ForumBuild]:
+class Built(list[ForumBuild]):
+    """Each forum's build, as a list, and the search index written beside them."""
+
+    def __init__(self, forums: list[ForumBuild], index: Index) -> None:
+        super().__init__(forums)
+        self.index = index
+
+
+def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date | None = None) -> Built:
     """Render every edition first; write only when all are within the size budget.
 
     Then the site: each edition's browser copy (OUT/<forum>/<edition>.html, and .txt),
-    each forum's editions page for organisers, the archive (editions/archive.py) and the
-    calendars under OUT/calendar, where the emails' links point.
+    each forum's editions page for organisers, the archive (editions/archive.py) with its
+    search index (editions/search.py), and the calendars under OUT/calendar, where the
+    emails' links point.
     """
     renderer = Renderer(site.settings)
     as_of = as_of or today()
@@ -83,12 +103,12 @@ def build(site: Site, out: Path, forum_ids: list[str] | None = None, as_of: date
     limits = {"limit": render.max_html_bytes, "budget": render.words_budget}
     for b in builds:
         for r in b.rendered.values():
-            html, text = r.personalise(sample_personal(r.edition))
-            write_atomic(out / edition_path(b.forum_id, r.edition.id), html)
-            write_atomic(out / edition_path(b.forum_id, r.edition.id).replace(".html", ".txt"), text)
+            write_copy(out, r)
         index = renderer.env.get_template("build/forum_index.html")
         write_atomic(out / b.forum_id / "editions.html", index.render(**pages, **limits, root="../", build=b))
-    write_archive(site, out, as_of, renderer, feeds)
+    found = entries(site, as_of, renderer)
+    write_archive(site, out, as_of, renderer, feeds, found)
+    index = write_index(site, out, found)
     overview = renderer.env.get_template("build/index.html")
     write_atomic(out / "editions.html", overview.render(**pages, **limits, root="", builds=builds))
-    return builds
+    return Built(builds, index)

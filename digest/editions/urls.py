@@ -1,11 +1,14 @@
 """Where things are on the built site: the archive, each forum's full Q&A with an anchor
-per item, each edition's browser copy, the contacts and the calendars.
+per item, a page per topic, the search page, each edition's browser copy, the contacts
+and the calendars.
 
 Emails link with absolute URLs under `site.base_url`; the site's own pages link with
 `relative` paths, so the archive also opens from the build folder on disk.
 """
 
 from __future__ import annotations
+
+from digest.content.model import slug
 
 
 class SiteUrls:
@@ -24,6 +27,10 @@ class SiteUrls:
     def contacts(self) -> str:
         return self(CONTACTS)
 
+    @property
+    def search(self) -> str:
+        return self(SEARCH)
+
     def forum(self, forum_id: str) -> str:
         return self(f"{forum_id}/")
 
@@ -35,6 +42,8 @@ class SiteUrls:
 
 
 CONTACTS = "contacts.html"
+SEARCH = "search.html"
+SEARCH_BUNDLE = "pagefind"  # Pagefind's scripts and index, written by editions/search.py
 
 
 def forum_page(forum_id: str) -> str:
@@ -43,3 +52,7 @@ def forum_page(forum_id: str) -> str:
 
 def edition_path(forum_id: str, edition_id: str) -> str:
     return f"{forum_id}/{edition_id}.html"
+
+
+def topic_page(topic: str) -> str:
+    return f"topics/{slug(topic)}.html"

@@ -1,0 +1,200 @@
+"""The archive beyond each forum's page (issue 13): a page per topic across the forums,
+answers a later one changed, the data its filters read, and the search index `digest
+build` writes with Pagefind."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+import sys
+from itertools import product
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import FIXTURE_DAY, REPO
+
+from digest.cli.main import cli
+from digest.content.audience import Profile
+from digest.content.load import load_or_fail
+from digest.editions import search
+from digest.editions.archive import entries, topics
+from digest.editions.build import build
+from digest.editions.render import Renderer
+from digest.editions.select import select
+from digest.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """The example content, built once: (site, build folder)."""
+    site = load_or_fail(load_settings(REPO))
+    out = tmp_path_factory.mktemp("example-build")
+    build(site, out)
+    return site, out
+
+
+def articles(page: str) -> dict[str, dict[str, str]]:
+    """Each item on a page, by id, with its data attributes."""
+    out = {}
+    for attrs in re.findall(r'<article class="item" ([^>]*)>', page):
+        found = dict(re.findall(r'([\w-]+)="([^"]*)"', attrs))
+        out[found["id"]] = {
+            k.removeprefix("data-"): html.unescape(v) for k, v in found.items() if k.startswith("data-")
+        }
+    return out
+
+
+def test_each_topic_page_gathers_its_items_across_forums_newest_first(example) -> None:
+    site, out = example
+    every = topics(site, entries(site, FIXTURE_DAY, Renderer(site.settings)))
+    assert len(every) >= 15
+    questions = [(f, i) for f in site.forums.values() for i in f.items if not i.feedback]
+    home = (out / "index.html").read_text()
+    for topic in every:
+        page = (out / topic.path).read_text()
+        assert f'href="{topic.path}"' in home
+        expected = [
+            i.id for f, i in sorted(questions, key=lambda fi: -max(fi[0].dates).toordinal()) if topic.name in i.topics
+        ]
+        assert list(articles(page)) == expected, topic.name
+        for forum, es in topic.groups:  # each item with its forum and date, linked to its anchor there
+            for e in es:
+                assert f'<a href="../{forum.id}/index.html#{e.item.id}">{forum.title}</a>' in page
+    phase_transfer = (out / "topics/phase-transfer.html").read_text()
+    forums = re.findall(r'<h2 id="f-([\w-]+)">', phase_transfer)
+    assert forums == ["2025-07-term6", "2024-03-countywide"]  # both forums, the newest first
+
+
+def test_an_answer_a_later_forum_changed_says_so_on_both(example) -> None:
+    _, out = example
+    for page in ("topics/speech-and-language-balanced-system.html", "2024-03-countywide/index.html"):
+        text = (out / page).read_text()
+        earlier = text.split('id="bs-rollout-rest-of-county"', 1)[1].split("</article>", 1)[0]
+        assert '<span class="badge changed">Changed later</span>' in earlier
+        assert "A later answer changed this one:" in earlier
+        assert "Swale speech and language therapy: Balanced System NHS contract from 27 October 2025" in earlier
+        assert "Term 6 Countywide SENCO Forum, 2 and 10 July 2025; for Swale" in earlier
+    july = (out / "2025-07-term6/index.html").read_text()
+    later = july.split('id="bs-swale-salt-ot-access"', 1)[1].split("</article>", 1)[0]
+    assert (
+        'This answer changes an earlier one: <a href="../2024-03-countywide/index.html#bs-rollout-rest-of-county">'
+        in later
+    )
+    topic = (out / "topics/speech-and-language-balanced-system.html").read_text()
+    assert '<a href="#bs-rollout-rest-of-county">Balanced System rollout' in topic  # on the same page: in-page
+
+
+def test_the_filters_data_is_exactly_who_each_item_reaches(example) -> None:
+    """For every single-phase school: an item shows under the filters exactly when its rule
+    matches, which is exactly when the school's edition selects it."""
+    site, out = example
+    tax = site.taxonomy
+    for forum in site.forums.values():
+        shown = articles((out / forum.id / "index.html").read_text())
+        assert set(shown) == {i.id for i in forum.items if not i.feedback}
+        assert any(shown.values()) and not all(shown.values())  # some narrowed, most for everyone
+        for d, p, s in product(tax.districts, tax.phases, tax.settings):
+            profile = Profile(d, (p,), s)
+            by_filter = {
+                i
+                for i, data in shown.items()
+                if all(v in data.get(k, v).split("|") for k, v in (("districts", d), ("phases", p), ("settings", s)))
+            }
+            assert by_filter == {i.id for i in select(site, forum, FIXTURE_DAY, profile).items}, profile
+
+
+def fragments(out: Path) -> list[dict]:
+    """Every record of the built search index, as Pagefind stores it."""
+    found = []
+    for path in sorted((out / "pagefind" / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(path.read_bytes())
+        found.append(json.loads(raw[raw.index(b"{") :]))
+    return found
+
+
+def test_the_index_holds_every_item_with_its_metadata_filters_and_other_words(example) -> None:
+    site, out = example
+    records = {r["meta"]["link"]: r for r in fragments(out)}
+    questions = [(f, i) for f in site.forums.values() for i in f.items if not i.feedback]
+    assert len(records) == len(questions)
+    tax = site.taxonomy
+    for forum, item in questions:
+        record = records[f"{forum.id}/index.html#{item.id}"]
+        meta, filters = record["meta"], record["filters"]
+        assert meta["forum"] == forum.title and meta["status"] in ("Answered", "Answer to come", "More to follow")
+        assert meta["title"] and meta["date"].endswith(str(max(forum.dates).year))
+        assert (item.status == "pending") == (filters["status"] == ["Answer to come"])
+        assert sorted(filters["topic"]) == sorted(item.topics)
+        reach = tax.reach(site.rule("item", item.id))
+        assert sorted(filters["district"]) == sorted(reach["districts"])
+        assert sorted(filters["phase"]) == sorted(reach["phases"])
+        assert sorted(filters["setting"]) == sorted(reach["settings"])
+        for topic in item.topics:
+            assert topic in record["content"]
+    senia = records["2024-03-countywide/index.html#senia-hard-to-contact"]
+    assert "SEN IA Surgeries" in senia["content"] and "SENIA" in senia["content"]  # written, and another form
+    assert records["2024-03-countywide/index.html#bs-rollout-rest-of-county"]["meta"]["changed"] == "yes"
+    salt = records["2024-03-countywide/index.html#bs-rollout-rest-of-county"]["content"]
+    assert "speech and language therapy" in salt and "SALT" in salt  # found by SALT, which it never says
+
+
+def test_the_bundle_holds_only_what_the_search_page_uses(example) -> None:
+    site, out = example
+    bundle = out / "pagefind"
+    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-worker.js").is_file()
+    assert list(bundle.glob("wasm.*.pagefind")) and list(bundle.glob("index/*.pf_index"))
+    assert not [p.name for p in bundle.iterdir() if p.name in search.UNUSED]
+    size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    assert size < 1_000_000  # scripts, WebAssembly and the index of every answer
+    search_page = (out / "search.html").read_text()
+    forms = json.loads(re.search(r'<script type="application/json" id="synonyms">(.*?)</script>', search_page).group(1))
+    assert forms["sen ia"] == "SENIA" and forms["ar"] == "annual review" and forms["year r"] == "Reception"
+
+
+def test_a_rebuild_replaces_the_index_whole(site_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site = load_or_fail(load_settings(site_dir))
+    first = build(site, out, as_of=FIXTURE_DAY).index
+    assert first.records == 5 and first.bytes > 0
+    before = {p.name for p in (out / "pagefind" / "fragment").iterdir()}
+    forum = site_dir / "content/forums/2025-07-test.yaml"
+    forum.write_text(
+        forum.read_text().replace("OOC schools have a separate process.", "OOC schools have their own process.")
+    )
+    build(load_or_fail(load_settings(site_dir)), out, as_of=FIXTURE_DAY)
+    after = {p.name for p in (out / "pagefind" / "fragment").iterdir()}
+    assert len(after) == 5 and after != before  # the changed record is new, the old one gone
+    assert not list(out.glob(".pagefind-*"))
+
+
+def test_build_says_what_the_index_holds(site_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--as-of", "2025-07-11", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        rf"Search index: 5 answers, \d+ KB in {re.escape(str(out / 'pagefind'))}, [\d.]+ s\n", result.output
+    )
+
+
+def test_no_pagefind_is_a_clear_error_and_nothing_is_half_written(
+    site_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pagefind_bin", None)  # not installed
+    result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "Pagefind is not installed, so the search index cannot be built" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out" / "pagefind").exists()
+
+
+def test_a_failing_pagefind_names_what_it_said(site_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'Error: could not read the site' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(search, "pagefind", lambda: fake)
+    result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "Pagefind could not build the search index:\nError: could not read the site" in result.output
+    assert "Traceback" not in result.output
