@@ -53,8 +53,8 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	touch $@
 
 test: $(STAMP) chromium node_modules/axe-core/axe.min.js
-	$(BIN)/ruff check digest tests bench
-	$(BIN)/ruff format --check digest tests bench
+	$(BIN)/ruff check digest tests bench demo
+	$(BIN)/ruff format --check digest tests bench demo
 	$(BIN)/python -m pytest
 
 # Every figure of docs/benchmarks.md (about 5 minutes); prints the table and writes bench/RESULTS.md.
@@ -66,8 +66,8 @@ lengths: $(STAMP)
 	$(BIN)/python -m bench.lengths
 
 lint: $(STAMP)
-	$(BIN)/ruff check digest tests bench
-	$(BIN)/ruff format --check digest tests bench
+	$(BIN)/ruff check digest tests bench demo
+	$(BIN)/ruff format --check digest tests bench demo
 
 clean:
 	rm -rf build var .pytest_cache

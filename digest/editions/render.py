@@ -224,10 +224,14 @@ class Renderer:
         return self._timed(rendered)
 
     def render(self, edition: Edition, subject: str | None = None) -> Rendered:
-        subject = subject or subject_for(edition)
-        ctx = self.context(edition, subject)
-        body, footer = self._text(ctx, "edition.txt")
-        html = inline_css(self.env.get_template("edition.html").render(ctx))
+        return self.render_as(edition, "edition", subject or subject_for(edition))
+
+    def render_as(self, edition: Edition, name: str, subject: str, **extra: object) -> Rendered:
+        """An edition with templates NAME.html and NAME.txt (the footer after the text part),
+        e.g. a follow-up with templates/follow-up.*; extra values go to the templates."""
+        ctx = self.context(edition, subject) | extra
+        body, footer = self._text(ctx, f"{name}.txt")
+        html = inline_css(self.env.get_template(f"{name}.html").render(ctx))
         return self._timed(Rendered(edition, subject, html, body + footer, body))
 
     @staticmethod

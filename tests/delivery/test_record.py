@@ -14,6 +14,7 @@ from digest import db
 from digest.content.model import Item
 from digest.db import open_db
 from digest.delivery import ledger, record
+from digest.delivery.followup import dry_run
 from digest.delivery.send import send_edition
 from digest.settings import load_settings
 
@@ -114,6 +115,8 @@ def test_a_ledger_from_before_the_record_keeps_working(site_dir: Path, monkeypat
     finally:
         conn.close()
     assert send_edition(settings, FORUM, as_of=FIXTURE_DAY).skipped == 5  # the ledger still knows who has it
+    plan, found = dry_run(settings, FORUM, as_of=FIXTURE_DAY)
+    assert found == [] and plan.prepared == []  # nothing is known of what they were sent: no follow-up
     later = send_edition(settings, FORUM, as_of=FIXTURE_DAY.replace(day=12))
     assert later.sent == 5 and len(outbox(site_dir)) == 5
     with sqlite3.connect(path) as raw:
