@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.content.model import Forum
-from digest.delivery import record
+from digest.delivery import record, since
 from digest.delivery.mime import Attachment, DigestTemplate, address, domain_of, list_unsubscribe, message_id
 from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, editions
@@ -75,7 +75,8 @@ class Plan:
 
     A send asks it in three steps: `start` (every edition ready before the first message),
     `pages` (the readers, a page at a time) and `for_reader` (the reader's edition, or None).
-    A forum's digest goes by the reader's profile."""
+    A forum's digest goes by the reader's profile and, where they were waiting for answers
+    to earlier forums that have come since, by that list too (digest.delivery.since)."""
 
     def __init__(
         self, settings: Settings, site: Site, forum: Forum | None, as_of: date, key: str, subject_prefix: str = ""
@@ -86,7 +87,9 @@ class Plan:
         self.date = datetime.now(UTC)
         self.by_profile: dict[Profile, Prepared] = {}
         self.by_key: dict[tuple, Prepared] = {}
+        self.variants: dict[tuple, Prepared] = {}  # (profile's edition key, answered since) -> edition
         self.nothing: set[Profile] = set()  # profiles select() gave no edition: those readers get nothing
+        self.history: since.History | None = None  # earlier answers readers were waiting for
         self.recording: sqlite3.Connection | None = None  # a real send's: snapshots are recorded on it
         self._started = False
         self._page: dict[int, Any] = {}  # what pages() worked out for the readers of the current page
@@ -104,16 +107,32 @@ class Plan:
                 self._record(prepared)
 
     def prepare_all(self, conn: sqlite3.Connection) -> None:
-        """The editions of every profile (a subclass may go by more than profiles)."""
+        """The editions of every profile, and of every "answered since" list a reader has."""
         self.add(store.receiving_profiles(conn))
+        if self.forum is not None:
+            self.history = since.History.load(conn, self.site, self.forum, self.key)
+        if self.history is not None:  # the lists depend on each reader's history: one pass over them
+            for page in self.pages(conn):
+                for sub in page:
+                    self.for_reader(sub)
 
     def pages(self, conn: sqlite3.Connection) -> Iterator[list[Subscriber]]:
-        """The receiving readers a page at a time."""
-        yield from store.receiving_pages(conn)
+        """The receiving readers a page at a time, each page's histories read with it."""
+        for page in store.receiving_pages(conn):
+            self._page = self.history.for_page(conn, page) if self.history is not None else {}
+            yield page
 
     def for_reader(self, sub: Subscriber) -> Prepared | None:
         """The reader's edition (from the current page); None when this plan has nothing for them."""
-        return self.for_profile(sub.profile)
+        prepared = self.for_profile(sub.profile)
+        answered = self._page.get(sub.id)
+        if prepared is None or not answered:
+            return prepared
+        key = (prepared.edition.key, tuple((forum.id, item.id) for forum, item in answered))
+        if key not in self.variants:
+            edition = since.fit(self.renderer, prepared.edition, answered, self.settings.render.words_budget)
+            self.variants[key] = self.by_key.get(edition.key) or self._keep(self._prepare(edition))
+        return self.variants[key]
 
     # -- editions -------------------------------------------------------------------------------
     def select(self, profiles: list[Profile]) -> list[Edition]:
@@ -144,9 +163,10 @@ class Plan:
         return prepared
 
     def snapshot(self, edition: Any) -> record.Snapshot | None:
-        """What the record keeps of an edition: the forum's items it holds, in their
-        versions. None for an edition with none (a reminder)."""
+        """What the record keeps of an edition: the forum's items it holds and the earlier
+        answers it lists, in their versions. None for an edition with neither (a reminder)."""
         items = [(edition.forum.id, item) for item in edition.items] if edition.forum is not None else []
+        items += [(forum.id, item) for forum, item in getattr(edition, "since", ())]
         return record.Snapshot.of("digest", items) if items else None
 
     def _record(self, prepared: Prepared) -> None:

@@ -205,7 +205,7 @@ class Renderer:
             "urls": self.urls,
             "minutes": MINUTES,
             "forum_url": self.urls.forum(forum.id) if forum else self.urls.home,
-            "browser_url": self.urls.edition(forum.id, edition.id) if forum else "",
+            "browser_url": self.urls.edition(forum.id, getattr(edition, "copy_id", edition.id)) if forum else "",
             "personal": {name: placeholder(name) for name in PERSONAL},
             "taxonomy": edition.site.taxonomy,
             "contact_names": {c.id: c.name for c in edition.site.contacts},
