@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from digest.settings import Settings
 
 WAITED, CHANGED = "waited", "changed"  # why a reader is due an answer
-SAMPLE = 50  # readers' addresses kept per edition, for the dry run and the preview
 Due = tuple[tuple[Item, str], ...]
 
 
@@ -159,7 +158,6 @@ class FollowUpPlan(Plan):
         self.by_due: dict[tuple[tuple[str, str], ...], Prepared] = {}
         self._memo: dict[tuple[frozenset[str], Profile], Due] = {}
         self.readers: dict[str, int] = {}  # edition id -> readers due it (counted by start)
-        self.sample: dict[str, list[str]] = {}  # edition id -> the first of their addresses
 
     # -- what a schedule may change ---------------------------------------------------------------
     def wants(self, profile: Profile) -> bool:
@@ -182,8 +180,6 @@ class FollowUpPlan(Plan):
                 if (prepared := self.for_reader(sub)) is not None:
                     eid = prepared.edition.id
                     self.readers[eid] = self.readers.get(eid, 0) + 1
-                    if len(self.sample.setdefault(eid, [])) < SAMPLE:
-                        self.sample[eid].append(sub.email)
 
     def pages(self, conn: sqlite3.Connection) -> Iterator[list[Subscriber]]:
         for page in store.receiving_pages(conn):

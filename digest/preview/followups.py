@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from digest.db import open_db
 from digest.delivery.compose import Prepared
 from digest.delivery.followup import FollowUpPlan
+from digest.delivery.trial import Intended, intended
 from digest.editions.build import sample_personal
 from digest.editions.select import today
 from digest.errors import DigestError, display_path
@@ -31,6 +31,15 @@ from digest.preview.pages import PreviewPages, message_source
 class FollowUps:
     plan: FollowUpPlan | None  # None: no database yet, so nothing was ever sent from here
     db: str  # the database, as the page names it
+    found: list[Intended] = field(default_factory=list)  # as `digest send --follow-up --dry-run` lists them
+
+    def readers(self, edition_id: str, to_send: bool = True) -> list[str]:
+        """Who a send now would send this follow-up to (or, not to_send, who already has it)."""
+        return [it.email for it in self.found if it.edition_id == edition_id and (it.action == "send") == to_send]
+
+    @property
+    def to_send(self) -> list[Prepared]:
+        return [p for p in (self.plan.prepared if self.plan else []) if self.readers(p.edition.id)]
 
 
 def _stamp(path: Path) -> tuple[float, ...]:
@@ -53,14 +62,9 @@ class FollowUpPages:
             if memo not in self._cache:
                 if not path.exists():
                     found = FollowUps(None, shown)
-                else:
+                else:  # the dry run's very plan: reads the record, records nothing
                     plan = FollowUpPlan(settings, view.site, view.site.forum(forum_id), self.preview.as_of or today())
-                    conn = open_db(settings)
-                    try:
-                        plan.start(conn)  # reads the record; records nothing
-                    finally:
-                        conn.close()
-                    found = FollowUps(plan, shown)
+                    found = FollowUps(plan, shown, list(intended(settings, plan)))
                 self._cache = {memo: found}
             return self._cache[memo]
 
@@ -79,14 +83,13 @@ class FollowUpPages:
             return self.pages.trouble(exc)
         plan = found.plan
         view = self.preview.view(request.path_params["forum"])
-        texts = {}
-        for prepared in plan.prepared if plan else []:
-            texts[prepared.edition.id] = prepared.rendered.personalise(sample_personal(prepared.edition))[1]
+        texts = {p.edition.id: p.rendered.personalise(sample_personal(p.edition))[1] for p in found.to_send}
         return self.pages.page(
             "follow-ups.html",
             view=view,
             forum=view.site.forums[request.path_params["forum"]],
             plan=plan,
+            found=found,
             db=found.db,
             texts=texts,
             limit=view.site.settings.render.max_html_bytes,

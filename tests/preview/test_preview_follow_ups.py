@@ -12,6 +12,7 @@ from support import FIXTURE_DAY, REPO
 from support.delivery import FORUM, add_readers, outbox
 
 from demo.answer import answer
+from digest.delivery import followup
 from digest.delivery.followup import dry_run
 from digest.delivery.send import send_edition
 from digest.preview.app import create_app
@@ -68,6 +69,10 @@ def test_answer_an_item_save_and_the_page_shows_who_would_get_it(
     source = client.get(f"/f/{FORUM}/follow-up.eml?edition={edition}").text
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in source
     assert len(outbox(site_dir)) == 5  # the digest only: the preview sends nothing
+
+    followup.send_follow_up(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY)
+    sent = client.get(PAGE).text
+    assert "Nobody is due a follow-up" in sent and "but for the 5 readers who already have theirs" in sent
 
     gone = client.get(f"/f/{FORUM}/follow-up.html?edition={FORUM}.answers-00000000")
     assert gone.status_code == 404 and "go back to the list" in gone.text
