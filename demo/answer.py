@@ -2,6 +2,7 @@
 which runs it on a copy of content/ (the tracked files are never changed), and for tests.
 
     python -m demo.answer FILE ITEM_ID ANSWER [SUMMARY]
+    python -m demo.answer --demo CONTENT_FOLDER    # the demo's answer (DEMO), in that copy
 
 Only the item's own lines change: `status:` becomes answered and `answer:` and `summary:`
 are replaced (or added). Every other line, comments included, stays as it is.
@@ -15,6 +16,19 @@ import textwrap
 from pathlib import Path
 
 _ITEM = re.compile(r"^(?P<indent> *)- id: (?P<id>\S+)\s*$")
+
+# The demo's answer: one of the July forum's answers still to come. The Communities of
+# Schools funding items are not open to Medway or independent schools, so the follow-up
+# goes to the example readers who had it pending and to nobody else. Written for the
+# demo: the forum's document has no answer to it.
+DEMO_FORUM = "2025-07-term6"
+DEMO_ITEM = "pt-funding-new-arrival-no-prior-support"
+DEMO_ANSWER = (
+    "Apply to your Community of Schools funding panel as for any other pupil: the panel looks at what the child "
+    "needs now, not at the support they had before. Send what you have seen since they arrived. (An example "
+    "answer written for the demo; the forum's document has none yet.)"
+)
+DEMO_SUMMARY = "Apply to your Community of Schools panel: it looks at the child's needs now. (Demo answer.)"
 
 
 def _block(key: str, value: str, indent: str) -> list[str]:
@@ -51,11 +65,14 @@ def answer(text: str, item_id: str, answer: str, summary: str | None = None, **f
 
 
 def main() -> None:
-    if len(sys.argv) not in (4, 5):
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--demo":
+        args = [str(Path(args[1]) / "forums" / f"{DEMO_FORUM}.yaml"), DEMO_ITEM, DEMO_ANSWER, DEMO_SUMMARY]
+    if len(args) not in (3, 4):
         raise SystemExit(__doc__)
-    path = Path(sys.argv[1])
-    path.write_text(answer(path.read_text(encoding="utf-8"), *sys.argv[2:]), encoding="utf-8")
-    print(f"{path}: {sys.argv[2]} answered")
+    path = Path(args[0])
+    path.write_text(answer(path.read_text(encoding="utf-8"), *args[1:]), encoding="utf-8")
+    print(f"{path}: {args[1]} answered")
 
 
 if __name__ == "__main__":

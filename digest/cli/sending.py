@@ -118,7 +118,7 @@ def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: b
             click.echo(f"Dry run: {nobody(plan.forum.id)}")
             return
         shown = ", ".join(f"{n} {a}" for a, n in sorted(actions.items()))
-        click.echo(f"Dry run: {fmt.plural(len(found), 'reader')} in all would get a follow-up ({shown}):")
+        click.echo(f"Dry run: {fmt.plural(len(found), 'reader')} in all are due a follow-up ({shown}):")
         for line in followup.describe(plan):
             click.echo(line)
         return

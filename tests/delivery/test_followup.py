@@ -166,7 +166,7 @@ def test_the_command_dry_run_lists_who_gets_which_answers_and_how_many_in_all(si
         ("ana@example.org", "send", "pt-summer"),
         ("cat@example.org", "send", "pt-summer"),
     ]
-    assert "Dry run: 2 readers in all would get a follow-up (2 send):" in lines
+    assert "Dry run: 2 readers in all are due a follow-up (2 send):" in lines
     assert any(line.strip().endswith("1 answer for 2 readers: pt-summer") for line in lines)
     sent = CliRunner().invoke(
         cli, ["--root", str(site_dir), "send", "--forum", FORUM, "--follow-up", "--as-of", "2025-08-01"]
