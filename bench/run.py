@@ -29,7 +29,7 @@ from typing import Any
 
 from bench.common import ROOT
 
-FIGURES = ("prepare", "scale", "deliver", "commands")
+FIGURES = ("prepare", "scale", "deliver", "commands", "imports")
 PREPARE_READERS, NAIVE_SAMPLE = 10_000, 40
 SCALE_READERS, SCALE_SMALL = 1_000_000, 100_000  # the ledger path runs on the smaller database
 DELIVER_READERS = 2_000
@@ -109,6 +109,10 @@ def commands(runs: int, tmp: Path) -> dict[str, Any]:
             str(runs),
         )
     }
+
+
+def imports(runs: int, tmp: Path) -> dict[str, Any]:
+    return {"imports": repeat(1, "imports", "--runs", str(max(3, runs)))}
 
 
 # -- the table ----------------------------------------------------------------------------------
@@ -230,6 +234,19 @@ def rows(r: dict[str, Any]) -> list[Row]:
                 "5. Start-up: `digest --help`", f"{c['help_s'] * 1e3:.0f} ms", "< 250 ms", c["help_s"] < 0.25, "startup"
             ),
         ]
+    if "imports" in r:
+        i = r["imports"]
+        for n, (forum, seed) in enumerate((("2024-03-countywide", "March 2024"), ("2025-07-term6", "July 2025"))):
+            txt, docx = i[f"{forum}_txt_s"], i[f"{forum}_docx_s"]
+            out.append(
+                Row(
+                    f"{'6.' if n == 0 else '  '} `digest import` of the {seed} document with the draft's check: .txt, .docx",
+                    f"{txt:.2f} s, {docx:.2f} s",
+                    "< 2 s",
+                    max(txt, docx) < 2,
+                    "imports",
+                )
+            )
     return out
 
 

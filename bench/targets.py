@@ -82,6 +82,15 @@ def startup(r: dict[str, Any]) -> str:
     )
 
 
+def imports(r: dict[str, Any]) -> str:
+    slowest = max((v, k) for k, v in r["imports"].items() if k.endswith("_s"))
+    return (
+        f"**`digest import` took {slowest[0]:.2f} s ({slowest[1][:-2]}) against 2 s.** `python -X importtime` and "
+        "cProfile on `digest.importer.run.import_document` say whether reading, merging duplicates or the draft's check "
+        "grew; the check is digest check's own code on the draft's forum."
+    )
+
+
 def explain(key: str, r: dict[str, Any]) -> str:
     return {
         "prepare": prepare,
@@ -90,4 +99,5 @@ def explain(key: str, r: dict[str, Any]) -> str:
         "flat": flat,
         "deliver": deliver,
         "startup": startup,
+        "imports": imports,
     }[key](r)

@@ -1,4 +1,4 @@
-"""Content commands: check it, build it."""
+"""Content commands: import a Q&A document, check the content, build it."""
 
 from __future__ import annotations
 
@@ -73,3 +73,30 @@ def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Pat
             f"{max(sizes) / 1000:.1f} KB (limit {settings.render.max_html_bytes / 1000:.0f} KB)"
         )
     click.echo(f"Wrote {out / 'index.html'} (the archive; {out / 'editions.html'} for every edition)")
+
+
+@click.command("import")
+@click.argument("document", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "forum_id", help="Forum id (default: from the first date and the title, or --out's file name).")
+@click.option("--title", help="Forum title (default: the document's own, without its dates).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: content/forums/ID.yaml)."
+)
+@click.option("--force", is_flag=True, help="Import over an existing file, keeping the edits made in it.")
+@pass_ctx
+def import_document(
+    ctx: Ctx, document: Path, forum_id: str | None, title: str | None, out: Path | None, force: bool
+) -> None:
+    """Turn a published Q&A DOCUMENT (.docx, or .txt/.md) into a draft forum file.
+
+    Prints what to check by hand (pending answers, merged duplicates, audience
+    suggestions, personal data removed, placeholder links), then what `digest check`
+    says of the draft. Exits 1 when the draft has errors.
+    """
+    from digest.importer.report import report
+    from digest.importer.run import import_document as run_import
+
+    result = run_import(ctx.settings(), document, forum_id, title, out, force)
+    click.echo(report(result))
+    if result.errors:
+        raise click.ClickException(f"the draft has {len(result.errors)} error(s): fix them, then run digest check")

@@ -41,6 +41,7 @@ def cli(ctx: click.Context, root: Path, config: Path | None, verbose: bool) -> N
 for command in (
     content.check,
     content.build,
+    content.import_document,
     readers.subscribers,
     sending.send,
     servers.serve,

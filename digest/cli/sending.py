@@ -86,6 +86,8 @@ def send(
         click.echo(
             "Dry run: " + (", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "no confirmed subscribers")
         )
+        if note := trial.dates_note(settings, forum_id, as_of=as_date(as_of)):
+            click.echo(note)
         return
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:

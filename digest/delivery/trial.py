@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from digest import fmt
 from digest.content.load import Site, load_or_fail
 from digest.db import open_db
 from digest.delivery import ledger
@@ -17,7 +18,7 @@ from digest.delivery.mime import message_id
 from digest.delivery.send import edition_key, open_or_explain
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.delivery.transports.registry import open_transport
-from digest.editions.select import today
+from digest.editions.select import past_dates, today
 from digest.errors import DigestError, Invalid, suggest
 from digest.readers import store
 from digest.readers.store import normalise_email
@@ -59,6 +60,21 @@ def dry_run(
     as_of = as_of or today()
     key = key or edition_key(forum.id, as_of)
     yield from intended(settings, Plan(settings, site, forum, as_of, key), resend_unknown=resend_unknown)
+
+
+def dates_note(settings: Settings, forum_id: str, as_of: date | None = None, site: Site | None = None) -> str:
+    """A line for the dry run when every date that came with the forum has gone by, so that
+    nobody expects them in the digest ('' otherwise)."""
+    site = site or load_or_fail(settings)
+    forum = site.forum(forum_id)
+    as_of = as_of or today()
+    total, past = past_dates(site, forum, as_of)
+    if not total or past < total:
+        return ""
+    return (
+        f"Every date of this forum is past as of {fmt.day(as_of)} (all {fmt.plural(total, 'date')}): the digest holds "
+        "none of them, and dates named inside answers are marked as past. Give --as-of to send it as of another day."
+    )
 
 
 def intended(settings: Settings, plan: Plan, *, resend_unknown: bool = False) -> Iterator[Intended]:

@@ -19,9 +19,10 @@ MONTHS = {m: i for i, m in enumerate(
      "november", "december"], 1)}  # fmt: skip
 _MONTH = "|".join(n.capitalize() for n in sorted([*MONTHS, *(m[:3] for m in MONTHS), "sept"], key=len, reverse=True))
 _DAY_MONTH = re.compile(
-    rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>20\d\d))?\b(?!\s*\(past\))"
+    rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>20\d\d))?\b"
 )  # month names capitalised, as written: "2 may" in a sentence is not a date
-_NUMERIC = re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>20\d\d)\b(?!\s*\(past\))")
+_NUMERIC = re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>20\d\d)\b")
+_MARKED = re.compile(r"(?:,?\s+20\d\d)?\s*\(past\)")  # what follows a date already marked
 MARK = " (past)"
 
 
@@ -49,6 +50,8 @@ def mark_past(text: str, as_of: date, around: date) -> str:
         return text
 
     def mark(m: re.Match[str]) -> str:
+        if _MARKED.match(m.string, m.end()):
+            return m[0]
         when = _when(m, around)
         return m[0] + MARK if when is not None and when < as_of else m[0]
 

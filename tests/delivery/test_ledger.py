@@ -428,3 +428,15 @@ def test_the_send_commits_without_a_flush_each_time_and_everything_else_with_one
     conn.close()
     with pytest.raises(ValueError, match="FULL or NORMAL"):
         db.open_db(settings, synchronous="OFF")
+
+
+def test_dry_run_says_when_every_date_of_the_forum_is_past(site_dir: Path) -> None:
+    events = site_dir / "content/events.yaml"
+    events.write_text(events.read_text().replace("    start:", "    forum: 2025-07-test\n    start:"))
+    add_readers(site_dir)
+    before = run(site_dir, "--forum", FORUM, "--dry-run", "--as-of", "2025-07-11")
+    assert "is past" not in before.output
+    after = run(site_dir, "--forum", FORUM, "--dry-run", "--as-of", "2026-01-05")
+    assert after.output.splitlines()[-1].startswith(
+        "Every date of this forum is past as of Mon 5 January 2026 (all 2 dates): the digest holds none of them"
+    )

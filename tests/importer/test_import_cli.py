@@ -1,0 +1,152 @@
+"""`digest import` on the command line: mistakes are messages, never tracebacks, and a
+re-import of a revised document keeps what the organiser wrote."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from support.seed_docx import JULY
+
+from digest.cli.main import cli
+
+FORUM = "content/forums/2025-07-term6.yaml"
+
+
+def run(project: Path, *args: str):
+    return CliRunner().invoke(cli, ["--root", str(project), "import", *args])
+
+
+def assert_message(result, text: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert text in result.output, result.output
+
+
+def test_a_missing_file_is_a_message(project: Path) -> None:
+    assert_message(run(project, str(project / "nope.docx")), "nope.docx does not exist")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notes.pdf", b"%PDF-1.4", "cannot import a '.pdf' file (use .docx, .txt or .md)"),
+        ("old.doc", b"\xd0\xcf\x11\xe0", "is an old Word (.doc) file: open it in Word and save it as .docx"),
+        ("fake.docx", b"just text", "is not a Word document that can be read"),
+        ("zipped.txt", b"PK\x03\x04rest", "is a Word document or another zip file: name it .docx"),
+        ("empty.txt", b"Nothing to see here.\n", "found no questions"),
+    ],
+)
+def test_a_file_of_the_wrong_kind_is_a_message(project: Path, name: str, data: bytes, message: str) -> None:
+    path = project / name
+    path.write_bytes(data)
+    assert_message(run(project, str(path)), message)
+
+
+def test_an_existing_forum_is_not_overwritten_without_force(project: Path, seed_files: dict[str, Path]) -> None:
+    before = (project / FORUM).read_bytes()
+    result = run(project, str(seed_files[f"{Path(JULY).stem}.txt"]), "--id", "2025-07-term6")
+    assert_message(result, f"{FORUM} already exists: give --force to import over it")
+    assert (project / FORUM).read_bytes() == before
+    assert list((project / "content" / "forums").glob(".*.tmp")) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--id", "Term 6!"], "--id 'Term 6!' is not a valid forum id"),
+        (["--out", "drafts/Term 6.yaml"], "--out file name 'Term 6' is not a valid forum id"),
+        (["--id", "a-b", "--out", "c-d.yaml"], "does not match --id a-b"),
+    ],
+)
+def test_a_bad_id_is_a_message(project: Path, seed_files: dict[str, Path], args: list[str], message: str) -> None:
+    args = [str(project / a) if a.endswith(".yaml") else a for a in args]  # paths are the shell's, not --root's
+    assert_message(run(project, str(seed_files[f"{Path(JULY).stem}.txt"]), *args), message)
+
+
+def test_an_import_prints_its_report_and_the_check(project: Path, seed_files: dict[str, Path]) -> None:
+    (project / FORUM).unlink()
+    result = run(project, str(seed_files[f"{Path(JULY).stem}.docx"]))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("Read 002_d7321a383697c6b6.docx (Word, tables layout)\n")
+    written = re.search(r"^Wrote (\S+):", out, re.M).group(1)
+    assert written == "content/forums/2025-07-term-6-countywide-senco-forum.yaml"
+    for line in (
+        "7 sections, 71 items (13 of them feedback), 11 pending, 4 merged from duplicates",
+        "Duplicates merged (4)",
+        "Personal data removed from questions (6), never written to the draft:",
+        "name 'Dawn Lawrence-Hearn'",
+        "Officers' own addresses in answers (5)",
+        "digest check of the draft: 0 errors",
+    ):
+        assert line in out
+    assert "Dawn" not in (project / written).read_text(encoding="utf-8")
+
+
+# -- re-import ----------------------------------------------------------------------------------
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def item(path: Path, item_id: str) -> dict:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return next(i for s in data["sections"] for i in s["items"] if i["id"] == item_id)
+
+
+def test_a_revised_document_keeps_the_organisers_edits(project: Path, seed_files: dict[str, Path]) -> None:
+    (project / FORUM).unlink()
+    seed = seed_files[f"{Path(JULY).stem}.txt"]
+    assert run(project, str(seed), "--id", "2025-07-term6").exit_code == 0
+    forum = project / FORUM
+    # the organiser's edits: a headline, an audience, a question tidied, a summary written
+    edit(forum, "headline: Who do we contact if a parent has not received a parent preference email?",
+         "headline: Parent preference email not received")  # fmt: skip
+    edit(
+        forum,
+        "        topics: [Phase Transfer]\n",
+        "        topics: [Phase Transfer]\n        audience: {phases: [primary]}\n",
+    )
+    edit(forum, "question: Will I have access to KCC SharePoint?", "question: Do I need access to KCC SharePoint?")
+    written = re.compile(r"(- id: pt-term-6-annual-review-use .*?\n        summary:).*?(\n        status:)", re.S)
+    forum.write_text(written.sub(r"\1 Yes, a Term 6 review counts.\2", forum.read_text(encoding="utf-8"), count=1))
+    # the revised document: an answer arrived, one changed, a new question, one gone
+    revised = project / "revised.txt"
+    text = seed.read_text(encoding="utf-8")
+    text = text.replace("This is currently an issue on the AR of EHCP process.\tAssessment team to support",
+                        "This is currently an issue on the AR of EHCP process.\tYes, up to 20 MB per form.")  # fmt: skip
+    text = text.replace("Yes, Term 6 can be used moving forward", "Yes, from now on Term 6 can be used moving forward")
+    text = text.replace("Are we able to see a copy of the funding mapping criteria?\t", "Gone\t")
+    text = text.replace(
+        "Gone\tSchools will be invited to engage in moderation based on the new criteria in the autumn\n", ""
+    )
+    text = text.replace("How will I upload evidence?\t", "Can I upload photos?\tYes.\nHow will I upload evidence?\t")
+    revised.write_text(text, encoding="utf-8")
+
+    result = run(project, str(revised), "--out", str(forum), "--force")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Imported over the existing file:" in out
+    assert re.search(r"answers arrived \(pending before\) \(1\): pt-great-hear-sa-request-process", out), out
+    assert "new (1): se06-upload-photos" in out
+    assert re.search(r"no longer in the document \(kept, with a note\) \(1\): npi-able-see-copy-funding-mapping", out)
+    assert re.search(r"summaries you wrote over a changed answer: check them \(1\): pt-term-6-annual-review-use", out)
+    assert "digest check of the draft: 0 errors" in out
+
+    kept = item(forum, "pt-contact-parent-received-preference-email")
+    assert kept["headline"] == "Parent preference email not received"
+    assert kept["audience"] == {"phases": ["primary"]}
+    assert item(forum, "se06-access-kcc-sharepoint")["question"] == "Do I need access to KCC SharePoint?"
+    arrived = item(forum, "pt-great-hear-sa-request-process")
+    assert (arrived["status"], arrived["answer"]) == ("answered", "Yes, up to 20 MB per form.")
+    term6 = item(forum, "pt-term-6-annual-review-use")
+    assert term6["summary"] == "Yes, a Term 6 review counts." and "from now on" in term6["answer"]
+    gone = item(forum, "npi-able-see-copy-funding-mapping")
+    assert gone["answer"].startswith("Schools will be invited")
+    assert "# Not in the revised document: delete this item if it no longer applies" in forum.read_text()
