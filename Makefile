@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DIGEST_SECRET_KEY ?= demo-only-secret-not-for-production
 
-.PHONY: demo test lint bench lengths clean check build chromium serve preview
+.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium serve preview
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,20 @@ demo: $(STAMP)
 	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."
 	@echo "Then 'make serve' and open http://127.0.0.1:8000/ to search every answer (and the subscribe and"
 	@echo "preference pages), or 'make preview' to edit content and watch every edition."
+
+# After the demo: one of the July forum's answers still to come arrives, and the follow-up goes to the
+# example readers who were waiting for it (docs/follow-ups.md). The answer is written into a copy of
+# content/ under var/, so the tracked files stay as they are.
+FOLLOW_UP_COPY := var/follow-up-demo/content
+demo-follow-up: demo
+	rm -rf $(FOLLOW_UP_COPY) && mkdir -p $(dir $(FOLLOW_UP_COPY)) && cp -R content $(FOLLOW_UP_COPY)
+	$(BIN)/python -m demo.answer --demo $(FOLLOW_UP_COPY)
+	DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest check
+	DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest send --forum 2025-07-term6 --follow-up --dry-run
+	DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest send --forum 2025-07-term6 --follow-up
+	@echo
+	@echo "The follow-ups are the newest messages in var/outbox/new/ (subject: ... 1 answer you were waiting for)."
+	@echo "To see them in the preview: DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest preview, then Follow-ups."
 
 # The web pages with the demo signing key (set your own DIGEST_SECRET_KEY for real use).
 serve: $(STAMP)
@@ -54,8 +68,8 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	touch $@
 
 test: $(STAMP) chromium node_modules/axe-core/axe.min.js
-	$(BIN)/ruff check digest tests bench
-	$(BIN)/ruff format --check digest tests bench
+	$(BIN)/ruff check digest tests bench demo
+	$(BIN)/ruff format --check digest tests bench demo
 	$(BIN)/python -m pytest
 
 # Every figure of docs/benchmarks.md (about 5 minutes); prints the table and writes bench/RESULTS.md.
@@ -67,8 +81,8 @@ lengths: $(STAMP)
 	$(BIN)/python -m bench.lengths
 
 lint: $(STAMP)
-	$(BIN)/ruff check digest tests bench
-	$(BIN)/ruff format --check digest tests bench
+	$(BIN)/ruff check digest tests bench demo
+	$(BIN)/ruff format --check digest tests bench demo
 
 clean:
 	rm -rf build var .pytest_cache

@@ -1,4 +1,4 @@
-"""The one SQLite database: subscribers, suppressions and the send ledger.
+"""The one SQLite database: subscribers, suppressions, the send ledger and what each reader was sent.
 
 Migrations are named functions' SQL applied in order, each in its own transaction and
 recorded in a `migrations` table (after sqlite-utils' migrations.py), so an old
@@ -74,6 +74,30 @@ MIGRATIONS: list[tuple[str, str]] = [
             UNIQUE (edition_key, subscriber_id)
         );
         CREATE INDEX deliveries_state ON deliveries (edition_key, state);
+        """,
+    ),
+    (
+        "0004_sent_items",
+        """
+        -- what each reader was sent, item by item (docs/follow-ups.md): each distinct edition's items,
+        -- in the versions it held, recorded once as a snapshot; a reader's ledger row names its snapshot
+        CREATE TABLE snapshots (
+            id TEXT PRIMARY KEY,                   -- a hash of kind and items: the same items in the same versions are one snapshot
+            kind TEXT NOT NULL CHECK (kind IN ('digest', 'follow-up')),
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE snapshot_items (
+            snapshot TEXT NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            forum TEXT NOT NULL,
+            item TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('answered', 'pending', 'follow-up')),
+            fingerprint TEXT NOT NULL,             -- the answer as readers read it (delivery.record.fingerprint)
+            PRIMARY KEY (snapshot, forum, item)
+        ) WITHOUT ROWID;
+        CREATE INDEX snapshot_items_forum ON snapshot_items (forum, item);
+        -- NULL for rows made before this migration and for sends that hold no items (reminders)
+        ALTER TABLE deliveries ADD COLUMN snapshot TEXT REFERENCES snapshots(id);
+        CREATE INDEX deliveries_reader ON deliveries (subscriber_id);
         """,
     ),
 ]

@@ -108,6 +108,7 @@ class Settings(_Section):
 ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DIGEST_TRANSPORT": ("delivery", "transport"),
     "DIGEST_DB": ("paths", "db"),
+    "DIGEST_CONTENT": ("paths", "content"),
     "DIGEST_BASE_URL": ("site", "base_url"),
     "DIGEST_RATE_LIMIT": ("delivery", "rate_limit"),
     "DIGEST_SMTP_HOST": ("delivery", "smtp_host"),

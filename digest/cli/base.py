@@ -26,7 +26,7 @@ pass_ctx = click.make_pass_decorator(Ctx)
 AS_OF = click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Date the digest is written for (YYYY-MM-DD); past dates are dropped. Default: the day after the forum.",
+    help="Date the digest is written for (YYYY-MM-DD); past dates are dropped. Default: today.",
 )
 
 

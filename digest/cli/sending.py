@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 
 @click.command()
@@ -28,6 +32,11 @@ from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
     is_flag=True,
     help="Also resend messages whose outcome is unknown (their readers may get two copies).",
 )
+@click.option(
+    "--follow-up",
+    is_flag=True,
+    help="Send the answers readers were waiting for (or that have changed) instead of the digest.",
+)
 @pass_ctx
 def send(
     ctx: Ctx,
@@ -38,8 +47,12 @@ def send(
     edition_id: str | None,
     transport: str | None,
     resend_unknown: bool,
+    follow_up: bool,
 ) -> None:
     """Send each confirmed subscriber their edition of a forum's digest.
+
+    With --follow-up, send each reader the answers of the forum that were still to come
+    when they were sent it and have come since (or have changed), once each.
 
     Safe to run again: readers already sent are skipped, and after a crash the same
     command finishes the job. Exits 1 when any message failed, has an unknown outcome
@@ -51,6 +64,13 @@ def send(
     settings = ctx.settings(**({"delivery.transport": transport} if transport else {}))
     if edition_id and not to:
         raise click.UsageError("--edition goes with --to (a test copy of one edition)")
+    if follow_up:
+        if to:
+            raise click.UsageError(
+                "--to sends test copies of a digest; see a follow-up with `digest preview` or --dry-run"
+            )
+        _follow_up(settings, forum_id, as_date(as_of), dry_run, resend_unknown)
+        return
     if to:
         results = trial.send_test(settings, forum_id, to, as_of=as_date(as_of), edition_id=edition_id, dry_run=dry_run)
         for eid, receipt in results:
@@ -81,3 +101,48 @@ def send(
         click.echo(line)
     if not summary.ok:
         sys.exit(1)
+
+
+def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: bool, resend_unknown: bool) -> None:
+    """`digest send --follow-up`: who is due which answers (a dry run), or send them."""
+    from digest import fmt
+    from digest.delivery import followup
+    from digest.delivery import send as sending
+
+    if dry_run:
+        plan, found = followup.dry_run(settings, forum_id, as_of=as_of, resend_unknown=resend_unknown)
+        answers = {p.edition.id: ",".join(i.id for i in p.edition.items) for p in plan.prepared}
+        actions: dict[str, int] = {}
+        for it in found:
+            click.echo(f"{it.email}\t{it.edition_id}\t{it.action}\t{answers.get(it.edition_id, '')}")
+            actions[it.action] = actions.get(it.action, 0) + 1
+        if not found:
+            click.echo(f"Dry run: {nobody(plan.forum.id)}")
+            return
+        shown = ", ".join(f"{n} {a}" for a, n in sorted(actions.items()))
+        click.echo(f"Dry run: {fmt.plural(len(found), 'reader')} in all are due a follow-up ({shown}):")
+        for line in followup.describe(plan):
+            click.echo(line)
+        return
+    bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        plan, summary = followup.send_follow_up(
+            settings, forum_id, as_of=as_of, resend_unknown=resend_unknown, progress=bar
+        )
+    finally:
+        if bar:
+            bar.finish()
+    if summary is None:
+        click.echo(nobody(plan.forum.id))
+        return
+    for line in summary.lines() + followup.describe(plan):
+        click.echo(line)
+    if not summary.ok:
+        sys.exit(1)
+
+
+def nobody(forum_id: str) -> str:
+    return (
+        f"nobody is due a follow-up of {forum_id}: no reader was sent an answer of it that has come or changed "
+        "since (answer an item in its YAML file first: docs/follow-ups.md)"
+    )

@@ -8,17 +8,22 @@ greeting, To, Message-ID and List-Unsubscribe. Readers come from digest.readers.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.content.model import Forum
+from digest.delivery import record, since
 from digest.delivery.mime import Attachment, DigestTemplate, address, domain_of, list_unsubscribe, message_id
 from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, editions
 from digest.errors import DigestError
+from digest.readers import store
+from digest.readers.store import Subscriber
 from digest.readers.tokens import Signer
 
 if TYPE_CHECKING:
@@ -34,6 +39,11 @@ class Prepared:
     edition: Edition
     rendered: Rendered
     template: DigestTemplate
+    snapshot: record.Snapshot | None = None  # what the record keeps of it (None: a send with no items)
+
+    @property
+    def snapshot_id(self) -> str | None:
+        return self.snapshot.id if self.snapshot else None
 
 
 def template_for(
@@ -61,7 +71,12 @@ def template_for(
 
 
 class Plan:
-    """The editions for a set of profiles, each rendered and made a MIME template once."""
+    """The editions for a set of profiles, each rendered and made a MIME template once.
+
+    A send asks it in three steps: `start` (every edition ready before the first message),
+    `pages` (the readers, a page at a time) and `for_reader` (the reader's edition, or None).
+    A forum's digest goes by the reader's profile and, where they were waiting for answers
+    to earlier forums that have come since, by that list too (digest.delivery.since)."""
 
     def __init__(
         self, settings: Settings, site: Site, forum: Forum | None, as_of: date, key: str, subject_prefix: str = ""
@@ -72,8 +87,54 @@ class Plan:
         self.date = datetime.now(UTC)
         self.by_profile: dict[Profile, Prepared] = {}
         self.by_key: dict[tuple, Prepared] = {}
+        self.variants: dict[tuple, Prepared] = {}  # (profile's edition key, answered since) -> edition
         self.nothing: set[Profile] = set()  # profiles select() gave no edition: those readers get nothing
+        self.history: since.History | None = None  # earlier answers readers were waiting for
+        self.recording: sqlite3.Connection | None = None  # a real send's: snapshots are recorded on it
+        self._started = False
+        self._page: dict[int, Any] = {}  # what pages() worked out for the readers of the current page
 
+    # -- the three steps of a send ------------------------------------------------------------
+    def start(self, conn: sqlite3.Connection, *, record_on: bool = False) -> None:
+        """Make every edition the receiving readers may get, before the first message goes.
+        With record_on (a real send, on its ledger connection) each one's snapshot is recorded."""
+        if not self._started:
+            self._started = True
+            self.prepare_all(conn)
+        if record_on and self.recording is None:
+            self.recording = conn
+            for prepared in self.prepared:
+                self._record(prepared)
+
+    def prepare_all(self, conn: sqlite3.Connection) -> None:
+        """The editions of every profile, and of every "answered since" list a reader has."""
+        self.add(store.receiving_profiles(conn))
+        if self.forum is not None:
+            self.history = since.History.load(conn, self.site, self.forum, self.key)
+        if self.history is not None:  # the lists depend on each reader's history: one pass over them
+            for page in self.pages(conn):
+                for sub in page:
+                    self.for_reader(sub)
+
+    def pages(self, conn: sqlite3.Connection) -> Iterator[list[Subscriber]]:
+        """The receiving readers a page at a time, each page's histories read with it."""
+        for page in store.receiving_pages(conn):
+            self._page = self.history.for_page(conn, page) if self.history is not None else {}
+            yield page
+
+    def for_reader(self, sub: Subscriber) -> Prepared | None:
+        """The reader's edition (from the current page); None when this plan has nothing for them."""
+        prepared = self.for_profile(sub.profile)
+        answered = self._page.get(sub.id)
+        if prepared is None or not answered:
+            return prepared
+        key = (prepared.edition.key, tuple((forum.id, item.id) for forum, item in answered))
+        if key not in self.variants:
+            edition = since.fit(self.renderer, prepared.edition, answered, self.settings.render.words_budget)
+            self.variants[key] = self.by_key.get(edition.key) or self._keep(self._prepare(edition))
+        return self.variants[key]
+
+    # -- editions -------------------------------------------------------------------------------
     def select(self, profiles: list[Profile]) -> list[Edition]:
         """The editions for these profiles. A subclass (a schedule's plan) may leave profiles out."""
         return editions(self.site, self.forum, self.as_of, profiles)
@@ -90,10 +151,27 @@ class Plan:
                 self.by_profile[profile] = prepared
         self.nothing.update(p for p in todo if p not in self.by_profile)
 
-    def _prepare(self, edition: Edition) -> Prepared:
+    def _prepare(self, edition: Any) -> Prepared:
         rendered = self.renderer.render(edition)
         template = template_for(self.settings, rendered, self.key, self.subject_prefix, self.date)
-        return Prepared(edition, rendered, template)
+        prepared = Prepared(edition, rendered, template, self.snapshot(edition))
+        self._record(prepared)
+        return prepared
+
+    def _keep(self, prepared: Prepared) -> Prepared:
+        self.by_key[prepared.edition.key] = prepared
+        return prepared
+
+    def snapshot(self, edition: Any) -> record.Snapshot | None:
+        """What the record keeps of an edition: the forum's items it holds and the earlier
+        answers it lists, in their versions. None for an edition with neither (a reminder)."""
+        items = [(edition.forum.id, item) for item in edition.items] if edition.forum is not None else []
+        items += [(forum.id, item) for forum, item in getattr(edition, "since", ())]
+        return record.Snapshot.of("digest", items) if items else None
+
+    def _record(self, prepared: Prepared) -> None:
+        if self.recording is not None and prepared.snapshot is not None:
+            record.save(self.recording, prepared.snapshot)
 
     def for_profile(self, profile: Profile) -> Prepared | None:
         """The reader's edition; None when this plan has nothing for them."""

@@ -74,15 +74,18 @@ def add_pending(conn: sqlite3.Connection, key: str, rows: Iterable[tuple[int, st
         )
 
 
-def mark_sending(conn: sqlite3.Connection, key: str, subscriber_id: int, edition_id: str, transport: str) -> None:
+def mark_sending(
+    conn: sqlite3.Connection, key: str, subscriber_id: int, edition_id: str, transport: str, snapshot: str | None = None
+) -> None:
     """Committed before the message is handed over (autocommit: one durable statement).
 
     edition_id is written again: a reader who changed their profile since the row was
-    made gets (and is recorded with) the edition for the new one."""
+    made gets (and is recorded with) the edition for the new one. So is snapshot, the
+    items the message holds in their versions (digest.delivery.record), already recorded."""
     conn.execute(
-        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, edition_id = ?, transport = ?, updated_at = ?"
-        " WHERE edition_key = ? AND subscriber_id = ?",
-        (edition_id, transport, now(), key, subscriber_id),
+        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, edition_id = ?, transport = ?, snapshot = ?,"
+        " updated_at = ? WHERE edition_key = ? AND subscriber_id = ?",
+        (edition_id, transport, snapshot, now(), key, subscriber_id),
     )
 
 
@@ -130,6 +133,42 @@ def finished_with(conn: sqlite3.Connection, edition_glob: str, other_than: str) 
         (other_than, edition_glob),
     ).fetchone()
     return row[0] if row else None
+
+
+# A message that may have reached its reader: what the record counts as sent (failed and pending never did).
+TOLD = ("sent", "unknown", "sending")
+
+
+def told(conn: sqlite3.Connection, subscriber_ids: list[int], other_than: str) -> dict[int, frozenset[str]]:
+    """The snapshots (digest.delivery.record) of everything these readers (one page of
+    them) may have been sent, under any edition key but other_than (the send being made)."""
+    if not subscriber_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT subscriber_id, snapshot FROM deliveries WHERE subscriber_id BETWEEN ? AND ? AND snapshot IS NOT NULL"
+        f" AND state IN {TOLD} AND edition_key != ?",
+        (min(subscriber_ids), max(subscriber_ids), other_than),
+    )
+    wanted, out = set(subscriber_ids), {}
+    for sid, snapshot in rows:
+        if sid in wanted:
+            out.setdefault(sid, set()).add(snapshot)
+    return {sid: frozenset(s) for sid, s in out.items()}
+
+
+def supersede(conn: sqlite3.Connection, prefix: str, keep: str) -> tuple[int, int]:
+    """Other edition keys starting with prefix are done with (a follow-up whose content has
+    changed since): their rows left 'sending' become 'unknown', and their 'pending' rows,
+    never handed over, are dropped (the new key sends what they would have). Returns (unknown, dropped)."""
+    with transaction(conn):
+        args = (len(prefix), prefix, keep)
+        where = "substr(edition_key, 1, ?) = ? AND edition_key != ?"
+        unknown = conn.execute(
+            f"UPDATE deliveries SET state = 'unknown', detail = ?, updated_at = ? WHERE {where} AND state = 'sending'",
+            (INTERRUPTED, now(), *args),
+        ).rowcount
+        dropped = conn.execute(f"DELETE FROM deliveries WHERE {where} AND state = 'pending'", args).rowcount
+    return unknown, dropped
 
 
 def lock(var: Path, key: str) -> AbstractContextManager[Path]:

@@ -106,12 +106,13 @@ def _deliver(
     sub: Subscriber,
     edition_id: str,
     message: bytes,
+    snapshot: str | None = None,
 ) -> tuple[str, str]:
     """Hand one message over, retrying transient failures; record each step. Returns (state, detail)."""
     detail = ""
     for attempt in range(1, policy.max_attempts + 1):
         pace.wait()
-        ledger.mark_sending(conn, key, sub.id, edition_id, transport.name)
+        ledger.mark_sending(conn, key, sub.id, edition_id, transport.name, snapshot)
         try:
             receipt = transport.send(sender, [sub.email], message)
         except PermanentError as exc:
@@ -201,14 +202,14 @@ def _send(
 ) -> Summary:
     key = plan.key
     summary = Summary(key, readers=store.count_receiving(conn), recovered=ledger.recover(conn, key))
-    plan.add(store.receiving_profiles(conn))
+    plan.start(conn, record_on=True)
     plan.check_sizes()  # every edition is ready before the first message goes
     publish_copies(settings, plan)
     person = Personaliser(settings, key)
     sender = settings.site.sender_address
     pace, done, in_a_row = Pace(policy), 0, 0
     open_or_explain(transport)
-    for page in store.receiving_pages(conn):
+    for page in plan.pages(conn):
         known = ledger.entries(conn, key, [s.id for s in page])
         ledger.add_pending(
             conn,
@@ -216,7 +217,7 @@ def _send(
             [
                 (s.id, p.edition.id, message_id(key, s.id, person.domain))
                 for s in page
-                if s.id not in known and (p := plan.for_profile(s.profile)) is not None  # None: nothing for them
+                if s.id not in known and (p := plan.for_reader(s)) is not None  # None: nothing for them
             ],
         )
         for sub in page:
@@ -226,10 +227,12 @@ def _send(
             if state == "sent":
                 summary.skipped += 1
             elif (state == "pending" or (state == "unknown" and resend_unknown)) and (
-                prepared := plan.for_profile(sub.profile)
+                prepared := plan.for_reader(sub)
             ) is not None:
                 message = person.message(prepared.template, sub.id, sub.email, sub.name, sub.profile.describe())
-                outcome, _ = _deliver(conn, key, transport, policy, pace, sender, sub, prepared.edition.id, message)
+                outcome, _ = _deliver(
+                    conn, key, transport, policy, pace, sender, sub, prepared.edition.id, message, prepared.snapshot_id
+                )
                 summary.sent += outcome == "sent"
                 in_a_row = in_a_row + 1 if outcome == "pending" else 0
                 if in_a_row >= policy.stop_after:

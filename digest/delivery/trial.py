@@ -82,11 +82,11 @@ def intended(settings: Settings, plan: Plan, *, resend_unknown: bool = False) ->
     key = plan.key
     conn = open_db(settings)
     try:
-        plan.add(store.receiving_profiles(conn))
-        for page in store.receiving_pages(conn):
+        plan.start(conn)
+        for page in plan.pages(conn):
             known = ledger.entries(conn, key, [s.id for s in page])
             for sub in page:
-                prepared = plan.for_profile(sub.profile)
+                prepared = plan.for_reader(sub)
                 if prepared is None:
                     continue
                 state = known[sub.id].state if sub.id in known else "new"

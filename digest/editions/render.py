@@ -205,7 +205,7 @@ class Renderer:
             "urls": self.urls,
             "minutes": MINUTES,
             "forum_url": self.urls.forum(forum.id) if forum else self.urls.home,
-            "browser_url": self.urls.edition(forum.id, edition.id) if forum else "",
+            "browser_url": self.urls.edition(forum.id, getattr(edition, "copy_id", edition.id)) if forum else "",
             "personal": {name: placeholder(name) for name in PERSONAL},
             "taxonomy": edition.site.taxonomy,
             "contact_names": {c.id: c.name for c in edition.site.contacts},
@@ -224,10 +224,14 @@ class Renderer:
         return self._timed(rendered)
 
     def render(self, edition: Edition, subject: str | None = None) -> Rendered:
-        subject = subject or subject_for(edition)
-        ctx = self.context(edition, subject)
-        body, footer = self._text(ctx, "edition.txt")
-        html = inline_css(self.env.get_template("edition.html").render(ctx))
+        return self.render_as(edition, "edition", subject or subject_for(edition))
+
+    def render_as(self, edition: Edition, name: str, subject: str, **extra: object) -> Rendered:
+        """An edition with templates NAME.html and NAME.txt (the footer after the text part),
+        e.g. a follow-up with templates/follow-up.*; extra values go to the templates."""
+        ctx = self.context(edition, subject) | extra
+        body, footer = self._text(ctx, f"{name}.txt")
+        html = inline_css(self.env.get_template(f"{name}.html").render(ctx))
         return self._timed(Rendered(edition, subject, html, body + footer, body))
 
     @staticmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
@@ -74,9 +74,14 @@ class Edition:
     events: tuple[Upcoming, ...]
     contacts: tuple[Contact, ...]
     profiles: list[Profile] = field(default_factory=list, repr=False)
+    # "Answered since the last forum": earlier forums' answers this reader was still waiting
+    # for in their last digest (digest.delivery.since), and how many more there are
+    since: tuple[tuple[Forum, Item], ...] = ()
+    since_more: int = 0
 
     @cached_property  # items, events and contacts never change after selection; a send asks per reader
-    def key(self) -> tuple:
+    def selection(self) -> tuple:
+        """What the reader's profile selects (the same for every reader of the profile)."""
         return (
             self.forum.id,
             tuple(i.id for i in self.items),
@@ -85,9 +90,25 @@ class Edition:
         )
 
     @cached_property
+    def key(self) -> tuple:
+        if not (self.since or self.since_more):
+            return self.selection
+        return (*self.selection, tuple((f.id, i.id) for f, i in self.since), self.since_more)
+
+    @cached_property
     def id(self) -> str:
         digest = hashlib.sha256(repr(self.key).encode()).hexdigest()[:8]
         return f"{self.forum.id}-{digest}"
+
+    @cached_property
+    def copy_id(self) -> str:
+        """The browser copy `digest build` writes: the selection's, without a reader's history."""
+        digest = hashlib.sha256(repr(self.selection).encode()).hexdigest()[:8]
+        return f"{self.forum.id}-{digest}"
+
+    def with_since(self, since: tuple[tuple[Forum, Item], ...], more: int = 0) -> Edition:
+        """This selection with an "Answered since the last forum" list (a new edition)."""
+        return replace(self, since=since, since_more=more, profiles=[])
 
     def reason(self, kind: str, id: str) -> str:
         """Why this edition holds a narrowed item/event ('' when it is for everyone)."""

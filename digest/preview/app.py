@@ -3,12 +3,13 @@
 Pages are drawn from the same stages `digest build` uses: content.load_site, the checks,
 build.render_forum and its Renderer. Only the last step differs: instead of files, the
 matrix, each edition (desktop and phone widths, text, MIME source, size budget, what it
-holds and why, who shares it) and the coverage findings are served over HTTP. A mistake
+holds and why, who shares it), the coverage findings and the follow-ups that would go
+out now are served over HTTP. A mistake
 in content, settings or a template shows on the page, as `digest check` words it, until
 it is fixed.
 
-This module serves; pages.py draws the pages, live.py keeps the site loaded, and
-reload.py reloads open pages when a file is saved.
+This module serves; pages.py draws the pages, followups.py the follow-ups, live.py
+keeps the site loaded, and reload.py reloads open pages when a file is saved.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Route
 
 from digest.errors import DigestError
+from digest.preview.followups import FollowUpPages
 from digest.preview.live import LiveSite
 from digest.preview.pages import PreviewPages
 from digest.preview.reload import watch as watch_files
@@ -64,6 +66,7 @@ def serve(preview: LiveSite, host: str, port: int, echo: Callable[[str], None]) 
 def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -> Starlette:
     """The preview's routes; with watch, saved files reload open pages (see preview.reload)."""
     pages = PreviewPages(preview)
+    follow_ups = FollowUpPages(preview, pages)
 
     async def on_change(changes: set) -> None:
         await anyio.to_thread.run_sync(preview.reload)
@@ -91,6 +94,10 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -
             Route("/f/{forum}/edition.html", pages.email("html")),
             Route("/f/{forum}/edition.txt", pages.email("txt")),
             Route("/f/{forum}/edition.eml", pages.email("eml")),
+            Route("/f/{forum}/follow-ups", follow_ups.page),
+            Route("/f/{forum}/follow-up.html", follow_ups.email("html")),
+            Route("/f/{forum}/follow-up.txt", follow_ups.email("txt")),
+            Route("/f/{forum}/follow-up.eml", follow_ups.email("eml")),
         ],
         # a page on another site cannot reach the preview through a name that points here
         middleware=[

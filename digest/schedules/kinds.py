@@ -6,7 +6,10 @@ goes through the same editions-once, MIME-once, ledger-per-reader path as `diges
 
 - `forum-digest`: a forum's digest as of the fire date, for the schedule's audience;
 - `upcoming-dates`: a reminder holding only the dates in the next N days that apply to each
-  reader (optionally only some kinds of event); readers with none get nothing.
+  reader (optionally only some kinds of event); readers with none get nothing;
+- `follow-up`: the answers of a forum that each reader was waiting for and that have come
+  since (or have changed), as `digest send --follow-up` sends them; readers due none get
+  nothing (digest.delivery.followup).
 
 To add a kind, write its options model and plan factory and add it to KINDS. The plans
 themselves (digest.schedules.plans) render, so they are imported only when a fire sends:
@@ -50,6 +53,11 @@ class UpcomingDates(Strict):
     kinds: list[EventKind] | None = None  # only these kinds of event (absent: every kind)
 
 
+class FollowUp(Strict):
+    kind: Literal["follow-up"]
+    forum: Slug
+
+
 # -- the registry -------------------------------------------------------------------------------
 def forum_plan(settings: Settings, site: Site, schedule: Schedule, as_of: date, key: str) -> Plan:
     from digest.schedules.plans import ForumPlan  # renders: imported only when a fire sends
@@ -61,6 +69,12 @@ def reminder_plan(settings: Settings, site: Site, schedule: Schedule, as_of: dat
     from digest.schedules.plans import ReminderPlan
 
     return ReminderPlan(settings, site, schedule, None, as_of, key)
+
+
+def follow_up_plan(settings: Settings, site: Site, schedule: Schedule, as_of: date, key: str) -> Plan:
+    from digest.schedules.plans import FollowUpSchedulePlan
+
+    return FollowUpSchedulePlan(settings, site, schedule, site.forum(schedule.options.forum), as_of, key)
 
 
 def forum_already_sent(conn: sqlite3.Connection, schedule: Schedule, key: str) -> str:
@@ -101,5 +115,12 @@ KINDS: dict[str, Kind] = {
         reminder_plan,
         describe=lambda o: f"{', '.join(o.kinds) + ' ' if o.kinds else ''}dates in the next {o.days} days",
         sample=lambda o, site: {"count": 3, "days": o.days, "until": fmt.day(date(2026, 1, 11))},
+    ),
+    "follow-up": Kind(
+        FollowUp,
+        follow_up_plan,
+        describe=lambda o: f"the {o.forum} follow-ups (answers readers were waiting for)",
+        sample=lambda o, site: {"forum": site.forums[o.forum], "count": 2},
+        check=check_forum,
     ),
 }

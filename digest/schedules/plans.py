@@ -1,6 +1,7 @@
-"""The plans a schedule's fire sends: a forum's digest for the schedule's audience, or a
-reminder of the dates coming up. Each is a digest.delivery.compose.Plan, so a scheduled
-send takes the same editions-once, MIME-once, ledger-per-reader path as `digest send`.
+"""The plans a schedule's fire sends: a forum's digest for the schedule's audience, a
+reminder of the dates coming up, or a forum's follow-up. Each is a
+digest.delivery.compose.Plan, so a scheduled send takes the same editions-once,
+MIME-once, ledger-per-reader path as `digest send`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from digest import fmt
 from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.delivery.compose import Plan
+from digest.delivery.followup import FollowUp, FollowUpPlan
 from digest.editions.inline import inline_css
 from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, Upcoming, editions, upcoming
@@ -106,6 +108,23 @@ class ReminderPlan(SchedulePlan):
         return list(by_key.values())
 
 
+class FollowUpSchedulePlan(FollowUpPlan):
+    """A forum's follow-up for the schedule's audience, with the schedule's subject."""
+
+    def __init__(self, settings: Settings, site: Site, schedule: Schedule, forum: Forum, as_of: date, key: str) -> None:
+        super().__init__(settings, site, forum, as_of, key)
+        self.schedule, self.rule = schedule, schedule.rule
+        self.subject = subject_template(schedule.spec.subject) if schedule.spec.subject else None
+
+    def wants(self, profile: Profile) -> bool:
+        return self.rule.matches(profile)
+
+    def subject_of(self, edition: FollowUp) -> str:
+        if self.subject is None:
+            return super().subject_of(edition)
+        return render_subject(self.subject, subject_values(self.schedule, edition, self.as_of))
+
+
 class KindRenderer(Renderer):
     """Renders a schedule's editions: its subject; reminders with templates/reminder.*."""
 
@@ -131,4 +150,6 @@ def subject_values(schedule: Schedule, edition: Any, as_of: date) -> dict[str, A
     values: dict[str, Any] = {"schedule": schedule.name, "date": fmt.day(as_of)}
     if isinstance(edition, Reminder):
         return values | {"count": len(edition.events), "days": edition.days, "until": fmt.day(edition.until)}
+    if isinstance(edition, FollowUp):
+        return values | {"forum": edition.forum, "count": len(edition.items)}
     return values | {"forum": edition.forum, "count": len(edition.items), "dates": len(edition.events)}

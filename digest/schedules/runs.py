@@ -23,7 +23,6 @@ from digest.db import open_db
 from digest.delivery import ledger
 from digest.errors import DigestError
 from digest.fmt import LONDON
-from digest.readers import store
 from digest.schedules.files import Schedule
 from digest.schedules.kinds import KINDS
 from digest.schedules.triggers import previous_fire, utc
@@ -196,7 +195,7 @@ def _plan(settings: Settings, schedule: Schedule, as_of: date, key: str) -> tupl
                 return None, ("skipped", why)
         site = load_or_fail(settings)
         plan = kind.plan(settings, site, schedule, as_of, key)
-        plan.add(store.receiving_profiles(conn))
+        plan.start(conn)
         if status == "new" and not plan.prepared:
             return None, (
                 "skipped",

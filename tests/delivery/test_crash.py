@@ -1,4 +1,5 @@
-"""kill -9 in the middle of `digest send`, run it again: nobody is lost, duplicates stay in flight."""
+"""kill -9 in the middle of `digest send` (a digest or a follow-up), run it again: nobody is lost,
+duplicates stay in flight."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from support.delivery import FORUM, FaultyHandler, SMTPServer, add_readers, many_readers, smtp_env
+from support import FIXTURE_DAY
+from support.delivery import FORUM, FaultyHandler, SMTPServer, add_readers, many_readers, parse, smtp_env
+
+from demo.answer import answer
+from digest.delivery.send import send_edition
+from digest.settings import load_settings
 
 DIGEST = Path(sys.executable).parent / "digest"
 READERS = 40
@@ -29,10 +35,11 @@ def digest_send(site_dir: Path, port: int, *extra: str) -> subprocess.Popen:
     )
 
 
-def states(site_dir: Path) -> dict[str, int]:
+def states(site_dir: Path, keys: str = "%") -> dict[str, int]:
     conn = sqlite3.connect(site_dir / "var" / "digest.sqlite3")
     try:
-        return dict(conn.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state").fetchall())
+        sql = "SELECT state, COUNT(*) FROM deliveries WHERE edition_key LIKE ? GROUP BY state"
+        return dict(conn.execute(sql, (keys,)).fetchall())
     finally:
         conn.close()
 
@@ -78,3 +85,46 @@ def test_sigkill_mid_send_then_rerun_finishes_the_job(site_dir: Path, kill_after
     duplicates = sum(n - 1 for n in received.values())
     assert duplicates <= IN_FLIGHT
     assert len(handler.messages) == READERS + duplicates
+
+
+@pytest.mark.parametrize("kill_after", [5])
+def test_sigkill_mid_follow_up_then_rerun_finishes_it_and_nobody_gets_it_twice(site_dir: Path, kill_after: int) -> None:
+    readers = many_readers(READERS)
+    add_readers(site_dir, readers)
+    assert send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY).sent == READERS  # to the outbox
+    path = site_dir / "content" / "forums" / f"{FORUM}.yaml"
+    path.write_text(answer(path.read_text(), "pt-summer", "Yes: the six weeks stop over the summer holidays."))
+    handler = FaultyHandler(delay=0.03)
+    with SMTPServer(handler) as server:
+        proc = digest_send(site_dir, server.port, "--follow-up")
+        deadline = time.monotonic() + 20
+        while len(handler.messages) < kill_after:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the follow-up did not get going"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=10)
+        time.sleep(0.2)
+        assert kill_after <= len(handler.messages) < READERS
+
+        rerun = digest_send(site_dir, server.port, "--follow-up")
+        out, err = rerun.communicate(timeout=60)
+        assert "Traceback" not in err
+        follow = states(site_dir, "follow-up:%")
+        assert follow.get("unknown", 0) <= IN_FLIGHT
+        assert follow.get("sent", 0) + follow.get("unknown", 0) == READERS
+        assert all(n == 1 for n in handler.received().values())  # a plain rerun never doubles anyone
+
+        resend = digest_send(site_dir, server.port, "--follow-up", "--resend-unknown")
+        out, err = resend.communicate(timeout=60)
+        assert resend.returncode == 0, out + err
+        assert states(site_dir, "follow-up:%") == {"sent": READERS}
+
+        again = digest_send(site_dir, server.port, "--follow-up")
+        out, err = again.communicate(timeout=60)
+        assert again.returncode == 0 and ": 0 sent," in out, out + err
+
+    received = handler.received()
+    assert all(received[r[0]] >= 1 for r in readers)  # every reader who had it pending got the answer
+    assert sum(n - 1 for n in received.values()) <= IN_FLIGHT
+    assert all("waiting for" in parse(raw)["Subject"] for _, raw in handler.messages)  # follow-ups, nothing else

@@ -213,3 +213,45 @@ def test_fire_keys_are_utc_so_the_clock_change_never_merges_or_splits_a_fire() -
         "schedule:n@2025-10-26T00:30:00Z",
         "schedule:n@2025-10-26T01:30:00Z",
     )
+
+
+FOLLOW_UP = """\
+    name: answers
+    trigger:
+      cron: {day_of_week: fri, hour: 16, minute: 0}
+    send:
+      kind: follow-up
+      forum: 2025-07-test
+    audience:
+      districts: [Swale, Medway]
+    subject: "{{ count }} answer{{ 's' if count != 1 }} from the {{ forum.title }}"
+    grace: 2h
+"""
+FRIDAY = datetime(2025, 8, 1, 16, tzinfo=LONDON)
+
+
+def test_a_follow_up_schedule_sends_each_waiting_reader_the_answer_once(site_dir: Path) -> None:
+    from demo.answer import answer
+
+    add_readers(site_dir)
+    settings = load_settings(site_dir)
+    send_edition(settings, FORUM, as_of=FIXTURE_DAY)
+    write_schedule(site_dir, FOLLOW_UP)
+    found = schedules(site_dir)
+    quiet = run_fire(settings, found["answers"], FRIDAY - timedelta(days=7), FRIDAY - timedelta(days=7))
+    assert quiet.lines() == [
+        "answers @ Fri 25 July 2025 16:00 BST: skipped: nothing for anyone: the 2025-07-test follow-ups (answers "
+        "readers were waiting for) from 2025-07-25, no reader has any"
+    ]
+    forum = site_dir / "content" / "forums" / "2025-07-test.yaml"
+    forum.write_text(answer(forum.read_text(), "pt-summer", "Yes: the six weeks stop over the summer holidays."))
+    before = len(received(site_dir))
+    first = run_fire(settings, found["answers"], FRIDAY, FRIDAY + MINUTE)
+    assert first.result == "sent", first.lines()
+    got = received(site_dir)[before:]
+    assert sorted(to for to, _, _ in got) == ["ana@example.org", "ben@example.org", "cat@example.org"]  # the audience
+    assert {subject for _, subject, _ in got} == {"1 answer from the Test SENCO Forum"}
+    assert run_fire(settings, found["answers"], FRIDAY, FRIDAY + MINUTE).result == "already sent"
+    week = FRIDAY + timedelta(days=7)
+    assert run_fire(settings, found["answers"], week, week).result == "skipped"  # they have it: nothing new
+    assert len(received(site_dir)) == before + 3

@@ -131,6 +131,10 @@ def test_digest_schedules_without_a_schedules_folder(site_dir: Path) -> None:
         ("kind: upcoming-dates\n  days: 7", "kind: forum-digest\n  forum: 2025-07-tset", [
             f"{FILE}:6:10: send.forum: no forum '2025-07-tset' (did you mean '2025-07-test'?)",
         ]),
+        ("kind: upcoming-dates\n  days: 7", "kind: follow-up\n  forum: 2025-07-tset", [
+            f"{FILE}:6:10: send.forum: no forum '2025-07-tset' (did you mean '2025-07-test'?)",
+        ]),
+        ("kind: upcoming-dates\n  days: 7", "kind: follow-up", [f"{FILE}:4:1: send.forum: 'forum' is required (add `forum:`)"]),
         ("grace: 1h", "grace: 6 hours", [f"{FILE}:7:8: grace: '6 hours' is not a duration (write e.g. 30m, 6h, 2d or 1h30m)"]),
         ("{{ count }}", "{{ forum.title }}", [f"{FILE}:8:10: subject: 'forum' is undefined (use count, date, days, schedule, until)"]),
         ("{{ count }}", "{{ count }", [f"{FILE}:8:10: subject: template: unexpected '}}' (see the subject variables in docs/scheduling.md)"]),
