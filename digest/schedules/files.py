@@ -35,12 +35,15 @@ if TYPE_CHECKING:
     from digest.settings import Settings
 
 TERMS = "terms.yaml"
-_DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$")
+# Spaces are dropped before matching ('1h 30m'), and each count has at most six digits
+# (999999d is under timedelta's limit): every repeat is bounded, so a match takes time
+# in proportion to the text, never more (see tests/content/test_patterns.py).
+_DURATION = re.compile(r"(?:(\d{1,6})d)?(?:(\d{1,6})h)?(?:(\d{1,6})m)?(?:(\d{1,6})s)?")
 
 
 def _duration(value: Any) -> Any:
     """'30m', '6h', '2d', '1h30m' -> timedelta."""
-    m = _DURATION.match(str(value).strip()) if isinstance(value, str) else None
+    m = _DURATION.fullmatch("".join(value.split())) if isinstance(value, str) else None
     if not m or not any(m.groups()):
         raise field_error("", f"'{value}' is not a duration", "write e.g. 30m, 6h, 2d or 1h30m")
     d, h, mi, s = (int(g or 0) for g in m.groups())
@@ -219,8 +222,20 @@ def _check(
             )
         )
     kind, options = spec.send.get("kind"), None
+    every_kind = "write `kind: " + "` or `kind: ".join(KINDS) + "`"
     if kind is None:
-        problems.append(src.problem(("send",), "'kind' is required", "add `kind: " + "` or `kind: ".join(KINDS) + "`"))
+        problems.append(src.problem(("send",), "'kind' is required", every_kind.replace("write", "add", 1)))
+    elif not isinstance(kind, str):  # `send:` is free-form until its kind is known: check the kind's shape first
+        one = kind[0] if isinstance(kind, list) and len(kind) == 1 and isinstance(kind[0], str) else None
+        hint = f"write `kind: {one}`" if one in KINDS else every_kind
+        problems.append(
+            src.problem(
+                ("send", "kind"),
+                f"expected one kind as text, got {type(kind).__name__} {kind!r:.60}",
+                hint,
+                value=True,
+            )
+        )
     elif kind not in KINDS:
         problems.append(
             src.problem(
@@ -297,7 +312,8 @@ def load_or_fail(settings: Settings, site: Site) -> list[Schedule]:
     schedules, problems = load_schedules(settings, site)
     if problems:
         raise DigestError(
-            f"{len(problems)} error(s) in schedules; fix them and run `digest check` again", sorted(problems)
+            f"{fmt.plural(len(problems), 'error')} in schedules; fix them and run `digest check` again",
+            sorted(problems),
         )
     return schedules
 

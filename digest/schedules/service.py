@@ -153,7 +153,9 @@ class Service:
     def _load(self, settings: Settings) -> list[Schedule]:
         schedules, problems = load_schedules(settings, load_site(settings))
         if problems:
-            raise DigestError(f"{len(problems)} error(s) in schedules; fix them (see `digest check`)", sorted(problems))
+            raise DigestError(
+                f"{fmt.plural(len(problems), 'error')} in schedules; fix them (see `digest check`)", sorted(problems)
+            )
         return schedules
 
     def reload(self, why: str) -> None:
@@ -164,6 +166,13 @@ class Service:
             for line in exc.format_message().splitlines():
                 log.error(line)
             log.error(f"reload ({why}) refused: the schedules that were running keep running")
+            return
+        except Exception as exc:  # digest's own bug: it must not stop the schedules that were running
+            log.error(
+                f"reload ({why}) failed: internal error: {type(exc).__name__}: {exc}; the schedules that were running "
+                "keep running",
+                exc_info=exc,
+            )
             return
         self.settings = settings
         log.info(f"reloading schedules ({why})")

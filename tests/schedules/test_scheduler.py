@@ -55,7 +55,7 @@ def test_one_job_per_active_schedule_with_the_schedules_grace(service: Service, 
 
 
 def test_a_reload_replaces_changed_jobs_keeps_the_rest_and_refuses_broken_files(
-    service: Service, site_dir: Path, caplog: pytest.LogCaptureFixture
+    service: Service, site_dir: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     weekly = write_schedule(site_dir, WEEKLY)
     other = write_schedule(site_dir, WEEKLY.replace("name: weekly", "name: fridays").replace("mon", "fri"))
@@ -74,8 +74,32 @@ def test_a_reload_replaces_changed_jobs_keeps_the_rest_and_refuses_broken_files(
     assert set(jobs(service)) == {"weekly", "fridays"}  # the running ones keep running
     assert caplog.messages == [
         "schedules/fridays.yaml:6:9: send.days: expected a whole number, got str 'seven'",
-        "1 error(s) in schedules; fix them (see `digest check`)",
+        "1 error in schedules; fix them (see `digest check`)",
         "reload (SIGHUP) refused: the schedules that were running keep running",
+    ]
+    caplog.clear()
+    other.write_text(
+        other.read_text().replace("days: seven", "days: 7").replace("kind: upcoming-dates", "kind: [upcoming-dates]")
+    )
+    with caplog.at_level(logging.INFO, "digest.scheduler"):
+        service.reload("a schedule file changed")  # a value of the wrong shape where `send:` is free-form
+    assert set(jobs(service)) == {"weekly", "fridays"}
+    assert caplog.messages == [
+        "schedules/fridays.yaml:5:9: send.kind: expected one kind as text, got list ['upcoming-dates'] (write `kind: upcoming-dates`)",
+        "1 error in schedules; fix them (see `digest check`)",
+        "reload (a schedule file changed) refused: the schedules that were running keep running",
+    ]
+    caplog.clear()
+
+    def bug(*args: object) -> None:
+        raise RuntimeError("a bug in digest")
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.INFO, "digest.scheduler"):
+        patch.setattr("digest.schedules.service.load_schedules", bug)
+        service.reload("SIGHUP")  # even digest's own bug in loading leaves the running schedules alone
+    assert set(jobs(service)) == {"weekly", "fridays"}
+    assert caplog.messages == [
+        "reload (SIGHUP) failed: internal error: RuntimeError: a bug in digest; the schedules that were running keep running"
     ]
     other.unlink()
     weekly.write_text(weekly.read_text() + "paused: true\n")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+import textwrap
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from support import REPO
 from support.delivery import add_readers
 from support.schedules import POST_FORUM, WEEKLY, received, schedules, write_schedule
@@ -16,7 +21,8 @@ from digest.cli.main import cli
 from digest.content.audience import Profile
 from digest.content.load import load_site
 from digest.errors import DigestError
-from digest.schedules.files import load_schedules
+from digest.fmt import LONDON
+from digest.schedules.files import listing, load_schedules
 from digest.schedules.kinds import KINDS
 from digest.schedules.subjects import render_subject, subject_template
 from digest.settings import load_settings
@@ -124,6 +130,12 @@ def test_digest_schedules_without_a_schedules_folder(site_dir: Path) -> None:
         ("kind: upcoming-dates", "kind: upcoming-date", [
             f"{FILE}:5:9: send.kind: 'upcoming-date' is not a kind of schedule (did you mean 'upcoming-dates'?)",
         ]),
+        ("kind: upcoming-dates", "kind: [upcoming-dates]", [
+            f"{FILE}:5:9: send.kind: expected one kind as text, got list ['upcoming-dates'] (write `kind: upcoming-dates`)",
+        ]),
+        ("kind: upcoming-dates", "kind: {upcoming-dates: 7}", [
+            f"{FILE}:5:9: send.kind: expected one kind as text, got dict {{'upcoming-dates': 7}} (write `kind: forum-digest` or `kind: upcoming-dates`)",
+        ]),
         ("days: 7", "days: 0", [f"{FILE}:6:9: send.days: 0 is too small (use at least 1)"]),
         ("days: 7", "days: 7\n  kinds: [surgerys]", [
             f"{FILE}:7:11: send.kinds[0]: 'surgerys' is not allowed here (did you mean 'surgery'?)",
@@ -136,6 +148,7 @@ def test_digest_schedules_without_a_schedules_folder(site_dir: Path) -> None:
         ]),
         ("kind: upcoming-dates\n  days: 7", "kind: follow-up", [f"{FILE}:4:1: send.forum: 'forum' is required (add `forum:`)"]),
         ("grace: 1h", "grace: 6 hours", [f"{FILE}:7:8: grace: '6 hours' is not a duration (write e.g. 30m, 6h, 2d or 1h30m)"]),
+        ("grace: 1h", "grace: 99999999999d", [f"{FILE}:7:8: grace: '99999999999d' is not a duration (write e.g. 30m, 6h, 2d or 1h30m)"]),
         ("{{ count }}", "{{ forum.title }}", [f"{FILE}:8:10: subject: 'forum' is undefined (use count, date, days, schedule, until)"]),
         ("{{ count }}", "{{ count }", [f"{FILE}:8:10: subject: template: unexpected '}}' (see the subject variables in docs/scheduling.md)"]),
         ("{{ count }}", "{{ count.__class__ }}", [
@@ -169,6 +182,15 @@ def test_each_mistake_in_a_schedule_file_is_reported_where_it_is(
     assert problems(site_dir) == expected
 
 
+def test_a_kind_that_is_a_list_is_a_message_in_check_and_schedules(site_dir: Path) -> None:
+    write_schedule(site_dir, BASE.replace("kind: upcoming-dates", "kind: [upcoming-dates]"))
+    for args in (["check"], ["schedules"]):
+        result = run(site_dir, *args)
+        assert result.exit_code == 1
+        assert f"{FILE}:5:9: send.kind: expected one kind as text" in result.output
+        assert "internal error" not in result.output
+
+
 def test_a_broken_schedule_makes_digest_check_fail(site_dir: Path) -> None:
     write_schedule(site_dir, BASE.replace("days: 7", "days: seven"))
     result = run(site_dir, "check")
@@ -178,6 +200,82 @@ def test_a_broken_schedule_makes_digest_check_fail(site_dir: Path) -> None:
         "Error: 1 forums, 5 items, 2 events, 2 contacts, 0 schedules: 1 error, 0 warnings\n"
     )
     assert run(site_dir, "schedules").exit_code == 1  # and nothing is listed or run from a broken file
+
+
+# Any value at any place in a valid schedule file (or the key gone, or an unknown key added)
+# gives problems with a file and line, never an exception: what a person saving a file
+# half-edited, or a fuzzer, can do to the running scheduler.
+VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.text(max_size=20),
+        st.dates(),
+        st.datetimes(),
+        st.sampled_from(["forum-digest", "upcoming-dates", "2025-07-test", "mon", "7", "1h", "*/5", "{{ count }}"]),
+        st.from_regex(r"[0-9]{1,14}[dhms]?", fullmatch=True),  # durations, cron values and counts, some huge
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+FUZZ_BASES = [
+    BASE,
+    POST_FORUM,
+    WEEKLY + "    audience: {districts: [Swale]}\n    skip: {holidays: [{from: 2026-12-20, to: 2026-12-31}]}\n",
+]
+
+
+def _paths(data: object, path: tuple = ()) -> list[tuple]:
+    out = [path] if path else []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out += _paths(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += _paths(v, (*path, i))
+    return out
+
+
+@st.composite
+def mutated_schedule(draw: st.DrawFn) -> object:
+    data = yaml.safe_load(textwrap.dedent(draw(st.sampled_from(FUZZ_BASES))))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(data)
+        path = draw(st.sampled_from(paths))
+        parent = data
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if action == "replace":
+            parent[path[-1]] = draw(VALUES)
+        elif action == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[draw(st.text(max_size=10))] = draw(VALUES)
+        if not isinstance(data, dict) or not data:
+            break
+    if draw(st.booleans()):
+        data = draw(VALUES)  # now and then the whole file is something else
+    return data
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=mutated_schedule())
+def test_any_mutation_of_a_schedule_file_is_a_problem_with_a_line_never_a_crash(site_dir: Path, data: object) -> None:
+    folder = site_dir / "schedules"
+    folder.mkdir(exist_ok=True)
+    (folder / "weekly.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    settings = load_settings(site_dir)
+    site = load_site(settings)
+    found, problems = load_schedules(settings, site)
+    for problem in problems:
+        assert problem.file == FILE and problem.line >= 1 and problem.message
+    for schedule in found:  # what loads cleanly can be listed and its fire times computed
+        assert listing([schedule], site, datetime(2026, 1, 1, tzinfo=LONDON))
 
 
 def test_terms_yaml_is_checked_and_its_holidays_skip_fires(site_dir: Path) -> None:
