@@ -93,6 +93,46 @@ def test_a_time_in_the_skipped_hour_runs_once_an_hour_later_on_the_clock() -> No
     assert fired[1].astimezone(UTC) == utc(2026, 3, 29, 1, 30)
 
 
+def test_several_times_in_the_skipped_hour_each_run_an_hour_later() -> None:
+    """01:15, 01:30 and 01:45 do not exist on 29 March 2026: each runs, at 02:15, 02:30 and 02:45 BST."""
+    trigger = LondonCron(hour="1", minute="15,30,45")
+    fired = simulate(trigger, london(2026, 3, 28, 12), london(2026, 3, 30, 12))
+    assert [fmt_fire(f) for f in fired] == [
+        "Sun 29 March 2026 02:15 BST",
+        "Sun 29 March 2026 02:30 BST",
+        "Sun 29 March 2026 02:45 BST",
+        "Mon 30 March 2026 01:15 BST",
+        "Mon 30 March 2026 01:30 BST",
+        "Mon 30 March 2026 01:45 BST",
+    ]
+    assert next_fires(trigger, london(2026, 3, 29), 3) == fired[:3]
+
+
+def wall_clock_fires(minutes: set[int], hours: set[int], day: date) -> list[datetime]:
+    """The documented rule, computed by brute force: every wall-clock minute of the day that
+    matches, in Europe/London; one in the skipped hour at the instant the clock would have
+    shown it (an hour later), one in the repeated hour at its first occurrence; an instant
+    reached twice runs once."""
+    out: set[datetime] = set()
+    for n in range(24 * 60):
+        wall = datetime.combine(day, datetime.min.time()) + timedelta(minutes=n)
+        if wall.minute in minutes and wall.hour in hours:
+            out.add(wall.replace(tzinfo=LONDON, fold=0).astimezone(UTC))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("day", SPRING + AUTUMN)
+@pytest.mark.parametrize(
+    ("minutes", "hours"),
+    [({15, 30, 45}, {1}), ({0, 20, 40}, {0, 1, 2}), ({5, 55}, {1, 2, 3}), ({30}, set(range(24))), ({59}, {0, 1})],
+)
+def test_every_wall_clock_time_of_a_clock_change_day_runs_once(minutes: set[int], hours: set[int], day: date) -> None:
+    trigger = LondonCron(hour=",".join(map(str, sorted(hours))), minute=",".join(map(str, sorted(minutes))))
+    start = datetime.combine(day, datetime.min.time(), LONDON)
+    fired = simulate(trigger, start, start + timedelta(hours=25))
+    assert [f.astimezone(UTC) for f in fired if f.date() == day] == wall_clock_fires(minutes, hours, day)
+
+
 def test_a_time_in_the_repeated_hour_runs_once_at_its_first_occurrence() -> None:
     trigger = LondonCron(hour="1", minute="30")
     fired = simulate(trigger, london(2026, 10, 23, 12), london(2026, 10, 27, 12))
