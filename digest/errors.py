@@ -54,9 +54,14 @@ class Problems:
     """Collects every problem so that all of them are reported at once."""
 
     items: list[Problem] = field(default_factory=list)
+    _seen: set[Problem] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._seen.update(self.items)
 
     def add(self, problem: Problem) -> None:
-        if problem not in self.items:
+        if problem not in self._seen:  # a set: a file with thousands of mistakes is not quadratic
+            self._seen.add(problem)
             self.items.append(problem)
 
     def extend(self, problems: list[Problem] | Problems) -> None:

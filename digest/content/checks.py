@@ -12,46 +12,66 @@ from difflib import SequenceMatcher
 
 from digest.content import wording
 from digest.content.load import Site
+from digest.content.model import Item
 from digest.errors import WARNING, Problem
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_NAME = r"[A-Z][a-z']+(?:[- ][A-Z][a-z']+)+"
+# These run over every question, whatever its length, so each is linear in the text: every
+# repeat has an upper bound (an attempt at one place then takes a bounded number of steps),
+# except a run of one character class at the very end, which cannot fail once it starts.
+# An unbounded repeat followed by more pattern makes a search quadratic: the old address
+# pattern, [\w.+-]+@..., ran to the end of every word at every one of its letters (17 s for
+# a 100,000-character question). tests/content/test_patterns.py checks the rule.
+_EMAIL = re.compile(
+    r"[\w.+-]@[\w-]{1,63}\.[\w-]"
+)  # a local part's last letter, @, a domain label (RFC 1035: 63), a dot
+_NAME = r"[A-Z][a-z']{1,40}(?:[- ][A-Z][a-z']{1,40}){1,4}"  # two to five capitalised names
 _NAMED = [
-    re.compile(rf"\b(?:my name is|pass on my name|I am|I'm|this is|regards,?|thanks,?|from)\s+{_NAME}"),
-    re.compile(rf"\bRef:\s*[^.]*\b(?:SENCO|SENDCo|Head)\b,?\s*{_NAME}", re.I),
-    re.compile(rf"\b(?:SENCO|SENDCo)\s*,\s*{_NAME}"),
+    re.compile(rf"\b(?:my name is|pass on my name|I am|I'm|this is|regards,?|thanks,?|from)\s{{1,8}}{_NAME}"),
+    re.compile(rf"\bRef:\s{{0,8}}[^.]{{0,200}}\b(?:SENCO|SENDCo|Head)\b,?\s{{0,8}}{_NAME}", re.I),
+    re.compile(rf"\b(?:SENCO|SENDCo)\s{{0,8}},\s{{0,8}}{_NAME}"),
 ]
 _PHONE = re.compile(r"\b0\d{3,4}[ -]?\d{3}[ -]?\d{3,4}\b")
+_NOT_ALNUM = re.compile(r"[^a-z0-9 ]+")
 SIMILAR = 0.9
+COMPARED = 2_000  # characters of each question compared for near-duplicates: the comparison is quadratic
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.lower()).split())
+    return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
 
 
 def near_duplicates(site: Site) -> list[Problem]:
-    items = [(f.id, i) for f in site.forums.values() for i in f.items]
-    normed = [(fid, item, _norm(item.question)) for fid, item in items]
+    """Each item whose question repeats an earlier one of its forum, against the first it repeats.
+
+    One SequenceMatcher per item (its question as the second sequence, whose index it
+    builds once), compared with the earlier ones by the cheap bounds first; questions
+    are compared up to COMPARED characters, so no pair costs more than a bounded amount."""
     out = []
-    for a in range(len(normed)):
-        fa, ia, qa = normed[a]
-        for b in range(a + 1, len(normed)):
-            fb, ib, qb = normed[b]
-            if fa != fb:
-                continue  # a question asked again at a later forum is news, not a copy
-            m = SequenceMatcher(None, qa, qb, autojunk=False)
-            if m.real_quick_ratio() >= SIMILAR and m.quick_ratio() >= SIMILAR and m.ratio() >= SIMILAR:
-                file, line = site.where(f"item:{ib.id}")
-                ofile, oline = site.where(f"item:{ia.id}")
-                src, path = site.origins[f"item:{ib.id}"]
-                out.append(
-                    src.problem(
-                        path + ("question",),
-                        f"question repeats item '{ia.id}' ({ofile}:{oline})",
-                        f"merge them into one item and set `asked: {ia.asked + ib.asked}`",
-                        WARNING,
+    for forum in site.forums.values():  # a question asked again at a later forum is news, not a copy
+        earlier: list[tuple[Item, str]] = []
+        matcher = SequenceMatcher(None, autojunk=False)
+        for ib in forum.items:
+            qb = _norm(ib.question)[:COMPARED]
+            matcher.set_seq2(qb)
+            for ia, qa in earlier:
+                matcher.set_seq1(qa)
+                if (
+                    matcher.real_quick_ratio() >= SIMILAR
+                    and matcher.quick_ratio() >= SIMILAR
+                    and matcher.ratio() >= SIMILAR
+                ):
+                    ofile, oline = site.where(f"item:{ia.id}")
+                    src, path = site.origins[f"item:{ib.id}"]
+                    out.append(
+                        src.problem(
+                            path + ("question",),
+                            f"question repeats item '{ia.id}' ({ofile}:{oline})",
+                            f"merge them into one item and set `asked: {ia.asked + ib.asked}`",
+                            WARNING,
+                        )
                     )
-                )
+                    break
+            earlier.append((ib, qb))
     return out
 
 
