@@ -100,6 +100,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX deliveries_reader ON deliveries (subscriber_id);
         """,
     ),
+    (
+        "0005_delivery_handed",
+        """
+        -- 'handed': the end of the message has gone to the server, its answer has not come
+        -- back. A crash leaves 'sending' (certainly not delivered: sent again) apart from
+        -- 'handed' (may have been delivered: unknown). SQLite cannot change a CHECK, so the
+        -- table is rebuilt, rows and all, in this migration's transaction.
+        CREATE TABLE deliveries_new (
+            id INTEGER PRIMARY KEY,
+            edition_key TEXT NOT NULL,
+            subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,
+            edition_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'handed', 'sent', 'failed', 'unknown')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            transport TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            snapshot TEXT REFERENCES snapshots(id),
+            UNIQUE (edition_key, subscriber_id)
+        );
+        INSERT INTO deliveries_new (id, edition_key, subscriber_id, edition_id, message_id, state, attempts, transport,
+            detail, created_at, updated_at, snapshot)
+            SELECT id, edition_key, subscriber_id, edition_id, message_id, state, attempts, transport, detail,
+            created_at, updated_at, snapshot FROM deliveries;
+        DROP TABLE deliveries;
+        ALTER TABLE deliveries_new RENAME TO deliveries;
+        CREATE INDEX deliveries_state ON deliveries (edition_key, state);
+        CREATE INDEX deliveries_reader ON deliveries (subscriber_id);
+        """,
+    ),
 ]
 
 

@@ -61,6 +61,10 @@ class DeliverySettings(_Section):
     retry_max: float = Field(
         300.0, ge=0
     )  # longest single wait (a longer Retry-After defers the message to the next run)
+    # a message whose end went to the server with no answer back may have been delivered: by
+    # default it is sent again (a duplicate rather than a loss, RFC 5321 6.1); true holds it
+    # until someone has read the server's log (`--resend-unknown` then sends it)
+    hold_unknown: bool = False
     # smtp: verified TLS by default
     smtp_host: str = "localhost"
     smtp_port: int | None = Field(None, ge=1, le=65535)  # unset: 587 for starttls, 465 for tls, 25 for none
@@ -111,6 +115,7 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DIGEST_CONTENT": ("paths", "content"),
     "DIGEST_BASE_URL": ("site", "base_url"),
     "DIGEST_RATE_LIMIT": ("delivery", "rate_limit"),
+    "DIGEST_HOLD_UNKNOWN": ("delivery", "hold_unknown"),
     "DIGEST_SMTP_HOST": ("delivery", "smtp_host"),
     "DIGEST_SMTP_PORT": ("delivery", "smtp_port"),
     "DIGEST_SMTP_SECURITY": ("delivery", "smtp_security"),

@@ -17,11 +17,24 @@ if TYPE_CHECKING:
 
 
 # -- schedules -----------------------------------------------------------------------------------
-def _load_schedules(ctx: Ctx) -> tuple[Settings, Site, list[Schedule]]:
+HOLD_UNKNOWN = click.option(
+    "--hold-unknown/--resend-unknown",
+    "hold_unknown",
+    default=None,
+    help="Hold messages whose outcome is unknown until you have read the mail server's log, instead of "
+    "sending them again (with the same Message-ID). Default: delivery.hold_unknown, which is off.",
+)
+
+
+def _overrides(hold_unknown: bool | None) -> dict[str, bool]:
+    return {"delivery.hold_unknown": hold_unknown} if hold_unknown is not None else {}
+
+
+def _load_schedules(ctx: Ctx, hold_unknown: bool | None = None) -> tuple[Settings, Site, list[Schedule]]:
     from digest.content.load import load_site
     from digest.schedules.files import load_or_fail
 
-    settings = ctx.settings()
+    settings = ctx.settings(**_overrides(hold_unknown))
     site = load_site(settings)
     return settings, site, load_or_fail(settings, site)
 
@@ -56,8 +69,9 @@ def schedules(click_ctx: click.Context, after: datetime | None) -> None:
     "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to run it for (YYYY-MM-DD). Default: today."
 )
 @click.option("--dry-run", is_flag=True, help="List who would get which edition; send nothing, change nothing.")
+@HOLD_UNKNOWN
 @pass_ctx
-def schedules_run(ctx: Ctx, name: str, as_of: datetime | None, dry_run: bool) -> None:
+def schedules_run(ctx: Ctx, name: str, as_of: datetime | None, dry_run: bool, hold_unknown: bool | None) -> None:
     """Run one schedule now, as its fire would (audience, subject, skip rules), even if paused.
 
     Running it again for the same date only finishes what the first run left.
@@ -67,7 +81,7 @@ def schedules_run(ctx: Ctx, name: str, as_of: datetime | None, dry_run: bool) ->
     from digest.schedules.files import find
     from digest.schedules.runs import run_now
 
-    settings, _, found = _load_schedules(ctx)
+    settings, _, found = _load_schedules(ctx, hold_unknown)
     outcome = run_now(settings, find(found, name), as_date(as_of) or datetime.now(LONDON).date(), dry_run=dry_run)
     for it in outcome.intended:
         click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
@@ -78,15 +92,18 @@ def schedules_run(ctx: Ctx, name: str, as_of: datetime | None, dry_run: bool) ->
 
 
 @click.command()
+@HOLD_UNKNOWN
 @pass_ctx
-def scheduler(ctx: Ctx) -> None:
+def scheduler(ctx: Ctx, hold_unknown: bool | None) -> None:
     """Send each schedule at its time until stopped (SIGTERM); log to stderr.
 
     One scheduler runs at a time. Fires missed while it was stopped go out once at start
-    if still within their grace; schedule files are reloaded when saved or on SIGHUP.
+    if still within their grace; schedule files are reloaded when saved or on SIGHUP. A
+    message whose outcome is unknown is sent again when the fire is tried again, unless
+    held.
     See docs/scheduling.md for running it as a service.
     """
     from digest.schedules.service import Service, setup_logging
 
     setup_logging()
-    Service(ctx.settings).run()
+    Service(lambda: ctx.settings(**_overrides(hold_unknown))).run()

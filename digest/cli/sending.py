@@ -28,9 +28,12 @@ if TYPE_CHECKING:
     "--transport", type=click.Choice(["outbox", "smtp", "api"]), help="Override delivery.transport (DIGEST_TRANSPORT)."
 )
 @click.option(
-    "--resend-unknown",
-    is_flag=True,
-    help="Also resend messages whose outcome is unknown (their readers may get two copies).",
+    "--hold-unknown/--resend-unknown",
+    "hold_unknown",
+    default=None,
+    help="Hold messages whose outcome is unknown (the server may have them) until you have read its log; "
+    "--resend-unknown sends them again. Default: delivery.hold_unknown, which is off: they are sent again, "
+    "with the same Message-ID (a reader may get two copies).",
 )
 @click.option(
     "--follow-up",
@@ -46,7 +49,7 @@ def send(
     to: str | None,
     edition_id: str | None,
     transport: str | None,
-    resend_unknown: bool,
+    hold_unknown: bool | None,
     follow_up: bool,
 ) -> None:
     """Send each confirmed subscriber their edition of a forum's digest.
@@ -55,13 +58,17 @@ def send(
     when they were sent it and have come since (or have changed), once each.
 
     Safe to run again: readers already sent are skipped, and after a crash the same
-    command finishes the job. Exits 1 when any message failed, has an unknown outcome
-    or is still waiting for a retry.
+    command finishes the job, sending again a message whose outcome is unknown (unless
+    held). Exits 1 when any message failed, has an unknown outcome or is still waiting
+    for a retry.
     """
     from digest.delivery import send as sending
     from digest.delivery import trial
 
-    settings = ctx.settings(**({"delivery.transport": transport} if transport else {}))
+    settings = ctx.settings(
+        **({"delivery.transport": transport} if transport else {}),
+        **({"delivery.hold_unknown": hold_unknown} if hold_unknown is not None else {}),
+    )
     if edition_id and not to:
         raise click.UsageError("--edition goes with --to (a test copy of one edition)")
     if follow_up:
@@ -69,7 +76,7 @@ def send(
             raise click.UsageError(
                 "--to sends test copies of a digest; see a follow-up with `digest preview` or --dry-run"
             )
-        _follow_up(settings, forum_id, as_date(as_of), dry_run, resend_unknown)
+        _follow_up(settings, forum_id, as_date(as_of), dry_run)
         return
     if to:
         results = trial.send_test(settings, forum_id, to, as_of=as_date(as_of), edition_id=edition_id, dry_run=dry_run)
@@ -80,7 +87,7 @@ def send(
         return
     if dry_run:
         actions: dict[str, int] = {}
-        for it in trial.dry_run(settings, forum_id, as_of=as_date(as_of), resend_unknown=resend_unknown):
+        for it in trial.dry_run(settings, forum_id, as_of=as_date(as_of)):
             click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
             actions[it.action] = actions.get(it.action, 0) + 1
         click.echo(
@@ -91,9 +98,7 @@ def send(
         return
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        summary = sending.send_edition(
-            settings, forum_id, as_of=as_date(as_of), resend_unknown=resend_unknown, progress=bar
-        )
+        summary = sending.send_edition(settings, forum_id, as_of=as_date(as_of), progress=bar)
     finally:
         if bar:
             bar.finish()
@@ -103,14 +108,14 @@ def send(
         sys.exit(1)
 
 
-def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: bool, resend_unknown: bool) -> None:
+def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: bool) -> None:
     """`digest send --follow-up`: who is due which answers (a dry run), or send them."""
     from digest import fmt
     from digest.delivery import followup
     from digest.delivery import send as sending
 
     if dry_run:
-        plan, found = followup.dry_run(settings, forum_id, as_of=as_of, resend_unknown=resend_unknown)
+        plan, found = followup.dry_run(settings, forum_id, as_of=as_of)
         answers = {p.edition.id: ",".join(i.id for i in p.edition.items) for p in plan.prepared}
         actions: dict[str, int] = {}
         for it in found:
@@ -126,9 +131,7 @@ def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: b
         return
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        plan, summary = followup.send_follow_up(
-            settings, forum_id, as_of=as_of, resend_unknown=resend_unknown, progress=bar
-        )
+        plan, summary = followup.send_follow_up(settings, forum_id, as_of=as_of, progress=bar)
     finally:
         if bar:
             bar.finish()

@@ -240,7 +240,7 @@ def send_follow_up(
     *,
     as_of: date | None = None,
     transport: Transport | None = None,
-    resend_unknown: bool = False,
+    resend_unknown: bool | None = None,  # None: as delivery.hold_unknown says
     progress: Progress | None = None,
     policy: Policy | None = None,
     site: Site | None = None,
@@ -275,7 +275,7 @@ def dry_run(
     forum_id: str,
     *,
     as_of: date | None = None,
-    resend_unknown: bool = False,
+    resend_unknown: bool | None = None,  # None: as delivery.hold_unknown says
     site: Site | None = None,
 ) -> tuple[FollowUpPlan, list[Intended]]:
     """Who would get which answers; reads the ledger, writes nothing, takes no lock."""

@@ -1,13 +1,17 @@
 """Stage 6: the send ledger. One row per (edition key, reader) in the shared SQLite file.
 
-States: pending -> sending -> sent, or failed (refused for good, with the server's reply),
-or unknown (the message may have been handed over when the connection was lost).
+States: pending -> sending -> handed -> sent, or failed (refused for good, with the
+server's reply), or unknown (the message may have been delivered: its end went to the
+server and no answer came back).
 
 A row is marked 'sending' in its own committed statement before the message is handed
-over and 'sent' right after, so after a crash (even kill -9) the only rows whose fate is
-not known are the ones left in 'sending': the next run turns them into 'unknown' and does
-not resend them unless asked (`--resend-unknown`). Everything else is finished by simply
-running the same command again.
+over, 'handed' just before its end goes (SMTP's final dot, the API's request) and 'sent'
+when the server accepts it. So after a crash (even kill -9) a row left 'sending' was
+certainly not delivered, and the next run makes it pending and sends it; a row left
+'handed' may have been, and becomes 'unknown'. Unknown messages are sent again by
+default, with the same Message-ID: mail prefers a duplicate to a loss (RFC 5321 6.1).
+An operator who wants to read the server's log first holds them (`--hold-unknown`, or
+delivery.hold_unknown). Everything else is finished by running the same command again.
 
 One send of an edition key at a time: an fcntl lock on a file under var/locks/, which the
 kernel releases when the process dies, so a crash never leaves a stale lock behind.
@@ -25,13 +29,14 @@ from pathlib import Path
 from digest.db import now, transaction
 from digest.locks import exclusive
 
-STATES = ("pending", "sending", "sent", "failed", "unknown")
+STATES = ("pending", "sending", "handed", "sent", "failed", "unknown")
 # The send's connection commits without an fsync each time (WAL, synchronous=NORMAL): a
 # commit is in the operating system's hands at once, so it survives kill -9, and costs
 # microseconds instead of a disk flush per message. An OS crash or power cut can lose the
 # last few seconds of commits; docs/delivery.md says what that means for a rerun.
 SYNCHRONOUS = "NORMAL"
-INTERRUPTED = "the send was interrupted while this message was being handed over; it may have been delivered"
+INTERRUPTED = "the send was interrupted after this message was handed over, before the server answered; it may have been delivered"
+NOT_HANDED = "the send was interrupted before this message was handed over; it was not delivered"
 
 
 @dataclass(frozen=True)
@@ -42,13 +47,20 @@ class Entry:
     detail: str
 
 
-def recover(conn: sqlite3.Connection, key: str) -> int:
-    """Rows left 'sending' by a crashed run become 'unknown'; returns how many."""
-    cur = conn.execute(
-        "UPDATE deliveries SET state = 'unknown', detail = ?, updated_at = ? WHERE edition_key = ? AND state = 'sending'",
-        (INTERRUPTED, now(), key),
-    )
-    return cur.rowcount
+def recover(conn: sqlite3.Connection, key: str) -> tuple[int, int]:
+    """What a crashed run left: 'sending' rows become pending (nothing was handed over),
+    'handed' rows unknown. Returns (pending again, unknown)."""
+    stamp = now()
+    with transaction(conn):
+        again = conn.execute(
+            "UPDATE deliveries SET state = 'pending', detail = ?, updated_at = ? WHERE edition_key = ? AND state = 'sending'",
+            (NOT_HANDED, stamp, key),
+        ).rowcount
+        unknown = conn.execute(
+            "UPDATE deliveries SET state = 'unknown', detail = ?, updated_at = ? WHERE edition_key = ? AND state = 'handed'",
+            (INTERRUPTED, stamp, key),
+        ).rowcount
+    return again, unknown
 
 
 def entries(conn: sqlite3.Connection, key: str, subscriber_ids: list[int]) -> dict[int, Entry]:
@@ -89,6 +101,14 @@ def mark_sending(
     )
 
 
+def mark_handed(conn: sqlite3.Connection, key: str, subscriber_id: int) -> None:
+    """Committed just before the end of the message goes: from here it may be delivered."""
+    conn.execute(
+        "UPDATE deliveries SET state = 'handed', updated_at = ? WHERE edition_key = ? AND subscriber_id = ?",
+        (now(), key, subscriber_id),
+    )
+
+
 def mark(conn: sqlite3.Connection, key: str, subscriber_id: int, state: str, detail: str = "") -> None:
     if state not in STATES:
         raise ValueError(f"unknown ledger state {state!r}")
@@ -116,20 +136,27 @@ def problems(conn: sqlite3.Connection, key: str, limit: int = 50) -> list[tuple[
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def keys(conn: sqlite3.Connection, prefix: str = "", unfinished: bool = False) -> list[str]:
-    """Edition keys in the ledger (those starting with prefix; with rows pending or sending, if asked)."""
+def unfinished_states(resend_unknown: bool) -> tuple[str, ...]:
+    """The states a rerun still sends: unknown too, unless unknown messages are held."""
+    return ("pending", "sending", "handed") + (("unknown",) if resend_unknown else ())
+
+
+def keys(
+    conn: sqlite3.Connection, prefix: str = "", unfinished: bool = False, resend_unknown: bool = True
+) -> list[str]:
+    """Edition keys in the ledger (those starting with prefix; with rows a rerun would send, if asked)."""
     sql = "SELECT DISTINCT edition_key FROM deliveries WHERE substr(edition_key, 1, ?) = ?"
     if unfinished:
-        sql += " AND state IN ('pending', 'sending')"
+        sql += " AND state IN (" + ", ".join(f"'{s}'" for s in unfinished_states(resend_unknown)) + ")"
     return [r[0] for r in conn.execute(sql + " ORDER BY edition_key", (len(prefix), prefix))]
 
 
 def finished_with(conn: sqlite3.Connection, edition_glob: str, other_than: str) -> str | None:
     """The first edition key, other than other_than, whose rows for editions matching
-    edition_glob are all finished (none pending or sending): a send already done in full."""
+    edition_glob are all finished (none pending, sending or handed): a send already done in full."""
     row = conn.execute(
         "SELECT edition_key FROM deliveries WHERE edition_key != ? AND edition_id GLOB ? GROUP BY edition_key"
-        " HAVING SUM(state IN ('pending', 'sending')) = 0 ORDER BY MIN(created_at) LIMIT 1",
+        " HAVING SUM(state IN ('pending', 'sending', 'handed')) = 0 ORDER BY MIN(created_at) LIMIT 1",
         (other_than, edition_glob),
     ).fetchone()
     return row[0] if row else None

@@ -29,6 +29,7 @@ from digest.delivery.transports.base import OutcomeUnknown, PermanentError, Tran
 from digest.delivery.transports.registry import open_transport
 from digest.editions.select import today
 from digest.errors import DigestError
+from digest.fmt import plural
 from digest.readers import store
 from digest.readers.store import Subscriber
 
@@ -52,8 +53,10 @@ class Summary:
     failed: int = 0  # refused for good (this run and earlier)
     unknown: int = 0  # may or may not have been delivered (this run and earlier)
     deferred: int = 0  # still pending: transient failures outlasted the retries, or the run stopped
-    recovered: int = 0  # left 'sending' by a crashed run, now 'unknown'
+    recovered: int = 0  # left 'handed' by a crashed run (may have been delivered), now 'unknown'
+    interrupted: int = 0  # left 'sending' by a crashed run (not handed over), pending again
     stopped: str = ""
+    resend_unknown: bool = True  # unknown messages are sent again (the default), or held
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (email, state, detail)
 
     @property
@@ -62,23 +65,37 @@ class Summary:
 
     def lines(self) -> list[str]:
         out = [
-            f"{self.key}: {self.sent} sent, {self.skipped} already sent (skipped), {self.failed} failed permanently, "
-            f"{self.unknown} outcome unknown"
-            + (f", {self.deferred} not sent yet (run again to retry)" if self.deferred else "")
+            f"{self.key}: {self.sent:,} sent, {self.skipped:,} already sent (skipped), {self.failed:,} failed permanently, "
+            f"{self.unknown:,} outcome unknown"
+            + (f", {self.deferred:,} not sent yet (run again to retry)" if self.deferred else "")
         ]
-        if self.recovered:
+        if self.interrupted:
             out.append(
-                f"{self.recovered} message(s) were being handed over when an earlier run stopped: outcome unknown"
+                f"{plural(self.interrupted, 'message')} {plural(self.interrupted, 'was', number=False)} not yet handed "
+                "over when an earlier run stopped: not delivered, so sent in this run"
+            )
+        if self.recovered:
+            what = "sent again in this run" if self.resend_unknown else "held (--hold-unknown)"
+            out.append(
+                f"{plural(self.recovered, 'message')} {plural(self.recovered, 'was', number=False)} handed over when an "
+                f"earlier run stopped, before the server answered: outcome unknown, {what}"
             )
         out += [f"  {state}: {email}: {detail}" for email, state, detail in self.problems]
         if self.unknown:
-            out.append(
-                "Outcome unknown means the message may have been delivered. Check the mail server's log, then run the same "
-                "command with --resend-unknown to send those again (some readers may get two copies)."
-            )
+            out.append(UNKNOWN_RESENT if self.resend_unknown else UNKNOWN_HELD)
         if self.stopped:
             out.append(f"Stopped early: {self.stopped}")
         return out
+
+
+UNKNOWN_RESENT = (
+    "Outcome unknown means the message may have been delivered. Running the same command again sends those again, "
+    "with the same Message-ID (some readers may get two copies); to check the mail server's log first, add --hold-unknown."
+)
+UNKNOWN_HELD = (
+    "Outcome unknown means the message may have been delivered. Check the mail server's log, then run the same "
+    "command with --resend-unknown to send those again (some readers may get two copies)."
+)
 
 
 HINTS = {
@@ -107,36 +124,55 @@ def _deliver(
     edition_id: str,
     message: bytes,
     snapshot: str | None = None,
+    resend_unknown: bool = True,
 ) -> tuple[str, str]:
-    """Hand one message over, retrying transient failures; record each step. Returns (state, detail)."""
-    detail = ""
+    """Hand one message over, retrying transient failures; record each step. Returns (state, detail).
+
+    A lost answer after the end of the message went (OutcomeUnknown) is tried again like a
+    transient failure, with the same Message-ID, unless unknown messages are held."""
+    detail, left, unknown = "", "pending", False
     for attempt in range(1, policy.max_attempts + 1):
         pace.wait()
         ledger.mark_sending(conn, key, sub.id, edition_id, transport.name, snapshot)
+        retry_after = None
         try:
-            receipt = transport.send(sender, [sub.email], message)
+            receipt = transport.send(sender, [sub.email], message, lambda: ledger.mark_handed(conn, key, sub.id))
         except PermanentError as exc:
             ledger.mark(conn, key, sub.id, "failed", exc.detail)
             return "failed", exc.detail
         except OutcomeUnknown as exc:
             ledger.mark(conn, key, sub.id, "unknown", exc.detail)
-            return "unknown", exc.detail
+            if not resend_unknown:
+                return "unknown", exc.detail
+            detail, unknown = exc.detail, True
         except TransientError as exc:
-            ledger.mark(conn, key, sub.id, "pending", exc.detail)
-            detail = exc.detail
-            delay = policy.backoff(attempt, exc.retry_after) if attempt < policy.max_attempts else None
-            if delay is None:
-                break
-            policy.sleep(delay)
-            continue
+            ledger.mark(conn, key, sub.id, "unknown" if unknown else "pending", exc.detail)
+            detail, retry_after = exc.detail, exc.retry_after
         except DigestError:  # a setting is wrong (login refused, TLS unverifiable): nothing was handed over
-            ledger.mark(conn, key, sub.id, "pending", "not sent: the transport's settings were refused")
+            ledger.mark(
+                conn,
+                key,
+                sub.id,
+                "unknown" if unknown else "pending",
+                "not sent: the transport's settings were refused",
+            )
             raise
-        ledger.mark(conn, key, sub.id, "sent", receipt)
-        return "sent", receipt
-    detail = f"not sent after {attempt} attempt(s), will retry on the next run: {detail}"
-    ledger.mark(conn, key, sub.id, "pending", detail)
-    return "pending", detail
+        else:
+            ledger.mark(conn, key, sub.id, "sent", receipt)
+            return "sent", receipt
+        delay = policy.backoff(attempt, retry_after) if attempt < policy.max_attempts else None
+        if delay is None:
+            break
+        policy.sleep(delay)
+    left = "unknown" if unknown else "pending"
+    tries = plural(attempt, "attempt")
+    detail = (
+        f"outcome unknown after {tries}, will be sent again on the next run: {detail}"
+        if unknown
+        else f"not sent after {tries}, will retry on the next run: {detail}"
+    )
+    ledger.mark(conn, key, sub.id, left, detail)
+    return left, detail
 
 
 def send_edition(
@@ -146,7 +182,7 @@ def send_edition(
     as_of: date | None = None,
     key: str | None = None,
     transport: Transport | None = None,
-    resend_unknown: bool = False,
+    resend_unknown: bool | None = None,
     progress: Progress | None = None,
     policy: Policy | None = None,
     site: Site | None = None,
@@ -170,14 +206,17 @@ def send_plan(
     plan: Plan,
     *,
     transport: Transport | None = None,
-    resend_unknown: bool = False,
+    resend_unknown: bool | None = None,
     progress: Progress | None = None,
     policy: Policy | None = None,
 ) -> Summary:
     """Send a plan's editions (under plan.key) to every confirmed reader it has one for.
 
     send_edition's plan is a forum's digest for everyone; a schedule passes its own plan
-    (its audience, its kind of edition). Same ledger, lock, retries and summary."""
+    (its audience, its kind of edition). Same ledger, lock, retries and summary.
+    resend_unknown=None: as delivery.hold_unknown says (by default, unknown ones are sent again)."""
+    if resend_unknown is None:
+        resend_unknown = not settings.delivery.hold_unknown
     conn = open_db(settings, synchronous=ledger.SYNCHRONOUS)
     own = transport is None
     try:
@@ -201,7 +240,14 @@ def _send(
     progress: Progress | None,
 ) -> Summary:
     key = plan.key
-    summary = Summary(key, readers=store.count_receiving(conn), recovered=ledger.recover(conn, key))
+    interrupted, recovered = ledger.recover(conn, key)
+    summary = Summary(
+        key,
+        readers=store.count_receiving(conn),
+        recovered=recovered,
+        interrupted=interrupted,
+        resend_unknown=resend_unknown,
+    )
     plan.start(conn, record_on=True)
     plan.check_sizes()  # every edition is ready before the first message goes
     publish_copies(settings, plan)
@@ -231,12 +277,23 @@ def _send(
             ) is not None:
                 message = person.message(prepared.template, sub.id, sub.email, sub.name, sub.profile.describe())
                 outcome, _ = _deliver(
-                    conn, key, transport, policy, pace, sender, sub, prepared.edition.id, message, prepared.snapshot_id
+                    conn,
+                    key,
+                    transport,
+                    policy,
+                    pace,
+                    sender,
+                    sub,
+                    prepared.edition.id,
+                    message,
+                    prepared.snapshot_id,
+                    resend_unknown,
                 )
                 summary.sent += outcome == "sent"
-                in_a_row = in_a_row + 1 if outcome == "pending" else 0
+                gave_up = outcome == "pending" or (outcome == "unknown" and resend_unknown)  # every attempt failed
+                in_a_row = in_a_row + 1 if gave_up else 0
                 if in_a_row >= policy.stop_after:
-                    summary.stopped = f"{in_a_row} readers in a row could not be sent to; the server seems down. Run the same command again later."
+                    summary.stopped = f"{plural(in_a_row, 'reader')} in a row could not be sent to; the server seems down. Run the same command again later."
                     break
             if progress:
                 progress(done, summary.readers, summary.sent)

@@ -38,11 +38,11 @@ class Intended:
 ACTIONS = {
     "new": "send",
     "pending": "send",
-    "sending": "hold (outcome unknown)",
+    "sending": "send (not handed over when a run stopped)",
     "sent": "skip (already sent)",
     "failed": "skip (failed permanently)",
-    "unknown": "hold (outcome unknown; --resend-unknown sends)",
 }
+UNKNOWN = {True: "send again (outcome unknown)", False: "hold (outcome unknown; --resend-unknown sends)"}
 
 
 def dry_run(
@@ -51,7 +51,7 @@ def dry_run(
     *,
     as_of: date | None = None,
     key: str | None = None,
-    resend_unknown: bool = False,
+    resend_unknown: bool | None = None,
     site: Site | None = None,
 ) -> Iterator[Intended]:
     """Who would get which edition; reads the ledger, writes nothing, takes no lock."""
@@ -77,9 +77,11 @@ def dates_note(settings: Settings, forum_id: str, as_of: date | None = None, sit
     )
 
 
-def intended(settings: Settings, plan: Plan, *, resend_unknown: bool = False) -> Iterator[Intended]:
+def intended(settings: Settings, plan: Plan, *, resend_unknown: bool | None = None) -> Iterator[Intended]:
     """dry_run for any plan: readers it has nothing for are left out."""
     key = plan.key
+    if resend_unknown is None:
+        resend_unknown = not settings.delivery.hold_unknown
     conn = open_db(settings)
     try:
         plan.start(conn)
@@ -90,7 +92,7 @@ def intended(settings: Settings, plan: Plan, *, resend_unknown: bool = False) ->
                 if prepared is None:
                     continue
                 state = known[sub.id].state if sub.id in known else "new"
-                action = "send" if state == "unknown" and resend_unknown else ACTIONS[state]
+                action = UNKNOWN[resend_unknown] if state in ("unknown", "handed") else ACTIONS[state]
                 yield Intended(sub.email, prepared.edition.id, state, action)
     finally:
         conn.close()

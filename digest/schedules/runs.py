@@ -2,8 +2,8 @@
 
 A fire at 07:00 on 30 November is `schedule:NAME@2026-11-30T07:00:00Z` (UTC, so the
 clocks going back never make two fires one key, or one fire two keys). Before sending,
-the ledger says whether that key is new, unfinished (rows still pending or sending) or
-done; a repeated fire or a restart finds it done and sends nothing. A run by hand
+the ledger says whether that key is new, unfinished (rows still to send: pending, cut
+off by a crash, or of unknown outcome unless those are held) or done; a repeated fire or a restart finds it done and sends nothing. A run by hand
 (`digest schedules run`) is keyed by its date instead: `schedule:NAME@2026-11-30`.
 
 Every function takes `now`, so tests drive them with any clock and never sleep.
@@ -58,18 +58,28 @@ class Outcome:
     @property
     def retry(self) -> bool:
         """Worth another try while the grace lasts: the server was down, the content is being
-        fixed. Not for messages refused for good or of unknown outcome: a retry sends none."""
-        deferred = self.summary is not None and bool(self.summary.deferred or self.summary.stopped)
-        return self.result == "failed" or (self.result == "incomplete" and deferred)
+        fixed, an answer was lost (unless unknown messages are held). Not for messages
+        refused for good: a retry sends none."""
+        s = self.summary
+        left = s is not None and bool(s.deferred or s.stopped or (s.unknown and s.resend_unknown))
+        return self.result == "failed" or (self.result == "incomplete" and left)
 
     def lines(self) -> list[str]:
         label = " (missed while stopped)" if self.catch_up else ""
         head = f"{self.schedule} @ {self.when}{label}: {self.result}" + (f": {self.detail}" if self.detail else "")
         body = self.summary.lines() if self.summary else []
-        return [head] + [f"  {UNKNOWN if line.startswith('Outcome unknown means') else line}" for line in body]
+        unknown = UNKNOWN_RESENT if self.summary and self.summary.resend_unknown else UNKNOWN_HELD
+        return [head] + [f"  {unknown if line.startswith('Outcome unknown means') else line}" for line in body]
 
 
-UNKNOWN = "Outcome unknown means the message may have been delivered; a schedule never resends it: check the mail server's log."
+UNKNOWN_RESENT = (
+    "Outcome unknown means the message may have been delivered; the scheduler sends it again, with the same "
+    "Message-ID, when it tries this fire again within its grace."
+)
+UNKNOWN_HELD = (
+    "Outcome unknown means the message may have been delivered; held (--hold-unknown): check the mail server's log. "
+    "A scheduler started without --hold-unknown sends them again while the fire's grace lasts."
+)
 
 
 def fire_key(name: str, fire: datetime) -> str:
@@ -88,17 +98,20 @@ def fire_of(key: str) -> datetime | None:
         return None
 
 
-def state(conn: sqlite3.Connection, key: str) -> str:
-    """'new' (no rows), 'unfinished' (rows pending or sending) or 'done'."""
+def state(conn: sqlite3.Connection, key: str, resend_unknown: bool = True) -> str:
+    """'new' (no rows), 'unfinished' (rows a rerun sends: pending, sending, handed, and
+    unknown unless held) or 'done'."""
     counts = ledger.counts(conn, key)
     if not sum(counts.values()):
         return "new"
-    return "unfinished" if counts["pending"] or counts["sending"] else "done"
+    return "unfinished" if any(counts[s] for s in ledger.unfinished_states(resend_unknown)) else "done"
 
 
-def fires_in_ledger(conn: sqlite3.Connection, name: str, unfinished: bool = False) -> list[datetime]:
-    """Fire times (UTC) of this schedule with ledger rows (only those with rows pending or sending, if asked)."""
-    fires = (fire_of(k) for k in ledger.keys(conn, f"schedule:{name}@", unfinished))
+def fires_in_ledger(
+    conn: sqlite3.Connection, name: str, unfinished: bool = False, resend_unknown: bool = True
+) -> list[datetime]:
+    """Fire times (UTC) of this schedule with ledger rows (only those a rerun would send, if asked)."""
+    fires = (fire_of(k) for k in ledger.keys(conn, f"schedule:{name}@", unfinished, resend_unknown))
     return sorted(f for f in fires if f is not None)
 
 
@@ -184,7 +197,7 @@ def _plan(settings: Settings, schedule: Schedule, as_of: date, key: str) -> tupl
     """The plan to send, or None and (result, why not)."""
     conn = open_db(settings)
     try:
-        status = state(conn, key)
+        status = state(conn, key, not settings.delivery.hold_unknown)
         if status == "done":
             return None, ("already sent", f"{key} is done in the ledger")
         kind = KINDS[schedule.kind]
@@ -226,10 +239,11 @@ def catch_up(settings: Settings, schedules: list[Schedule], now: datetime, **kw:
         for schedule in schedules:
             if schedule.spec.paused:
                 continue
-            unfinished = fires_in_ledger(conn, schedule.name, unfinished=True)
+            resend = not settings.delivery.hold_unknown
+            unfinished = fires_in_ledger(conn, schedule.name, unfinished=True, resend_unknown=resend)
             todo += [(schedule, f) for f in unfinished]
             last = previous_fire(schedule.trigger(), now)
-            if last is None or utc(last) in unfinished or state(conn, fire_key(schedule.name, last)) != "new":
+            if last is None or utc(last) in unfinished or state(conn, fire_key(schedule.name, last), resend) != "new":
                 continue
             if any(f > utc(last) for f in fires_in_ledger(conn, schedule.name)):
                 continue  # a later fire went out (the trigger was changed): this one is superseded

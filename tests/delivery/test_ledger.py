@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,20 @@ from digest.db import open_db
 from digest.delivery import ledger
 from digest.delivery.pacing import Pace, Policy
 from digest.delivery.send import send_edition
-from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport, nothing
 from digest.delivery.trial import dry_run, send_test
 from digest.errors import DigestError
 from digest.settings import load_settings
 
 
+class Crash(BaseException):
+    """The process dying where it stands (nothing after it runs, as after kill -9)."""
+
+
 class Scripted(Transport):
-    """A transport whose answers per recipient are scripted: 'ok', 'temp', 'temp429:N', 'perm', 'unknown'."""
+    """A transport whose answers per recipient are scripted: 'ok', 'temp', 'temp429:N', 'perm',
+    'unknown' (the end went, no answer), 'crash-before' and 'crash-after' (the process dies
+    before or after the end of the message went)."""
 
     name = "scripted"
 
@@ -31,7 +38,9 @@ class Scripted(Transport):
         self.calls: list[str] = []
         self.delivered: list[tuple[str, bytes]] = []
 
-    def send(self, sender: str, recipients: list[str], message: bytes) -> str:
+    def send(
+        self, sender: str, recipients: list[str], message: bytes, handing_over: Callable[[], None] = nothing
+    ) -> str:
         rcpt = recipients[0]
         self.calls.append(rcpt)
         answers = self.script.get(rcpt, [])
@@ -42,7 +51,14 @@ class Scripted(Transport):
             raise TransientError("429 throttled", retry_after=float(answer.split(":")[1]))
         if answer == "perm":
             raise PermanentError("RCPT TO: 550 5.1.1 no such mailbox")
+        if answer == "crash-before":
+            raise Crash
+        handing_over()
+        if answer == "crash-after":
+            self.delivered.append((rcpt, message))  # it arrived; the answer never came back
+            raise Crash
         if answer == "unknown":
+            self.delivered.append((rcpt, message))
             raise OutcomeUnknown("no reply after DATA")
         self.delivered.append((rcpt, message))
         return "250 ok"
@@ -185,14 +201,45 @@ def test_a_server_that_keeps_failing_stops_the_run(site_dir: Path) -> None:
     assert summary.deferred == 5  # the three tried plus the two rows made for their page
 
 
-def test_outcome_unknown_is_not_retried_and_resend_unknown_sends_it(site_dir: Path) -> None:
+def test_an_unknown_outcome_is_sent_again_with_the_same_message_id(site_dir: Path) -> None:
+    """The end of the message went and no answer came: mail prefers a duplicate to a loss."""
     add_readers(site_dir)
+    clock = Clock()
+    transport = Scripted({"eve@example.org": ["unknown"]})
+    summary = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(clock))
+    assert (summary.sent, summary.unknown, summary.ok) == (5, 0, True)
+    assert transport.calls.count("eve@example.org") == 2 and clock.slept == [1.5]  # backed off, like a 4xx
+    first, second = (parse(m) for rcpt, m in transport.delivered if rcpt == "eve@example.org")
+    assert first["Message-ID"] == second["Message-ID"]
+    assert rows(site_dir)["eve@example.org"][:2] == ("sent", 2)
+
+
+def test_unknown_after_every_attempt_is_sent_again_by_a_plain_rerun(site_dir: Path) -> None:
+    add_readers(site_dir)
+    transport = Scripted({"eve@example.org": ["unknown", "unknown"]})
+    summary = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(max_attempts=2))
+    assert (summary.sent, summary.unknown, summary.ok) == (4, 1, False)
+    assert rows(site_dir)["eve@example.org"][0] == "unknown"
+    assert "Running the same command again sends those again" in "\n".join(summary.lines())
+    again = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
+    assert (again.sent, again.unknown, again.ok) == (1, 0, True)
+
+
+def test_unknown_outcomes_are_held_when_asked_and_resend_unknown_sends_them(site_dir: Path) -> None:
+    add_readers(site_dir)
+    (site_dir / "digest.toml").write_text(
+        (site_dir / "digest.toml").read_text() + "\n[delivery]\nhold_unknown = true\n"
+    )
     transport = Scripted({"eve@example.org": ["unknown"]})
     summary = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
     assert (summary.sent, summary.unknown, summary.ok) == (4, 1, False)
+    assert transport.calls.count("eve@example.org") == 1  # held: not tried again in this run
     assert any("--resend-unknown" in line for line in summary.lines())
     again = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
     assert (again.sent, again.unknown) == (0, 1)
+    assert {p.email: p.action for p in dry_run(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY)}["eve@example.org"] == (
+        "hold (outcome unknown; --resend-unknown sends)"
+    )
     resent = send_edition(
         load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(), resend_unknown=True
     )
@@ -200,12 +247,82 @@ def test_outcome_unknown_is_not_retried_and_resend_unknown_sends_it(site_dir: Pa
     assert transport.calls.count("eve@example.org") == 2
 
 
-def test_rows_left_sending_by_a_crash_become_unknown(site_dir: Path) -> None:
-    ids = add_readers(site_dir)
+@pytest.mark.parametrize(
+    ("crash", "left", "summary_line"),
+    [
+        (
+            "crash-before",
+            ("pending", ledger.NOT_HANDED),
+            "1 message was not yet handed over when an earlier run stopped: not delivered, so sent in this run",
+        ),
+        (
+            "crash-after",
+            ("unknown", ledger.INTERRUPTED),
+            "1 message was handed over when an earlier run stopped, before the server answered: outcome unknown, sent again in this run",
+        ),
+    ],
+)
+def test_after_a_crash_a_plain_rerun_sends_the_message_that_was_in_flight(
+    site_dir: Path, crash: str, left: tuple[str, str], summary_line: str
+) -> None:
+    """Cut off before the end of the message went: certainly not delivered, pending again.
+    After it: perhaps delivered, unknown, and sent again all the same."""
+    add_readers(site_dir)
     settings = load_settings(site_dir)
+    transport = Scripted({"cat@example.org": [crash]})
+    with pytest.raises(Crash):
+        send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
+    assert rows(site_dir)["cat@example.org"][0] == ("sending" if crash == "crash-before" else "handed")
+    conn = open_db(settings)
+    ledger.recover(conn, KEY)  # what the rerun does first, looked at on its own
+    assert (rows(site_dir)["cat@example.org"][0], rows(site_dir)["cat@example.org"][2]) == left
+    conn.close()
+    rerun = send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
+    assert rerun.ok and {state for state, _, _ in rows(site_dir).values()} == {"sent"}
+    assert sorted({rcpt for rcpt, _ in transport.delivered}) == sorted(r[0] for r in READERS)
+    conn = open_db(settings)
+    conn.execute(
+        "UPDATE deliveries SET state = ? WHERE subscriber_id = 3", ("sending" if crash == "crash-before" else "handed",)
+    )
+    conn.close()
+    assert summary_line in send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted(), policy=policy()).lines()
+
+
+def test_a_ledger_from_before_handed_existed_is_migrated_with_its_rows(tmp_path: Path) -> None:
+    from digest.db import MIGRATIONS, connect
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    for _, sql in MIGRATIONS[:3]:
+        old.executescript(sql)
+    old.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    old.executemany("INSERT INTO migrations VALUES (?, 'then')", [(name,) for name, _ in MIGRATIONS[:3]])
+    old.execute(
+        "INSERT INTO subscribers (email, district, phases, setting, status, created_at, updated_at)"
+        " VALUES ('a@example.org', 'Swale', 'primary', 'mainstream', 'confirmed', 'then', 'then')"
+    )
+    old.execute(
+        "INSERT INTO deliveries (edition_key, subscriber_id, edition_id, message_id, state, attempts, detail,"
+        " created_at, updated_at) VALUES ('forum:x@2025-07-11', 1, 'e', '<m@x>', 'unknown', 2, 'why', 'then', 'then')"
+    )
+    old.commit()
+    old.close()
+    conn = connect(path)
+    assert [tuple(r) for r in conn.execute("SELECT edition_key, state, attempts, detail FROM deliveries")] == [
+        ("forum:x@2025-07-11", "unknown", 2, "why")
+    ]
+    ledger.mark_handed(conn, "forum:x@2025-07-11", 1)  # the new state is allowed
+    assert ledger.counts(conn, "forum:x@2025-07-11")["handed"] == 1
+    conn.close()
+
+
+def test_rows_left_handed_by_a_crash_become_unknown_and_are_held_if_asked(site_dir: Path) -> None:
+    ids = add_readers(site_dir)
+    settings = load_settings(site_dir, overrides={"delivery.hold_unknown": True})
     conn = open_db(settings)
     ledger.add_pending(conn, KEY, [(ids[0], "e", "<m@x>")])
-    ledger.mark_sending(conn, KEY, ids[0], "e", "smtp")  # ... and then the process died
+    ledger.mark_sending(conn, KEY, ids[0], "e", "smtp")
+    ledger.mark_handed(conn, KEY, ids[0])  # ... and then the process died
     conn.close()
     transport = Scripted()
     summary = send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
@@ -213,6 +330,7 @@ def test_rows_left_sending_by_a_crash_become_unknown(site_dir: Path) -> None:
     assert "ana@example.org" not in transport.calls
     assert rows(site_dir)["ana@example.org"][0] == "unknown"
     assert ledger.INTERRUPTED in rows(site_dir)["ana@example.org"][2]
+    assert "held (--hold-unknown)" in summary.lines()[1]
 
 
 def test_one_send_of_an_edition_at_a_time(site_dir: Path) -> None:

@@ -75,28 +75,50 @@ def test_cli_delivers_one_message_per_subscriber_with_headers_and_a_rerun_sends_
         assert len(server.handler.messages) == 5
 
 
-def test_faults_451_then_ok_550_for_one_mailbox_421_with_disconnect_and_a_stall_after_data(site_dir: Path) -> None:
+@pytest.mark.parametrize("hold_unknown", [False, True])
+def test_faults_451_then_ok_550_for_one_mailbox_421_with_disconnect_and_a_stall_after_data(
+    site_dir: Path, hold_unknown: bool
+) -> None:
     add_readers(site_dir)
     handler = FaultyHandler(
         greylist={"ana@example.org": 1},  # 451 once, accepted on the retry
         reject={"ben@example.org": "550 5.1.1 <ben@example.org>: Recipient address rejected"},
         close_after=2,  # after two messages: 421 and the connection is dropped; the transport reconnects
-        stall={"eve@example.org": 3.0},  # no reply to the end of DATA within the 1 s timeout
+        stall={"eve@example.org": 3.0},  # no reply to the end of DATA within the 1 s timeout (once)
     )
+    settings = load_settings(site_dir, overrides={"delivery.hold_unknown": hold_unknown})
     with SMTPServer(handler) as server:
         with plain(server, timeout=1.0) as transport:
-            summary = send_edition(
-                load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=no_sleep()
-            )
-        assert (summary.sent, summary.failed, summary.unknown, summary.deferred) == (3, 1, 1, 0)
+            summary = send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=transport, policy=no_sleep())
         assert handler.commands["RCPT ben@example.org"] == 1  # permanent: not retried
         assert transport.connections >= 2  # reconnected after the 421 (and after the stall)
         states = {email: (state, detail) for email, state, detail in summary.problems}
         assert states["ben@example.org"][0] == "failed" and "550 5.1.1" in states["ben@example.org"][1]
-        assert states["eve@example.org"][0] == "unknown" and "may have been delivered" in states["eve@example.org"][1]
+        if hold_unknown:
+            assert (summary.sent, summary.failed, summary.unknown, summary.deferred) == (3, 1, 1, 0)
+            assert (
+                states["eve@example.org"][0] == "unknown" and "may have been delivered" in states["eve@example.org"][1]
+            )
+        else:  # sent again at once, with the same Message-ID
+            assert (summary.sent, summary.failed, summary.unknown, summary.deferred) == (4, 1, 0, 0)
+            assert "eve@example.org" not in states
     received = handler.received()
     assert received["ana@example.org"] == 1 and received["cat@example.org"] == 1 and received["dev@example.org"] == 1
+    # this server drops a stalled message when the client gives up on it: held, Eve has nothing
+    assert received["eve@example.org"] == (0 if hold_unknown else 1)
     assert "ben@example.org" not in received
+
+
+def test_a_connection_dropped_after_the_final_dot_is_sent_again_and_nobody_is_lost(site_dir: Path) -> None:
+    """The server hangs up instead of answering the end of DATA, for every reader once:
+    each is unknown for a moment, and sent again in the same run."""
+    add_readers(site_dir)
+    handler = FaultyHandler(hang_up={r[0]: 1 for r in READERS})
+    with SMTPServer(handler) as server, plain(server) as transport:
+        summary = send_edition(load_settings(site_dir), FORUM, transport=transport, policy=no_sleep())
+    assert (summary.sent, summary.unknown, summary.ok) == (5, 0, True)
+    assert handler.commands["DATA"] == 10
+    assert handler.received() == {r[0]: 1 for r in READERS}  # the hung-up copies never arrived: no duplicates
 
 
 def test_421_and_disconnect_mid_run_reconnects_without_losing_or_doubling(site_dir: Path) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from support import FIXTURE_DAY
 from support.delivery import FORUM, add_readers, many_readers
 from support.schedules import POST_FORUM, WEEKLY, received, schedules, write_schedule
 
+from digest.delivery.pacing import Policy
 from digest.delivery.send import send_edition
+from digest.delivery.transports.base import OutcomeUnknown, nothing
 from digest.delivery.transports.outbox import Outbox
 from digest.fmt import LONDON
 from digest.schedules.runs import catch_up, fire_key, run_fire, sending_settings
@@ -41,8 +45,10 @@ class StopAfter(Outbox):
         super().__init__(folder)
         self.n, self.stopping = n, stopping
 
-    def send(self, sender: str, recipients: list[str], message: bytes) -> str:
-        receipt = super().send(sender, recipients, message)
+    def send(
+        self, sender: str, recipients: list[str], message: bytes, handing_over: Callable[[], None] = nothing
+    ) -> str:
+        receipt = super().send(sender, recipients, message, handing_over)
         self.n -= 1
         if self.n == 0:
             self.stopping.set()
@@ -135,6 +141,52 @@ def test_an_interrupted_fire_is_finished_at_start_and_nobody_gets_it_twice(site_
     assert sorted(to for to, _, _ in got) == sorted(r[0] for r in readers)  # each reader once
     assert len({mid for _, _, mid in got}) == 12
     assert all(re.fullmatch(r"Test SENCO Forum: \d+ answers for you", subject) for _, subject, _ in got)
+
+
+class NoAnswer(Outbox):
+    """The outbox, but the answer for one reader never comes back (OutcomeUnknown) n times."""
+
+    def __init__(self, folder: Path, reader: str, n: int) -> None:
+        super().__init__(folder)
+        self.reader, self.n = reader, n
+
+    def send(
+        self, sender: str, recipients: list[str], message: bytes, handing_over: Callable[[], None] = nothing
+    ) -> str:
+        if recipients[0] == self.reader and self.n > 0:
+            self.n -= 1
+            handing_over()
+            raise OutcomeUnknown("no reply from the server after the message was sent")
+        return super().send(sender, recipients, message, handing_over)
+
+
+@pytest.mark.parametrize("hold_unknown", [False, True])
+def test_a_fire_with_an_unknown_outcome_is_tried_again_and_finished_unless_held(
+    site_dir: Path, hold_unknown: bool
+) -> None:
+    """Nobody is there to run a flag under the scheduler: an unknown message is sent again
+    by the fire's retry and by catch-up at start, unless unknown messages are held."""
+    add_readers(site_dir)
+    write_schedule(site_dir, WEEKLY.replace("grace: 1h", "grace: 4h"))
+    settings = load_settings(site_dir, overrides={"delivery.hold_unknown": hold_unknown})
+    weekly = schedules(site_dir)["weekly"]
+    folder = site_dir / "var" / "outbox"
+    tries = Policy(max_attempts=2, sleep=lambda s: None)
+    first = run_fire(settings, weekly, MONDAY, MONDAY, transport=NoAnswer(folder, "dev@example.org", 5), policy=tries)
+    assert first.result == "incomplete" and first.summary.unknown == 1
+    assert first.retry is not hold_unknown
+    assert any(("sends it again" in line) is not hold_unknown for line in first.lines())
+    restart = catch_up(settings, [weekly], MONDAY + timedelta(hours=1))  # the scheduler restarted
+    if hold_unknown:
+        assert restart == []  # held: the fire counts as done
+        assert sorted(to for to, _, _ in received(site_dir)) == ["ana@example.org", "cat@example.org"]
+    else:
+        assert [(o.result, o.summary.sent) for o in restart] == [("sent", 1)]
+        assert sorted(to for to, _, _ in received(site_dir)) == [
+            "ana@example.org",
+            "cat@example.org",
+            "dev@example.org",
+        ]
 
 
 def test_an_interrupted_fire_past_its_grace_is_left_and_said(site_dir: Path) -> None:

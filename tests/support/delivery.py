@@ -89,6 +89,9 @@ class FaultyHandler:
     greylist: dict[str, int] = field(default_factory=dict)  # rcpt -> how many times to answer 451 at end of DATA
     close_after: int | None = None  # after this many messages: 421 to the next MAIL, then hang up (once)
     stall: dict[str, float] = field(default_factory=dict)  # rcpt -> seconds to stall before answering DATA
+    hang_up: dict[str, int] = field(
+        default_factory=dict
+    )  # rcpt -> how many times to hang up at the end of DATA, unanswered
     delay: float = 0.0  # seconds every DATA takes (a slow server)
     messages: list[tuple[str, bytes]] = field(default_factory=list)
     commands: Counter = field(default_factory=Counter)
@@ -131,6 +134,10 @@ class FaultyHandler:
             await asyncio.sleep(self.delay)
         if rcpt in self.stall:
             await asyncio.sleep(self.stall.pop(rcpt))
+        if self.hang_up.get(rcpt, 0) > 0:  # the message is not kept: the connection went before the answer
+            self.hang_up[rcpt] -= 1
+            server.transport.close()
+            return "421 4.4.2 never sent: the connection is gone"
         with self.lock:
             self.messages.append((rcpt, envelope.original_content))
         return "250 2.0.0 Ok: queued"

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import httpx
 
 from digest import __version__
-from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport, nothing
 from digest.errors import DigestError
 
 if TYPE_CHECKING:
@@ -142,13 +142,16 @@ class GraphTransport(Transport):
     def open(self) -> None:
         self._access_token()  # wrong credentials are reported before any message is sent
 
-    def send(self, sender: str, recipients: list[str], message: bytes) -> str:
+    def send(
+        self, sender: str, recipients: list[str], message: bytes, handing_over: Callable[[], None] = nothing
+    ) -> str:
         body = base64.b64encode(message)
         for attempt in (1, 2):
             headers = {
                 "Authorization": f"Bearer {self._access_token(refresh=attempt == 2)}",
                 "Content-Type": "text/plain",
             }
+            handing_over()  # the request may be accepted from here on, whatever comes back
             try:
                 r = self.http.post(self.send_url, content=body, headers=headers)
             except (

@@ -10,9 +10,10 @@ import itertools
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from digest.delivery.transports.base import TransientError, Transport
+from digest.delivery.transports.base import TransientError, Transport, nothing
 from digest.files import deliver_file
 
 _counter = itertools.count()
@@ -26,8 +27,11 @@ class Outbox(Transport):
         for sub in ("tmp", "new", "cur"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
 
-    def send(self, sender: str, recipients: list[str], message: bytes) -> str:
+    def send(
+        self, sender: str, recipients: list[str], message: bytes, handing_over: Callable[[], None] = nothing
+    ) -> str:
         unique = f"{time.time_ns()}.P{os.getpid()}Q{next(_counter)}.{socket.gethostname().replace('/', '_')}"
+        handing_over()  # the rename into new/ delivers it
         try:
             deliver_file(self.folder / "tmp" / unique, self.folder / "new" / unique, message)
         except OSError as exc:

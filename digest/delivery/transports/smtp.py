@@ -7,8 +7,9 @@
   421 or a dropped connection, QUIT after `max_per_connection` messages, a timeout on
   every command.
 - The transaction is driven command by command so that the moment the message is
-  handed over (the final '.' sent) is known: a failure before it is transient, a lost
-  reply after it is OutcomeUnknown.
+  handed over (the final '.' sent) is known: a failure before it is transient (not
+  delivered), a lost reply after it is OutcomeUnknown (may have been), and the ledger
+  is told just before the final dot goes (`handing_over`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import contextlib
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
+from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport, nothing
 from digest.errors import DigestError
 
 if TYPE_CHECKING:
@@ -186,7 +188,9 @@ class SMTPTransport(Transport):
             raise TransientError(f"{step}: {reply}")
         raise PermanentError(f"{step}: {reply}")
 
-    def send(self, sender: str, recipients: list[str], message: bytes) -> str:
+    def send(
+        self, sender: str, recipients: list[str], message: bytes, handing_over: Callable[[], None] = nothing
+    ) -> str:
         conn = self._ready()
         self.fresh = False  # from here on the connection needs a RSET before the next message
         try:
@@ -202,10 +206,14 @@ class SMTPTransport(Transport):
             data = dot_stuff(message)
             if not data.endswith(b"\r\n"):
                 data += b"\r\n"
-            conn.send(data + b".\r\n")
+            handing_over()  # committed before the final dot goes: a crash from here on is 'unknown'
+            conn.send(data + b".\r\n")  # one write: the final dot in its own would wait for an ACK (Nagle)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # the write failed, so the final dot did not all go: the server cannot have accepted it
             self._drop()
-            raise TransientError(f"connection to {self.where} lost before the message was handed over: {exc}") from None
+            raise TransientError(
+                f"connection to {self.where} lost before the end of the message was sent: {exc}"
+            ) from None
         try:  # handed over: from here a lost reply means we cannot know
             code, resp = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
