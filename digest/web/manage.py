@@ -64,12 +64,14 @@ class Managing:
             else:
                 return self.pages.refused(request)
             s = store.get(conn, s.id)
-        context |= {"reader": s, "done": done}
-        if action != "save":
-            context |= {
-                "values": {"district": s.profile.district, "setting": s.profile.setting},
-                "phases": list(s.profile.phases),
-            }
+        # the form shows what is stored now, after any action: showing the values from before a
+        # save would make the next "Save preferences" put them back
+        context |= {
+            "reader": s,
+            "done": done,
+            "values": {"district": s.profile.district, "setting": s.profile.setting},
+            "phases": list(s.profile.phases),
+        }
         return self.pages.page(request, "preferences.html", **context)
 
     async def unsubscribe(self, request: Request) -> Response:

@@ -112,6 +112,15 @@ def test_subscribe_confirm_change_pause_and_unsubscribe(server: str, page, site_
     page.get_by_role("button", name="Save preferences").click()
     assert "Your preferences are saved" in page.get_by_role("status").inner_text()
     assert reader().profile == store.Profile("Thanet", ("secondary",), "mainstream")
+    # the form shows what was saved, so saving again (or after another change) keeps it
+    assert page.get_by_label("District").input_value() == "Thanet"
+    assert phases.get_by_label("Secondary").is_checked() and not phases.get_by_label("Primary").is_checked()
+    page.get_by_role("button", name="Save preferences").click()
+    assert "Your preferences are saved" in page.get_by_role("status").inner_text()
+    assert reader().profile == store.Profile("Thanet", ("secondary",), "mainstream")
+    page.get_by_role("group", name="Setting").get_by_label("Special").check()
+    page.get_by_role("button", name="Save preferences").click()
+    assert reader().profile == store.Profile("Thanet", ("secondary",), "special")
 
     page.get_by_role("button", name="Pause digests").click()
     assert reader().paused and next_send() == []
