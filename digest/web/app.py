@@ -4,8 +4,9 @@ No logins and no sessions: a reader reaches their own preferences only through a
 signed for their id (digest.readers.tokens), mailed to them. Every form carries a CSRF field
 bound to a random value in a SameSite=Strict cookie; the one exception is the RFC 8058
 one-click unsubscribe POST, which a mail provider sends with no cookie and which the
-signed token in its URL already authorises. The subscribe page answers the same whatever
-is known about the address, and the mail it causes is sent after the response, so
+signed token in its URL already authorises. The subscribe page answers the same, after
+the same work, whatever is known about the address: looking it up, writing it and the
+mail it causes happen after the answer, on one thread of their own (Pages.later), so
 neither the page nor its timing tells who subscribes.
 
 Beside them it serves the built site (site.py): the archive, the edition copies and the
@@ -20,7 +21,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -67,6 +69,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _lifespan(pages: Pages) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        pages.close()  # on shutdown, finish what answered forms left to do (mail a confirmation)
+
+    return lifespan
+
+
 def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) -> Starlette:
     """The ASGI app for settings (raises DigestError for a missing key, taxonomy or database)."""
     pages = Pages(settings, clock)
@@ -85,6 +96,7 @@ def create_app(settings: Settings, clock: Callable[[], float] = time.monotonic) 
         ],
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={HTTPException: pages.not_found},
+        lifespan=_lifespan(pages),
     )
     app.state.pages = pages
     return app

@@ -9,6 +9,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,9 @@ class Pages:
         connect(self.db_path).close()  # create and migrate now: a bad DIGEST_DB fails at start
         self.client_limit = RateLimit(settings.web.subscribe_limit, settings.web.subscribe_period, clock)
         self.address_limit = RateLimit(3, 3600, clock)  # confirmation mails to one address
+        # Work that must not show in an answer's timing (looking an address up, writing it,
+        # mailing it) is done by one thread after the answer, in the order it came.
+        self._after = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-web-after")
 
     # -- plumbing ------------------------------------------------------------------------
     @contextmanager
@@ -143,6 +147,35 @@ class Pages:
             errors["setting"] = "Choose your school's setting"
         return ProfileForm(district, phases, setting, errors)
 
+    # -- after the answer ----------------------------------------------------------------
+    def later(self, work: Callable[..., None], *args: Any) -> None:
+        """Run work(*args) after the answer, on the one thread for that: the request that
+        asked for it neither waits for it nor takes longer for what it finds."""
+        self._after.submit(self._logged, work, *args)
+
+    @staticmethod
+    def _logged(work: Callable[..., None], *args: Any) -> None:
+        try:
+            work(*args)
+        except Exception:  # nobody is waiting for an answer: the log is where this goes
+            log.exception("%s failed", getattr(work, "__name__", "work after the answer"))
+
+    def settle(self) -> None:
+        """Wait until the work handed over so far is done (tests; shutdown)."""
+        self._after.submit(lambda: None).result()
+
+    def close(self) -> None:
+        self._after.shutdown(wait=True)
+
+    def subscription_requested(self, email: str, profile: store.Profile, name: str, school: str, client: str) -> None:
+        """What a sent subscribe form causes, after the answer: the store decides, the mail follows."""
+        with self.db() as conn:
+            action, subscriber_id = store.request_subscription(
+                conn, email, profile, name=name, school=school, client=client
+            )
+        if subscriber_id is not None:
+            self.mail_for(action, subscriber_id)
+
     # -- mail ----------------------------------------------------------------------------
     def send(self, to: str, template: str, subject: str, **context: Any) -> None:
         text = self.env.get_template(f"web/{template}").render(site=self.settings.site, **context)
@@ -154,7 +187,7 @@ class Pages:
             log.error("could not send %s: %s", template, exc.detail)
 
     def mail_for(self, action: str, subscriber_id: int) -> None:
-        """Send what request_subscription decided; runs after the response has gone."""
+        """Send what request_subscription decided; runs after the answer has gone."""
         with self.db() as conn:
             s = store.get(conn, subscriber_id)
         if s is None or self.address_limit.take(s.email):

@@ -1,15 +1,13 @@
 """Subscribing: the form (double opt-in), the confirmation it mails, and confirming.
 
-The subscribe page answers the same whatever is known about the address, and the mail
-it causes is sent after the response.
+The subscribe page answers the same, after the same work, whatever is known about the
+address: looking it up, writing it and the mail it causes all happen after the answer.
 """
 
 from __future__ import annotations
 
 import math
 
-from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -64,14 +62,17 @@ class Subscribing:
                 errors=errors,
             )
         profile = self.pages.tax.profile(checked.district, checked.phases, checked.setting)
-        with self.pages.db() as conn:
-            action, subscriber_id = store.request_subscription(
-                conn, email, profile, name=values["name"], school=values["school"], client=self.pages.client(request)
-            )
-        response = self.pages.page(request, "check-email.html", email=email, days=CONFIRM_TTL // 86400)
-        if subscriber_id is not None:
-            response.background = BackgroundTask(run_in_threadpool, self.pages.mail_for, action, subscriber_id)
-        return response
+        # Whether the address is new, pending, confirmed or erased is looked up after the
+        # answer, so the answer is the same page after the same work in every case.
+        self.pages.later(
+            self.pages.subscription_requested,
+            email,
+            profile,
+            values["name"],
+            values["school"],
+            self.pages.client(request),
+        )
+        return self.pages.page(request, "check-email.html", email=email, days=CONFIRM_TTL // 86400)
 
     async def confirm(self, request: Request) -> Response:
         token = request.path_params["token"]
