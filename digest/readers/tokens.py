@@ -39,6 +39,11 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _canonical(number: str) -> bool:
+    """ASCII digits as str(int) writes them: no sign, space, underscore or leading zero."""
+    return number.isascii() and number.isdigit() and (number == "0" or not number.startswith("0"))
+
+
 class Signer:
     def __init__(self, key: bytes | None = None) -> None:
         self._key = key if key is not None else secret_key()
@@ -58,9 +63,11 @@ class Signer:
         """The subscriber id the token was signed for; BadToken otherwise."""
         try:
             sid_s, exp_s, mac = token.split(".")
-            sid, expires = int(sid_s), int(exp_s)
         except (ValueError, AttributeError):
             raise BadToken("malformed token") from None
+        if not (_canonical(sid_s) and _canonical(exp_s)):  # one spelling per token: int() reads '01', '+1', '١'
+            raise BadToken("malformed token")
+        sid, expires = int(sid_s), int(exp_s)
         # bytes: compare_digest raises TypeError for a str with non-ASCII characters (a tampered link)
         if not hmac.compare_digest(mac.encode(), self._mac(purpose, sid, expires).encode()):
             raise BadToken("bad signature")

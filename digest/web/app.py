@@ -41,7 +41,10 @@ SECURITY_HEADERS = {
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",  # the page's URL holds the reader's token
+    # The page's URL holds the reader's token: no other site is ever told it. same-origin, not
+    # no-referrer: under no-referrer a browser sends `Origin: null` with every POST (Fetch
+    # standard, "append a request Origin header"), and the Origin check would refuse our own forms.
+    "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
     "cache-control": "no-store",  # pages show one reader's details

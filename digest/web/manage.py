@@ -29,7 +29,7 @@ class Managing:
             "values": {"district": s.profile.district, "setting": s.profile.setting},
             "phases": list(s.profile.phases),
         }
-        if request.method == "GET":
+        if request.method != "POST":  # GET, or HEAD: it only ever shows
             return self.pages.page(request, "preferences.html", **context)
         form = await self.pages.form(request)
         if form is None:
@@ -75,12 +75,12 @@ class Managing:
         return self.pages.page(request, "preferences.html", **context)
 
     async def unsubscribe(self, request: Request) -> Response:
-        """GET asks (a mail scanner following the link changes nothing); POST unsubscribes, no redirect."""
+        """GET (and HEAD) asks: a mail scanner following the link changes nothing; POST unsubscribes, no redirect."""
         token = request.path_params["token"]
         s, bad = self.pages.reader("manage", token)
         if bad is not None:
             return self.pages.bad_link(request, bad)
-        if request.method == "GET":
+        if request.method != "POST":  # GET, or HEAD: a scanner, or a HEAD with a One-Click body, changes nothing
             if s is None:
                 return self.pages.bad_link(request)
             return self.pages.page(
@@ -103,6 +103,8 @@ class Managing:
 
     async def one_click(self, request: Request) -> bool:
         """An RFC 8058 POST: body List-Unsubscribe=One-Click (form-encoded or multipart)."""
+        if request.method != "POST":
+            return False
         try:
             form = await request.form(max_files=0, max_fields=40, max_part_size=16 * 1024)
         except MultiPartException:

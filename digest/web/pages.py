@@ -52,7 +52,7 @@ class Pages:
         self.settings = settings
         self.tax = load_taxonomy(settings)
         self.signer = Signer()
-        self.csrf = Csrf(secret_key())
+        self.csrf = Csrf(secret_key(), origins=(settings.site.base_url,))
         self.env = environment(settings)
         self.db_path = settings.path("db")
         connect(self.db_path).close()  # create and migrate now: a bad DIGEST_DB fails at start

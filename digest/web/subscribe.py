@@ -25,7 +25,7 @@ class Subscribing:
         return Response(css, media_type="text/css", headers={"cache-control": "public, max-age=3600"})
 
     async def subscribe(self, request: Request) -> Response:
-        if request.method == "GET":
+        if request.method != "POST":  # GET, or HEAD
             return self.pages.page(request, "subscribe.html", values={}, phases=[])
         form = await self.pages.form(request)
         if form is None:

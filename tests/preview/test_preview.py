@@ -410,6 +410,19 @@ def test_send_me_a_test_needs_this_processs_form_token(client: TestClient, site_
     assert not (site_dir / "var" / "outbox").exists()
 
 
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1:1"])
+def test_send_me_a_test_from_another_origin_is_refused_with_a_good_token(
+    client: TestClient, site_dir: Path, origin: str
+) -> None:
+    token = csrf(client.get(edition_url()).text)
+    form = {"csrf": token, "address": "organiser@example.org"}
+    response = client.post(edition_url(), data=form, headers={"origin": origin})
+    assert response.status_code == 403
+    assert not (site_dir / "var" / "outbox").exists()
+    sent = client.post(edition_url(), data=form, headers={"origin": "http://127.0.0.1"}, follow_redirects=False)
+    assert sent.status_code == 303
+
+
 def test_an_oversized_form_is_refused_unread(client: TestClient) -> None:
     response = client.post(
         edition_url(),

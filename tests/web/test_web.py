@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from digest.db import connect
 from digest.readers import store as store
-from digest.readers.tokens import Signer
+from digest.readers.tokens import BadToken, Signer
 from digest.settings import load_settings
 from digest.web.app import SECURITY_HEADERS, create_app
 
@@ -203,6 +203,92 @@ def test_get_of_the_unsubscribe_link_never_unsubscribes(client: TestClient, db) 
     assert store.get(db, amy).status == "confirmed"
     done = client.post(url, data={"csrf": csrf(client, url)})  # the button on the page
     assert done.status_code == 200 and store.get(db, amy).status == "unsubscribed"
+
+
+def test_a_head_request_changes_nothing_whatever_its_body(client: TestClient, db, site_dir: Path) -> None:
+    """HEAD is GET without the body of the answer: never a state change, not even with
+    a One-Click body or a valid form (Starlette routes HEAD wherever GET goes)."""
+    amy = add_reader(db, "amy@oak.example")
+    pend = add_reader(db, "pen@oak.example", "pending")
+    unsubscribe = f"/unsubscribe/{Signer().sign('manage', amy)}"
+    prefs = f"/preferences/{Signer().sign('manage', amy)}"
+    confirm = f"/confirm/{Signer().sign('confirm', pend, ttl=60)}"
+    form = "application/x-www-form-urlencoded"
+    one_click = TestClient(client.app).request(
+        "HEAD", unsubscribe, content=b"List-Unsubscribe=One-Click", headers={"content-type": form}
+    )
+    assert one_click.status_code == 200 and one_click.content == b""
+    for path, data in (
+        (unsubscribe, {"csrf": csrf(client, unsubscribe)}),
+        (prefs, {"csrf": csrf(client, prefs), "action": "unsubscribe"}),
+        (confirm, {"csrf": csrf(client, confirm)}),
+        ("/subscribe", {**FORM, "csrf": csrf(client, "/subscribe")}),
+    ):
+        response = client.request("HEAD", path, data=data)
+        assert response.status_code == 200, path
+    client.app.state.pages.settle()
+    assert store.get(db, amy).status == "confirmed" and store.get(db, pend).status == "pending"
+    assert store.find(db, "amy@oak.example").paused is False and outbox(site_dir) == []
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "null", "https://digest.test.example.evil.example", "http://digest.test.example"]
+)
+def test_a_form_posted_from_another_origin_is_refused_even_with_the_cookie_and_field(
+    client: TestClient, db, site_dir: Path, origin: str
+) -> None:
+    """The Origin check is a second guard behind the SameSite cookie and the signed field:
+    a browser that sent both (an extension, a bug) still says where the form came from."""
+    amy = add_reader(db, "amy@oak.example")
+    prefs = f"/preferences/{Signer().sign('manage', amy)}"
+    for path, data in (
+        ("/subscribe", {**FORM, "csrf": csrf(client, "/subscribe")}),
+        (prefs, {"csrf": csrf(client, prefs), "action": "unsubscribe"}),
+    ):
+        refused = client.post(path, data=data, headers={"origin": origin})
+        assert refused.status_code == 403 and "Your form could not be accepted" in refused.text
+    client.app.state.pages.settle()
+    assert store.find(db, "amy@oak.example").status == "confirmed" and outbox(site_dir) == []
+    ours = client.post(prefs, data={"csrf": csrf(client, prefs), "action": "pause"}, headers={"origin": BASE})
+    assert ours.status_code == 200 and store.get(db, amy).paused
+    # what the client itself talks to is ours too (a proxy in front keeps the Host)
+    local = client.post(
+        prefs, data={"csrf": csrf(client, prefs), "action": "resume"}, headers={"origin": "http://testserver"}
+    )
+    assert local.status_code == 200 and not store.get(db, amy).paused
+    # the RFC 8058 POST comes from a mail provider with no Origin and no cookie: it still works
+    one_click = TestClient(client.app).post(
+        f"/unsubscribe/{Signer().sign('manage', amy)}", data={"List-Unsubscribe": "One-Click"}
+    )
+    assert one_click.status_code == 200 and store.get(db, amy).status == "unsubscribed"
+
+
+@pytest.mark.parametrize(
+    "spell",
+    [
+        lambda sid, exp: f"0{sid}.{exp}",
+        lambda sid, exp: f"+{sid}.{exp}",
+        lambda sid, exp: f"{sid}.+{exp}",
+        lambda sid, exp: f"{sid}.0{exp}",
+        lambda sid, exp: f" {sid}.{exp}",
+        lambda sid, exp: f"{sid}_0.{exp}" if sid >= 10 else f"{sid}.0_0",
+        lambda sid, exp: "".join(chr(0x0660 + int(c)) for c in str(sid)) + f".{exp}",  # Arabic-Indic digits
+        lambda sid, exp: "".join(chr(0xFF10 + int(c)) for c in str(sid)) + f".{exp}",  # full-width digits
+    ],
+)
+def test_tokens_accept_only_canonical_ascii_numbers(db, spell) -> None:
+    """int() reads '01', '+1', ' 1', '1_0' and '١' as numbers: each would be another
+    spelling of a valid token for the same reader (a second link, a second log line)."""
+    amy = add_reader(db, "amy@oak.example")
+    signer = Signer()
+    for ttl in (None, 3600):
+        good = signer.sign("manage", amy, ttl=ttl)
+        _, exp, mac = good.split(".")
+        assert signer.verify("manage", good) == amy
+        variant = f"{spell(amy, exp)}.{mac}"
+        assert variant != good
+        with pytest.raises(BadToken):
+            signer.verify("manage", variant)
 
 
 # -- security ---------------------------------------------------------------------------------
