@@ -139,6 +139,27 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+_UNWRITABLE = ("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+_last_opened: Path | None = None  # for naming the file when a query finds it damaged (see `explain`)
+
+
+def explain(exc: sqlite3.Error, path: Path | None = None) -> DigestError | None:
+    """The user's problem in an SQLite error (a file that is not digest's database, a
+    damaged or an unwritable one) as a message saying what to do; None for anything else."""
+    path = path or _last_opened
+    where = f"the database {path}" if path else "the database"
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(_DAMAGED):
+        return DigestError(
+            f"{where} is damaged or is not an SQLite database (SQLite: {exc}); point DIGEST_DB (paths.db) at "
+            "digest's database, or restore it from a backup (see docs/operating.md)"
+        )
+    if name.startswith(_UNWRITABLE):
+        return DigestError(f"cannot use {where}: {exc} (set DIGEST_DB to a file digest can read and write)")
+    return None
+
+
 def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at path.
 
@@ -146,6 +167,7 @@ def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
     the send ledger uses, skips the fsync per commit: a commit still survives the process
     being killed, but an OS crash or power cut may lose the last few seconds of them
     (see docs/delivery.md)."""
+    global _last_opened
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
     try:
@@ -153,12 +175,20 @@ def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise DigestError(f"cannot open database {path}: {exc} (set DIGEST_DB to a writable file)") from None
+    _last_opened = path
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA synchronous={synchronous}")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    migrate(conn)
+    try:  # the first reads: a file that is not a database, or a damaged one, shows here
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        migrate(conn)
+    except sqlite3.Error as exc:
+        conn.close()
+        explained = explain(exc, path)
+        if explained is None:
+            raise
+        raise explained from None
     return conn
 
 

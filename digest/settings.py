@@ -10,11 +10,12 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from digest.errors import DigestError, Problem, display_path, suggest
+from digest.fmt import plural
 
 SETTINGS_FILE = "digest.toml"
 _SECRET = re.compile(r"(password|secret|token|api_?key|private)", re.I)
@@ -24,12 +25,24 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _one_line(value: str) -> str:
+    """A setting that goes into mail headers (From, Reply-To, List-Id, subjects) is one line."""
+    if re.search(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]", value):
+        raise ValueError(
+            "contains a line break or a control character; it goes into email headers: write it on one line"
+        )
+    return value
+
+
+Line = Annotated[str, AfterValidator(_one_line)]
+
+
 class SiteSettings(_Section):
-    organisation: str = "Kent SENCO Forum"
-    title: str = "SENCO Forum digest"
-    sender_name: str = "SENCO Forum digest"
-    sender_address: str = Field("digest@example.org", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
-    reply_to: str = Field("senco-forum@example.org", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    organisation: Line = "Kent SENCO Forum"
+    title: Line = "SENCO Forum digest"
+    sender_name: Line = "SENCO Forum digest"
+    sender_address: Line = Field("digest@example.org", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    reply_to: Line = Field("senco-forum@example.org", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
     base_url: str = Field("https://digest.example.org", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     postal_address: str = "Kent SENCO Forum, Sessions House, County Road, Maidstone ME14 1XQ"
 
@@ -152,6 +165,39 @@ def _line_of(text: str, section: str | None, key: str) -> int:
     return 1
 
 
+def _read_text(path: Path, shown: str) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DigestError(f"cannot read the settings file {shown}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DigestError(
+            f"{shown} is not UTF-8 text",
+            [Problem(shown, line, column, "", "this byte is not UTF-8", "save the file as UTF-8")],
+        ) from None
+
+
+# Every secret digest reads, and the environment variable it comes from (never the file).
+SECRETS = {
+    ("site", "secret_key"): "DIGEST_SECRET_KEY",
+    ("web", "secret_key"): "DIGEST_SECRET_KEY",
+    ("delivery", "smtp_password"): "DIGEST_SMTP_PASSWORD",
+    ("delivery", "api_client_secret"): "DIGEST_API_CLIENT_SECRET",
+}
+
+
+def _secret_hint(section: str | None, key: str) -> str:
+    env = SECRETS.get((section or "", key)) or next((e for e, sf in ENVIRONMENT.items() if sf == (section, key)), None)
+    if env:
+        return f"remove it and set the environment variable {env} instead"
+    every = ", ".join(sorted(set(SECRETS.values())))
+    return f"remove it: digest reads its secrets only from the environment ({every})"
+
+
 def load_settings(root: Path, config: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """Load settings for the project at root; raise DigestError naming every problem."""
     root = root.resolve()
@@ -162,8 +208,12 @@ def load_settings(root: Path, config: Path | None = None, overrides: dict[str, A
     problems: list[Problem] = []
     if config is not None and not path.exists():
         raise DigestError(f"settings file {shown} does not exist")
+    if path.is_dir():
+        raise DigestError(
+            f"{shown} is a folder; the settings are a file of that name (see digest.toml in the examples)"
+        )
     if path.exists():
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path, shown)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -173,17 +223,17 @@ def load_settings(root: Path, config: Path | None = None, overrides: dict[str, A
                 f"{shown} is not valid TOML", [Problem(shown, line, col, "", str(exc).split(" (at")[0])]
             ) from None
     for section, values in data.items():
-        for key in values if isinstance(values, dict) else ():
+        keys = [(section, key) for key in values] if isinstance(values, dict) else [(None, section)]
+        for where, key in keys:
             if _SECRET.search(key):
-                env = next((e for e, (s, f) in ENVIRONMENT.items() if (s, f) == (section, key)), "DIGEST_...")
                 problems.append(
                     Problem(
                         shown,
-                        _line_of(text, section, key),
+                        _line_of(text, where, key),
                         1,
-                        f"{section}.{key}",
+                        f"{where}.{key}" if where else key,
                         "secrets are not read from files",
-                        f"remove it and set the environment variable {env} instead",
+                        _secret_hint(where, key),
                     )
                 )
     for env, (section, key) in ENVIRONMENT.items():
@@ -205,10 +255,12 @@ def load_settings(root: Path, config: Path | None = None, overrides: dict[str, A
                     model = Settings.model_fields.get(section)
                     pool = list(model.annotation.model_fields) if model and key else list(Settings.model_fields)
                     msg, hint = f"unknown setting '{loc[-1]}'", suggest(loc[-1], [p for p in pool if p != "root"])
+                elif err["type"] == "value_error":
+                    msg, hint = str(err["ctx"]["error"]), ""
                 else:
                     msg, hint = err["msg"], ""
                 if where:
                     msg = f"{msg} (from {where})"
                 line = _line_of(text, section if key else None, key or section)
                 problems.append(Problem(shown, line, 1, ".".join(loc), msg, hint))
-    raise DigestError(f"{len(problems)} problem(s) in settings", problems)
+    raise DigestError(f"{plural(len(problems), 'problem')} in settings", problems)

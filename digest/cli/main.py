@@ -17,6 +17,7 @@ import click
 from digest import __version__
 from digest.cli import content, readers, schedules, sending, servers
 from digest.cli.base import Ctx
+from digest.errors import DigestError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -52,6 +53,18 @@ for command in (
     cli.add_command(command)
 
 
+def _users_problem(exc: Exception) -> DigestError | None:
+    """A mistake of the user's that surfaced as an exception where it was met, such as a
+    database file that is damaged only past its first pages."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        from digest.db import explain
+
+        return explain(exc)
+    return None
+
+
 def main() -> None:
     verbose = "-v" in sys.argv or "--verbose" in sys.argv
     try:
@@ -62,6 +75,10 @@ def main() -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as exc:  # an internal error, not the user's: say so plainly
+        user = _users_problem(exc)
+        if user is not None:  # found deep inside a command: the user's all the same
+            user.show()
+            sys.exit(user.exit_code)
         if verbose:
             raise
         click.echo(

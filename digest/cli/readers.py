@@ -12,6 +12,7 @@ import click
 
 from digest.cli.base import Ctx, pass_ctx
 from digest.errors import DigestError
+from digest.fmt import plural
 
 if TYPE_CHECKING:
     import sqlite3
@@ -35,6 +36,15 @@ def _reader_errors() -> Iterator[None]:
         yield
     except InvalidSubscriber as exc:
         raise DigestError(str(exc.at("", field=_OPTION.get(exc.field, "--" + exc.field)))) from None
+
+
+def _check_status(status: str | None) -> None:
+    """A --status to filter by is one of the four, before anything is read or written."""
+    from digest.readers import store as store
+
+    if status is not None:
+        with _reader_errors():
+            store.check_status(status)
 
 
 def _open_store(ctx: Ctx) -> tuple[Settings, sqlite3.Connection]:
@@ -116,14 +126,12 @@ def subscribers_import(ctx: Ctx, file: Path, skip_invalid: bool, skip_existing: 
     for problem in result.problems:
         click.echo(str(problem), err=True)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.imported.items()))
-    click.echo(
-        f"Imported {result.total} reader{'s' * (result.total != 1)} from {file}" + (f" ({counts})" if counts else "")
-    )
+    click.echo(f"Imported {plural(result.total, 'reader')} from {file}" + (f" ({counts})" if counts else ""))
     if result.existing:
         click.echo(f"Left {result.existing} already subscribed as they were.")
     if result.problems:
         rows = len({p.line for p in result.problems})
-        click.echo(f"Skipped {rows} bad row{'s' * (rows != 1)} (listed above).")
+        click.echo(f"Skipped {plural(rows, 'bad row')} (listed above).")
 
 
 @subscribers.command("export")
@@ -137,12 +145,13 @@ def subscribers_export(ctx: Ctx, out: Path | None, status: str | None) -> None:
     from digest.files import write_private
     from digest.readers.csv import export_csv
 
+    _check_status(status)
     _, conn = _open_store(ctx)
     if out is None:
         export_csv(conn, sys.stdout, status)
         return
     count = write_private(out, lambda fh: export_csv(conn, fh, status))
-    click.echo(f"Exported {count} reader{'s' * (count != 1)} to {out}")
+    click.echo(f"Exported {plural(count, 'reader')} to {out}")
 
 
 @subscribers.command("list")
@@ -152,13 +161,14 @@ def subscribers_list(ctx: Ctx, status: str | None) -> None:
     """Show every reader: id, address, status and profile."""
     from digest.readers import store as store
 
+    _check_status(status)
     _, conn = _open_store(ctx)
     count = 0
     for count, reader in enumerate(store.everyone(conn, status), 1):  # noqa: B007 - the count is used below
         p = reader.profile
         state = reader.status + (" (paused)" if reader.paused else "")
         click.echo(f"{reader.id:>6}  {reader.email:<40} {state:<21} {p.district} · {'; '.join(p.phases)} · {p.setting}")
-    click.echo(f"{count} reader{'s' * (count != 1)}")
+    click.echo(plural(count, "reader"))
 
 
 @subscribers.command("set")

@@ -46,9 +46,24 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(LONDON)
 
 
+# C0 controls but tab, DEL and C1, as delivery.mime.check_header refuses them in a header:
+# a value that becomes part of one (a forum's title is its digests' subject) is refused here
+# first, by `digest check`, at its line, instead of by the send.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise field_error(
+            "", "contains a line break or a control character", "write it on one line: it is the subject of the emails"
+        )
+    return value
+
+
 Url = Annotated[str, AfterValidator(_check_url)]
 Slug = Annotated[str, Field(pattern=SLUG, max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
+Line = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]  # text that goes into a mail header
 LocalTime = Annotated[datetime, AfterValidator(_local)]
 
 
@@ -121,7 +136,7 @@ class Section(Strict):
 
 class Forum(Strict):
     id: Slug
-    title: Text
+    title: Line
     dates: list[date] = Field(min_length=1)
     intro: str | None = None
     audience: Audience | None = None  # inherited by every section and item

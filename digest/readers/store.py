@@ -27,6 +27,13 @@ class InvalidSubscriber(Invalid):
     """A reader's detail as a person typed it is wrong: which field, and how to fix it."""
 
 
+def check_status(status: str) -> str:
+    """status, if it is one; InvalidSubscriber naming the four otherwise (add, set, list, export)."""
+    if status not in STATUSES:
+        raise InvalidSubscriber("status", f"'{status}' is not one of {', '.join(STATUSES)}")
+    return status
+
+
 def normalise_email(address: str) -> str:
     """Trim and lower-case; refuse anything that is not one plain address."""
     address = (address or "").strip()
@@ -113,8 +120,7 @@ def add(
 ) -> int:
     """Insert a subscriber; returns the id. Raises InvalidSubscriber for a duplicate or suppressed address."""
     email = normalise_email(email)
-    if status not in STATUSES:
-        raise InvalidSubscriber("status", f"'{status}' is not one of {', '.join(STATUSES)}")
+    check_status(status)
     if is_suppressed(conn, email):
         raise InvalidSubscriber("email", "this address asked to be erased and is never mailed again")
     stamp = now()
@@ -154,8 +160,7 @@ def find(conn: sqlite3.Connection, email: str) -> Subscriber | None:
 
 
 def set_status(conn: sqlite3.Connection, subscriber_id: int, status: str) -> None:
-    if status not in STATUSES:
-        raise InvalidSubscriber("status", f"'{status}' is not one of {', '.join(STATUSES)}")
+    check_status(status)
     conn.execute("UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?", (status, now(), subscriber_id))
 
 
@@ -178,9 +183,7 @@ def update(
     if school is not None:
         values["school"] = clean_text("school", school)
     if status is not None:
-        if status not in STATUSES:
-            raise InvalidSubscriber("status", f"'{status}' is not one of {', '.join(STATUSES)}")
-        values["status"] = status
+        values["status"] = check_status(status)
     if paused is not None:
         values["paused"] = int(paused)
     if not values:
@@ -271,6 +274,12 @@ def consent(conn: sqlite3.Connection, subscriber_id: int) -> dict[str, str | Non
 
 def everyone(conn: sqlite3.Connection, status: str | None = None) -> Iterator[Subscriber]:
     """All readers (or those with one status) in id order, streamed."""
+    if status is not None:
+        check_status(status)  # now, not at the first row: a misspelt status is not "0 readers"
+    return _everyone(conn, status)
+
+
+def _everyone(conn: sqlite3.Connection, status: str | None) -> Iterator[Subscriber]:
     if status is None:
         cur = conn.execute("SELECT * FROM subscribers ORDER BY id")
     else:

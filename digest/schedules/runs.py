@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest import fmt
 from digest.content.load import load_or_fail
-from digest.db import open_db
+from digest.db import explain, open_db
 from digest.delivery import ledger
 from digest.errors import DigestError
 from digest.fmt import LONDON
@@ -190,6 +190,11 @@ def _run(
         return outcome("stopped", f"asked to stop between messages: {counts['sent']} sent, {counts['pending']} to go")
     except DigestError as exc:
         return outcome("failed", exc.format_message().replace("\n", "; "))
+    except sqlite3.Error as exc:  # a damaged or unwritable database is the operator's to fix, not a crash
+        explained = explain(exc)
+        if explained is None:
+            raise
+        return outcome("failed", explained.message)
     return outcome("sent" if summary.ok else "incomplete", summary=summary)
 
 
