@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DIGEST_SECRET_KEY ?= demo-only-secret-not-for-production
 
-.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium serve preview
+.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium spamassassin serve preview
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,12 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's SpamAssassin for the test that scores every example edition (local rules only, no network).
+spamassassin:
+	@command -v spamd >/dev/null 2>&1 && command -v spamc >/dev/null 2>&1 || { \
+	  echo "Installing Debian's spamassassin for the spam-score test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin spamc >/dev/null; }
+
 # axe-core, pinned by package-lock.json, for the accessibility checks in the browser tests.
 # npm ci keeps the package's own file dates, so touch the target to mark it installed.
 node_modules/axe-core/axe.min.js: package.json package-lock.json
@@ -67,7 +73,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test: $(STAMP) chromium node_modules/axe-core/axe.min.js
+test: $(STAMP) chromium spamassassin node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check digest tests bench demo
 	$(BIN)/ruff format --check digest tests bench demo
 	$(BIN)/python -m pytest

@@ -73,6 +73,8 @@ CRLF = b"\r\n"
 SOFT_BREAK = b"=\r\n"
 _SLOT = re.compile(r"%%digest:(\w+)%%")
 MAX_HEADER_LINE = 78
+RFC2047_LINE = 76
+TEXT_HEADERS = ("Subject",)  # free text, where RFC 2047 applies; never List-Unsubscribe, which must stay as it is
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,12 @@ def header(name: str, value: str) -> bytes:
     """One header line (folded at spaces when long; CRLF-terminated). Non-ASCII text is
     RFC 2047-encoded; ASCII is never encoded, however long."""
     check_header(name, value)
-    if not value.isascii():
-        value = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    if not value.isascii() or (name in TEXT_HEADERS and "=?" in value):
+        # ASCII that looks like an encoded word ('=?utf-8?q?x?=') would be decoded by the
+        # reader's mail program: in a text header it is encoded, so it reads as written
+        # RFC 2047 2: a line holding encoded words is at most 76 characters (Header's own
+        # default, 78, made 'Subject: =?utf-8?b?...?=' lines of 77)
+        value = Header(value, "utf-8", header_name=name).encode(linesep="\r\n", maxlinelen=RFC2047_LINE)
         return f"{name}: {value}".encode("ascii") + CRLF
     line = f"{name}: {value}"
     if len(line) <= MAX_HEADER_LINE:
@@ -162,8 +168,11 @@ def header(name: str, value: str) -> bytes:
 
 
 def address(name: str, email: str) -> str:
+    """'Name <email>': a non-ASCII name RFC 2047-encoded, the address never."""
     check_header("address", name)
     check_header("address", email)
+    if "=?" in name and name.isascii():  # would be read as an encoded word: encode it for real
+        return f"{Header(name, 'utf-8').encode(maxlinelen=RFC2047_LINE)} <{email}>"
     return formataddr((name, email), charset="utf-8")
 
 

@@ -275,3 +275,51 @@ def test_assembly_renders_nothing_per_reader(rendered, monkeypatch: pytest.Monke
             template, i, f"reader{i}@example.org", "Reader Name", "a primary mainstream school in Swale"
         )
         assert f"reader{i}@example.org".encode() in raw
+
+
+ENCODED_WORD = re.compile(r"=\?utf-8\?([bq])\?([^?\s]*)\?=", re.I)
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("Siân Ó Briain", "Test SENCO Forum: 4 answers for you"),
+        (
+            "Zoë Ä. Ørsted-Łukasz",
+            "Fórum d’été — réponses, dates et « contacts » pour les écoles du Kent, Medway et au-delà",
+        ),
+        ("Lee, Cat “CL”", "日本語の件名: 4 answers for you, 2 upcoming dates"),
+        ("Ana =?utf-8?q?x?= Lee", "Subject with =?utf-8?q?not_a_word?= inside"),  # looks encoded; is text
+    ],
+)
+def test_non_ascii_names_and_subjects_are_rfc2047_encoded_and_list_unsubscribe_is_not(
+    rendered, name: str, subject: str
+) -> None:
+    """RFC 2047: each encoded word is at most 75 characters, sits in a line of at most 76, and
+    never in an address; decoded, the name and subject are exactly what was given.
+    List-Unsubscribe is ASCII and stays as it is, however long (RFC 2369)."""
+    from email.header import decode_header, make_header
+
+    settings, r = rendered
+    template = DigestTemplate.build(settings, seed="s", subject=subject, html=r.html, text=r.text, date=WHEN)
+    raw = reader_message(settings, template, name=name)
+    head = raw.partition(b"\r\n\r\n")[0]
+    assert head.isascii()
+    fields: dict[str, str] = {}
+    for line in head.decode("ascii").split("\r\n"):
+        assert len(line) <= 998  # RFC 5322; 78 where it can fold (a long URL cannot)
+        for word in ENCODED_WORD.finditer(line):
+            assert len(word.group(0)) <= 75 and len(line) <= 76, line
+        if line[:1] in (" ", "\t"):
+            fields[last] += line  # noqa: F821 - a continuation follows its field
+        else:
+            last, _, value = line.partition(":")
+            fields[last] = value
+    to_name, _, to_addr = fields["To"].strip().rpartition(" ")
+    assert to_addr == "<sian@example.org>" and "=?" not in to_addr  # the address itself is never encoded
+    assert str(make_header(decode_header(to_name))).strip('"') == name.replace('"', "")
+    assert str(make_header(decode_header(fields["Subject"].strip()))) == subject
+    assert parse(raw)["Subject"] == subject
+    assert parse(raw)["To"].addresses[0].display_name == name
+    unsubscribe = re.sub(r"\s+", " ", fields["List-Unsubscribe"]).strip()
+    assert "=?" not in unsubscribe and unsubscribe.startswith("<https://digest.test.example/unsubscribe/")
