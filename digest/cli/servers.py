@@ -8,6 +8,8 @@ import click
 
 from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
 
+PREVIEW_PORT = 8001  # not digest serve's 8000 (web.port): `make serve` and `make preview` run side by side
+
 
 @click.command()
 @click.option("--host", help="Address to listen on (default 127.0.0.1: this machine only; see docs/subscribers.md).")
@@ -27,7 +29,7 @@ def serve(ctx: Ctx, host: str | None, port: int | None) -> None:
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=8000,
+    default=PREVIEW_PORT,
     show_default=True,
     help="Port to listen on (0: any free port).",
 )

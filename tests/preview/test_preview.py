@@ -587,6 +587,20 @@ def test_edition_html_passes_axe_core(live: SimpleNamespace, browser, width: int
         context.close()
 
 
+def test_at_phone_width_no_preview_page_is_wider_than_the_screen(live: SimpleNamespace, browser) -> None:
+    """At 375 px the index was 426 px wide and an edition page 646 px: the matrix and the
+    desktop-width frame now scroll inside themselves, and the page never sideways."""
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    try:
+        for url in ("/", f"/f/{FORUM}", edition_url()):
+            page.goto(live.url + url)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, (url, width)
+    finally:
+        context.close()
+
+
 def test_preview_pages_pass_axe_core(live: SimpleNamespace, browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
