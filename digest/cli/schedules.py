@@ -57,10 +57,24 @@ def schedules(click_ctx: click.Context, after: datetime | None) -> None:
     from digest.fmt import LONDON
     from digest.schedules.files import listing
 
-    _, site, found = _load_schedules(click_ctx.find_object(Ctx))
+    settings, site, found = _load_schedules(click_ctx.find_object(Ctx))
     start = after.replace(tzinfo=LONDON) if after else datetime.now(LONDON)
-    for line in listing(found, site, start):
+    for line in listing(found, site, start, readers=_reader_counts(settings)):
         click.echo(line)
+
+
+def _reader_counts(settings: Settings) -> dict:
+    """Readers per profile now; none while there is no database yet (listing makes none)."""
+    from digest.db import open_db
+    from digest.readers.store import receiving_counts
+
+    if not settings.path("db").exists():
+        return {}
+    conn = open_db(settings)
+    try:
+        return receiving_counts(conn)
+    finally:
+        conn.close()
 
 
 @schedules.command("run")

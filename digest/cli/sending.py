@@ -86,13 +86,12 @@ def send(
             sys.exit(1)
         return
     if dry_run:
-        actions: dict[str, int] = {}
-        for it in trial.dry_run(settings, forum_id, as_of=as_date(as_of)):
+        planned, lines = trial.dry_run_report(settings, forum_id, as_of=as_date(as_of))
+        for it in planned:
             click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
-            actions[it.action] = actions.get(it.action, 0) + 1
-        click.echo(
-            "Dry run: " + (", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "no confirmed subscribers")
-        )
+        for line in lines[:-1]:
+            click.echo(f"  {line}")
+        click.echo(f"Dry run: {lines[-1] if planned else 'no confirmed subscribers'}")
         if note := trial.dates_note(settings, forum_id, as_of=as_date(as_of)):
             click.echo(note)
         return

@@ -4,6 +4,7 @@ edition to one address. Neither touches the ledger or takes the send's lock."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,7 @@ from digest.delivery.transports.base import OutcomeUnknown, PermanentError, Tran
 from digest.delivery.transports.registry import open_transport
 from digest.editions.select import past_dates, today
 from digest.errors import DigestError, Invalid, suggest
+from digest.fmt import plural
 from digest.readers import store
 from digest.readers.store import normalise_email
 
@@ -55,11 +57,48 @@ def dry_run(
     site: Site | None = None,
 ) -> Iterator[Intended]:
     """Who would get which edition; reads the ledger, writes nothing, takes no lock."""
+    yield from intended(settings, _forum_plan(settings, forum_id, as_of, key, site), resend_unknown=resend_unknown)
+
+
+def dry_run_report(
+    settings: Settings, forum_id: str, *, as_of: date | None = None, site: Site | None = None
+) -> tuple[list[Intended], list[str]]:
+    """`digest send --dry-run`: each reader's line, and what each edition is (see `report`)."""
+    plan = _forum_plan(settings, forum_id, as_of, None, site)
+    planned = list(intended(settings, plan))
+    return planned, report(plan, planned)
+
+
+def _forum_plan(settings: Settings, forum_id: str, as_of: date | None, key: str | None, site: Site | None) -> Plan:
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
     as_of = as_of or today()
-    key = key or edition_key(forum.id, as_of)
-    yield from intended(settings, Plan(settings, site, forum, as_of, key), resend_unknown=resend_unknown)
+    return Plan(settings, site, forum, as_of, key or edition_key(forum.id, as_of))
+
+
+def report(plan: Plan, planned: list[Intended]) -> list[str]:
+    """Each edition a dry run reaches: its subject, who it is for, how many readers and what
+    would happen to them; the last line is the total. The same for `digest send` and a schedule."""
+    readers = Counter(it.edition_id for it in planned)
+    actions: dict[str, Counter] = {}
+    for it in planned:
+        actions.setdefault(it.edition_id, Counter())[it.action] += 1
+    lines = []
+    for p in plan.prepared:
+        n = readers.get(p.edition.id, 0)
+        if not n:
+            continue
+        profiles = sorted({pr.describe() for pr in p.edition.profiles})
+        audience = "; ".join(profiles[:3]) + (f"; and {plural(len(profiles) - 3, 'more profile')}" if len(profiles) > 3 else "")
+        what = ", ".join(f"{k} {a}" for a, k in sorted(actions[p.edition.id].items()))
+        lines.append(f"{p.edition.id}: {plural(n, 'reader')} ({what}); subject: {p.rendered.subject}; for {audience}")
+    editions = sum(1 for p in plan.prepared if readers.get(p.edition.id))
+    total = Counter(it.action for it in planned)
+    lines.append(
+        f"{plural(len(planned), 'reader')} in {plural(editions, 'edition')}"
+        + (": " + ", ".join(f"{k} {a}" for a, k in sorted(total.items())) if total else "")
+    )
+    return lines
 
 
 def dates_note(settings: Settings, forum_id: str, as_of: date | None = None, site: Site | None = None) -> str:

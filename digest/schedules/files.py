@@ -22,12 +22,12 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from digest import fmt
-from digest.content.audience import Rule
+from digest.content.audience import Profile, Rule
 from digest.content.load import Site, from_pydantic, read_model
 from digest.content.model import Audience, LocalTime, Slug, Strict, field_error
 from digest.content.yamlio import Located
 from digest.errors import DigestError, Problem, suggest
-from digest.fmt import LONDON
+from digest.fmt import LONDON, plural
 from digest.schedules.kinds import KINDS
 from digest.schedules.triggers import DatesTrigger, LondonCron, next_fires
 
@@ -175,10 +175,15 @@ class Schedule:
     def same_as(self, other: Schedule) -> bool:
         return self.spec == other.spec and self.holidays == other.holidays
 
-    def describe(self, site: Site) -> str:
-        """'dates in the next 7 days, to Swale; cron day_of_week=fri hour=15 minute=0; grace 2h'"""
+    def describe(self, site: Site, readers: dict[Profile, int] | None = None) -> str:
+        """'dates in the next 7 days, to Swale (12 readers); cron day_of_week=fri hour=15 minute=0; grace 2h'
+
+        readers: how many readers have each profile now (counted for the audience), if known."""
         what = KINDS[self.kind].describe(self.options)
         who = site.taxonomy.describe(self.rule) or "everyone"
+        if readers is not None:
+            n = sum(count for profile, count in readers.items() if self.rule.matches(profile))
+            who += f" ({plural(n, 'reader')} now)"
         t = self.spec.trigger
         if t.cron:
             when = "cron " + " ".join(f"{k}={v}" for k, v in t.cron.fields().items())
@@ -327,11 +332,13 @@ def find(schedules: list[Schedule], name: str) -> Schedule:
     )
 
 
-def listing(schedules: list[Schedule], site: Site, after: datetime, n: int = 3) -> list[str]:
-    """`digest schedules`: each schedule, what it sends, and its next n fire times in local time."""
+def listing(
+    schedules: list[Schedule], site: Site, after: datetime, n: int = 3, readers: dict[Profile, int] | None = None
+) -> list[str]:
+    """`digest schedules`: each schedule, what it sends and to how many, and its next n fire times in local time."""
     lines = []
     for s in schedules:
-        lines.append(f"{s.name}: {s.describe(site)}")
+        lines.append(f"{s.name}: {s.describe(site, readers)}")
         fires = next_fires(s.trigger(), after, n)
         for fire in fires:
             holiday = s.holiday_on(fire.astimezone(LONDON).date())

@@ -49,6 +49,7 @@ class Outcome:
     detail: str = ""
     summary: Summary | None = None
     intended: list[Intended] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)  # a dry run's editions and total (delivery.trial.report)
     catch_up: bool = False
 
     @property
@@ -67,7 +68,7 @@ class Outcome:
     def lines(self) -> list[str]:
         label = " (missed while stopped)" if self.catch_up else ""
         head = f"{self.schedule} @ {self.when}{label}: {self.result}" + (f": {self.detail}" if self.detail else "")
-        body = self.summary.lines() if self.summary else []
+        body = self.summary.lines() if self.summary else self.report
         unknown = UNKNOWN_RESENT if self.summary and self.summary.resend_unknown else UNKNOWN_HELD
         return [head] + [f"  {unknown if line.startswith('Outcome unknown means') else line}" for line in body]
 
@@ -169,7 +170,7 @@ def _run(
         return Outcome(schedule.name, key, when, result, detail, **kw)
 
     from digest.delivery.send import send_plan
-    from digest.delivery.trial import intended
+    from digest.delivery.trial import intended, report
 
     settings = sending_settings(settings, schedule)
     try:
@@ -177,7 +178,9 @@ def _run(
         if plan is None:
             return outcome(*why)
         if dry_run:
-            return outcome("dry run", intended=list(intended(settings, plan)))
+            planned = list(intended(settings, plan))
+            who = site_audience(plan, schedule)
+            return outcome("dry run", f"to {who}", intended=planned, report=report(plan, planned))
         if stopping is not None and stopping.is_set():
             return outcome("stopped", "the scheduler is stopping; not started")
         summary = send_plan(settings, plan, transport=transport, policy=policy, progress=_stop_check(stopping))
@@ -196,6 +199,11 @@ def _run(
             raise
         return outcome("failed", explained.message)
     return outcome("sent" if summary.ok else "incomplete", summary=summary)
+
+
+def site_audience(plan: Plan, schedule: Schedule) -> str:
+    """The schedule's audience in words: 'everyone', 'Swale', 'not Medway'."""
+    return plan.site.taxonomy.describe(schedule.rule) or "everyone"
 
 
 def _plan(settings: Settings, schedule: Schedule, as_of: date, key: str) -> tuple[Plan | None, tuple[str, str]]:

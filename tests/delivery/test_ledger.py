@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -425,7 +426,12 @@ def test_cli_send_dry_run_and_rerun(site_dir: Path) -> None:
     add_readers(site_dir)
     dry = run(site_dir, "--forum", FORUM, "--dry-run")
     assert dry.exit_code == 0
-    assert dry.output.splitlines()[-1] == "Dry run: 5 send"
+    assert dry.output.splitlines()[-1] == "Dry run: 5 readers in 4 editions: 5 send"
+    assert sum(1 for line in dry.output.splitlines() if re.match(r"  2025-07-test-[0-9a-f]{8}: \d reader", line)) == 4
+    assert (
+        "subject: Test SENCO Forum: 4 answers for you, 2 upcoming dates; for a primary mainstream school in Swale"
+        in dry.output
+    )
     first = run(site_dir, "--forum", FORUM, "--as-of", "2025-07-11")
     assert first.exit_code == 0, first.output
     assert (

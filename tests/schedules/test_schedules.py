@@ -47,19 +47,23 @@ def test_example_schedules_check_clean() -> None:
     assert result.output == "2 forums, 114 items, 17 events, 21 contacts, 4 schedules: 0 errors, 0 warnings\n"
 
 
-def test_digest_schedules_shows_the_examples_next_fire_times_from_today() -> None:
+def test_digest_schedules_shows_the_examples_next_fire_times_from_today(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIGEST_DB", str(tmp_path / "none-yet.sqlite3"))  # no readers, and none made
     result = run(REPO, "schedules", "--from", "2026-11-23T19:30")
+    assert not (tmp_path / "none-yet.sqlite3").exists()
     assert result.exit_code == 0
     assert result.output == (
-        "post-forum-2024-03-countywide: the 2024-03-countywide digest, to everyone; on Fri 22 March 2024 16:00 GMT; grace 1d\n"
+        "post-forum-2024-03-countywide: the 2024-03-countywide digest, to everyone (0 readers now); on Fri 22 March 2024 16:00 GMT; grace 1d\n"
         "  no further runs\n"
-        "post-forum-2025-07-term6: the 2025-07-term6 digest, to everyone; on Fri 11 July 2025 16:00 BST; grace 1d\n"
+        "post-forum-2025-07-term6: the 2025-07-term6 digest, to everyone (0 readers now); on Fri 11 July 2025 16:00 BST; grace 1d\n"
         "  no further runs\n"
-        "swale-surgery: surgery dates in the next 7 days, to Swale; cron day_of_week=fri hour=15 minute=0; grace 2h\n"
+        "swale-surgery: surgery dates in the next 7 days, to Swale (0 readers now); cron day_of_week=fri hour=15 minute=0; grace 2h\n"
         "  Fri 27 November 2026 15:00 GMT\n"
         "  Fri 4 December 2026 15:00 GMT\n"
         "  Fri 11 December 2026 15:00 GMT\n"
-        "weekly-dates: dates in the next 7 days, to everyone; cron day_of_week=mon hour=7 minute=0; grace 4h\n"
+        "weekly-dates: dates in the next 7 days, to everyone (0 readers now); cron day_of_week=mon hour=7 minute=0; grace 4h\n"
         "  Mon 30 November 2026 07:00 GMT\n"
         "  Mon 7 December 2026 07:00 GMT\n"
         "  Mon 14 December 2026 07:00 GMT\n"
@@ -366,10 +370,20 @@ def test_run_by_hand_sends_once_per_date_and_names_what_it_did(site_dir: Path) -
     write_schedule(site_dir, WEEKLY)
     dry = run(site_dir, "schedules", "run", "weekly", "--as-of", "2025-09-15", "--dry-run")
     assert dry.exit_code == 0
-    assert [line.split("\t")[0] for line in dry.output.splitlines()[:-1]] == [
+    lines = dry.output.splitlines()
+    assert [line.split("\t")[0] for line in lines[:3]] == [
         "ana@example.org", "cat@example.org", "dev@example.org",
     ]  # fmt: skip
-    assert dry.output.splitlines()[-1] == "weekly @ 2025-09-15 (run by hand): dry run"
+    # as `digest send --dry-run`: each edition's subject, who it is for and its readers, then the total
+    assert lines[3] == "weekly @ 2025-09-15 (run by hand): dry run: to everyone"
+    assert sorted(re.sub(r"weekly\.dates-[0-9a-f]{8}", "ID", line) for line in lines[4:-1]) == [
+        "  ID: 1 reader (1 send); subject: Dates for your diary: 1 date in the next 7 days; for an early years and primary special school in Dover",
+        "  ID: 2 readers (2 send); subject: Dates for your diary: 2 dates in the next 7 days; for a primary mainstream school in Swale",
+    ]
+    assert lines[-1] == "  3 readers in 2 editions: 3 send"
+    assert run(site_dir, "schedules").output.splitlines()[0] == (
+        "weekly: dates in the next 7 days, to everyone (5 readers now); cron day_of_week=mon hour=7 minute=0; grace 1h"
+    )
     assert received(site_dir) == []
     first = run(site_dir, "schedules", "run", "weekly", "--as-of", "2025-09-15")
     assert (first.exit_code, first.output) == (0, (
