@@ -20,12 +20,14 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from digest.content.load import load_taxonomy
+from digest.content.load import load_site, load_taxonomy
+from digest.content.model import Forum
 from digest.db import connect
 from digest.delivery.mime import simple_message
 from digest.delivery.transports.base import DeliveryError
 from digest.delivery.transports.registry import open_transport
 from digest.editions.render import environment
+from digest.errors import DigestError
 from digest.readers import store
 from digest.readers.tokens import CONFIRM_TTL, BadToken, Signer, secret_key
 from digest.settings import Settings
@@ -206,6 +208,34 @@ class Pages:
         elif action == "notice":
             link = self.url(f"/preferences/{self.signer.sign('manage', s.id)}")
             self.send(s.email, "subscribed-email.txt", f"You already receive the {site.title}", reader=s, link=link)
+
+    def welcome(self, subscriber_id: int) -> None:
+        """After a confirmation, once: what comes next, the latest digest in the archive
+        ({base_url}/{forum id}/) and the reader's own preferences link. Runs after the answer."""
+        with self.db() as conn:
+            s = store.get(conn, subscriber_id)
+        if s is None or s.status != "confirmed":
+            return
+        latest = self.latest_forum()
+        site = self.settings.site
+        self.send(
+            s.email,
+            "welcome-email.txt",
+            f"Welcome to the {site.title}",
+            reader=s,
+            link=self.url(f"/preferences/{self.signer.sign('manage', s.id)}"),
+            latest=latest,
+            latest_link=self.url(f"/{latest.id}/") if latest else "",
+        )
+
+    def latest_forum(self) -> Forum | None:
+        """The forum whose last session is the most recent, as the content stands now (a
+        forum file with mistakes is left out; with none to show, the mail has no link)."""
+        try:
+            forums = list(load_site(self.settings).forums.values())
+        except DigestError:
+            return None
+        return max(forums, key=lambda f: max(f.dates), default=None)
 
     # -- pages ---------------------------------------------------------------------------
 

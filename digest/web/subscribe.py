@@ -86,6 +86,7 @@ class Subscribing:
             if s.status != "confirmed":
                 with self.pages.db() as conn:
                     store.confirm(conn, s.id, self.pages.client(request))
+                self.pages.later(self.pages.welcome, s.id)  # once: a second press finds them confirmed
             return self.pages.page(request, "confirmed.html", reader=s, manage=manage)
         if s.status == "confirmed":
             return self.pages.page(request, "confirmed.html", reader=s, manage=manage)

@@ -118,9 +118,21 @@ def test_double_opt_in(client: TestClient, db, site_dir: Path) -> None:
     assert ask.status_code == 200 and "a primary mainstream school in Swale" in ask.text
     assert store.get(db, amy.id).status == "pending"
 
-    done = client.post(confirm, data={"csrf": csrf(client, confirm)})
+    token = csrf(client, confirm)
+    done = client.post(confirm, data={"csrf": token})
     assert done.status_code == 200 and "You are subscribed" in done.text
     assert confirmed_emails(db) == ["amy@oak.example"]
+    client.app.state.pages.settle()
+    # a welcome: what comes next, the latest digest in the archive, and their own preferences link
+    _, welcome = outbox(site_dir)
+    assert (welcome["To"], welcome["Subject"]) == ("amy@oak.example", "Welcome to the SENCO Forum digest")
+    text = welcome.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert f"The latest digest, Test SENCO Forum, is in the archive:\n\n{BASE}/2025-07-test/\n" in text
+    assert "for a primary mainstream school in Swale" in text.replace("\n", " ")
+    assert Signer().verify("manage", link(welcome, "preferences").rsplit("/", 1)[1]) == amy.id
+    client.post(confirm, data={"csrf": token})  # pressed again: no second welcome
+    client.app.state.pages.settle()
+    assert len(outbox(site_dir)) == 2
     record = store.consent(db, amy.id)
     assert record["confirmed_at"] and record["confirmed_ip"] == "testclient"
     manage = re.search(r'href="(/preferences/[^"]+)"', done.text).group(1)

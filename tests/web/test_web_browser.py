@@ -102,6 +102,9 @@ def test_subscribe_confirm_change_pause_and_unsubscribe(server: str, page, site_
     page.get_by_role("button", name="Confirm").click()
     assert page.get_by_role("heading", level=1).inner_text() == "You are subscribed"
     assert reader().status == "confirmed" and next_send() == [address]
+    welcome = wait_for_mail(site_dir / "var" / "outbox", 2)[-1]  # sent after the page
+    assert welcome["Subject"] == "Welcome to the SENCO Forum digest"
+    assert f"{server}/2025-07-test/" in welcome.get_body(("plain",)).get_content()
 
     # Preferences, from the link every digest carries.
     page.goto(f"{server}/preferences/{Signer().sign('manage', reader().id)}")
@@ -134,7 +137,7 @@ def test_subscribe_confirm_change_pause_and_unsubscribe(server: str, page, site_
     assert page.get_by_role("heading", level=1).inner_text() == "You are unsubscribed"
     assert reader().status == "unsubscribed"
     assert next_send() == []  # the next send leaves them out
-    assert len(wait_for_mail(site_dir / "var" / "outbox", 1)) == 1  # and nothing else was mailed
+    assert len(wait_for_mail(site_dir / "var" / "outbox", 2)) == 2  # and nothing else was mailed
     conn.close()
 
 
