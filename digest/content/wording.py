@@ -27,7 +27,8 @@ FOLLOW_UP_SUMMARY = "More to follow."
 # A sentence ends at . ? or ! followed by space and a capital, a digit or an opening quote,
 # but not after the abbreviations the forum documents use.
 _ABBREVIATIONS = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bNo)(?<!\bvs)"
-_SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.?!])[\"'”’)]*\s+(?=[A-Z0-9\"'“‘(])")
+# bounded repeats (tests/content/test_patterns.py): `sentences` has made every space one already
+_SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.?!])[\"'”’)]{0,8}\s{1,8}(?=[A-Z0-9\"'“‘(])")
 
 
 @lru_cache(maxsize=1)

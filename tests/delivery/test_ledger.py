@@ -218,7 +218,9 @@ def test_an_unknown_outcome_is_sent_again_with_the_same_message_id(site_dir: Pat
 def test_unknown_after_every_attempt_is_sent_again_by_a_plain_rerun(site_dir: Path) -> None:
     add_readers(site_dir)
     transport = Scripted({"eve@example.org": ["unknown", "unknown"]})
-    summary = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(max_attempts=2))
+    summary = send_edition(
+        load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(max_attempts=2)
+    )
     assert (summary.sent, summary.unknown, summary.ok) == (4, 1, False)
     assert rows(site_dir)["eve@example.org"][0] == "unknown"
     assert "Running the same command again sends those again" in "\n".join(summary.lines())
@@ -238,9 +240,9 @@ def test_unknown_outcomes_are_held_when_asked_and_resend_unknown_sends_them(site
     assert any("--resend-unknown" in line for line in summary.lines())
     again = send_edition(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy())
     assert (again.sent, again.unknown) == (0, 1)
-    assert {p.email: p.action for p in dry_run(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY)}["eve@example.org"] == (
-        "hold (outcome unknown; --resend-unknown sends)"
-    )
+    assert {p.email: p.action for p in dry_run(load_settings(site_dir), FORUM, as_of=FIXTURE_DAY)}[
+        "eve@example.org"
+    ] == ("hold (outcome unknown; --resend-unknown sends)")
     resent = send_edition(
         load_settings(site_dir), FORUM, as_of=FIXTURE_DAY, transport=transport, policy=policy(), resend_unknown=True
     )
@@ -286,7 +288,9 @@ def test_after_a_crash_a_plain_rerun_sends_the_message_that_was_in_flight(
         "UPDATE deliveries SET state = ? WHERE subscriber_id = 3", ("sending" if crash == "crash-before" else "handed",)
     )
     conn.close()
-    assert summary_line in send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted(), policy=policy()).lines()
+    assert (
+        summary_line in send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted(), policy=policy()).lines()
+    )
 
 
 def test_a_ledger_from_before_handed_existed_is_migrated_with_its_rows(tmp_path: Path) -> None:
@@ -428,10 +432,8 @@ def test_cli_send_dry_run_and_rerun(site_dir: Path) -> None:
     assert dry.exit_code == 0
     assert dry.output.splitlines()[-1] == "Dry run: 5 readers in 4 editions: 5 send"
     assert sum(1 for line in dry.output.splitlines() if re.match(r"  2025-07-test-[0-9a-f]{8}: \d reader", line)) == 4
-    assert (
-        "subject: Test SENCO Forum: 4 answers for you, 2 upcoming dates; for a primary mainstream school in Swale"
-        in dry.output
-    )
+    swale = r"  2025-07-test-[0-9a-f]{8}: 2 readers \(2 send\); subject: Test SENCO Forum: [^;]+; for a primary mainstream school in Swale"
+    assert any(re.fullmatch(swale, line) for line in dry.output.splitlines())
     first = run(site_dir, "--forum", FORUM, "--as-of", "2025-07-11")
     assert first.exit_code == 0, first.output
     assert (

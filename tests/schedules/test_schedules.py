@@ -138,7 +138,7 @@ def test_digest_schedules_without_a_schedules_folder(site_dir: Path) -> None:
             f"{FILE}:5:9: send.kind: expected one kind as text, got list ['upcoming-dates'] (write `kind: upcoming-dates`)",
         ]),
         ("kind: upcoming-dates", "kind: {upcoming-dates: 7}", [
-            f"{FILE}:5:9: send.kind: expected one kind as text, got dict {{'upcoming-dates': 7}} (write `kind: forum-digest` or `kind: upcoming-dates`)",
+            f"{FILE}:5:9: send.kind: expected one kind as text, got dict {{'upcoming-dates': 7}} (write `kind: " + "` or `kind: ".join(KINDS) + "`)",
         ]),
         ("days: 7", "days: 0", [f"{FILE}:6:9: send.days: 0 is too small (use at least 1)"]),
         ("days: 7", "days: 7\n  kinds: [surgerys]", [
