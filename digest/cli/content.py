@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
+from digest.fmt import plural
 
 
 @click.command()
@@ -29,14 +30,16 @@ def check(ctx: Ctx) -> None:
         site.problems.extend(over_budget(site))
     schedules, problems = load_schedules(settings, site)
     site.problems.extend(problems)
+    site.problems.extend(site.dependent_notes())  # after a broken forum file's own errors, one line each
     for problem in site.problems.errors + site.problems.warnings:
         click.echo(str(problem), err=True)
     errors, warnings = len(site.problems.errors), len(site.problems.warnings)
     items = sum(len(f.items) for f in site.forums.values())
     summary = (
-        f"{len(site.forums)} forums, {items} items, {len(site.events)} events, {len(site.contacts)} contacts"
-        + (f", {len(schedules)} schedules" if schedules or problems else "")
-        + f": {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        f"{plural(len(site.forums), 'forum')}, {plural(items, 'item')}, {plural(len(site.events), 'event')}, "
+        f"{plural(len(site.contacts), 'contact')}"
+        + (f", {plural(len(schedules), 'schedule')}" if schedules or problems or site.dependents else "")
+        + f": {plural(errors, 'error')}, {plural(warnings, 'warning')}"
     )
     if errors:
         raise click.ClickException(summary)

@@ -8,7 +8,9 @@ error is not used to render.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,8 @@ from digest.content.audience import EVERYONE, Rule, Tax
 from digest.content.model import Audience, Contact, Contacts, Event, Events, Forum, Taxonomy, slug
 from digest.content.updates import check_updates
 from digest.content.yamlio import Located, load_yaml
-from digest.errors import DigestError, Problem, Problems, display_path, suggest
+from digest.errors import WARNING, DigestError, Problem, Problems, display_path, suggest
+from digest.fmt import plural
 from digest.settings import Settings
 
 
@@ -37,6 +40,36 @@ class Site:
     origins: dict[str, tuple[Located, tuple]] = field(default_factory=dict)  # same keys: where it is written
     problems: Problems = field(default_factory=Problems)
     synonyms: syn.Synonyms = field(default_factory=syn.Synonyms)  # content/synonyms.yaml, for search
+    # forum files that did not load (id from the file name -> the file as shown): what refers
+    # to one is not reported once per reference, but counted in `dependents` for one line
+    broken: dict[str, str] = field(default_factory=dict)
+    dependents: dict[str, Counter] = field(default_factory=dict)
+
+    def refers_to_broken(self, forum_id: str, what: str) -> bool:
+        """True (and counted) when forum_id names a forum file that did not load."""
+        if forum_id not in self.broken:
+            return False
+        self.dependents.setdefault(forum_id, Counter())[what] += 1
+        return True
+
+    def dependent_notes(self) -> list[Problem]:
+        """One line per broken forum file about what refers to it, after its own errors."""
+        out = []
+        for forum_id, counts in sorted(self.dependents.items()):
+            things = " and ".join(plural(n, kind) for kind, n in sorted(counts.items()))
+            verb = "refer" if sum(counts.values()) != 1 else "refers"
+            out.append(
+                Problem(
+                    self.broken[forum_id],
+                    1,
+                    1,
+                    "",
+                    f"{things} {verb} to forum '{forum_id}', which did not load",
+                    "fix the errors in this file above; those are checked again then",
+                    WARNING,
+                )
+            )
+        return out
 
     def rule(self, kind: str, id: str) -> Rule:
         return self.rules[f"{kind}:{id}"]
@@ -217,9 +250,14 @@ def load_site(settings: Settings) -> Site:
         problems.add(
             Problem(display_path(content / "forums", root), 1, 1, "", "no forum files", "add content/forums/<id>.yaml")
         )
+    broken: dict[str, str] = {}
+    partial: list[tuple[Located, Any]] = []  # forum files that did not validate, read for their other mistakes
     for path in forum_files:
         forum, src = read_model(path, root, Forum, problems)
         if forum is None:
+            broken[path.stem] = display_path(path, root)
+            if src is not None:
+                partial.append((src, src.data))
             continue
         if forum.id != path.stem:
             problems.add(
@@ -235,12 +273,12 @@ def load_site(settings: Settings) -> Site:
     esrc = None
     if (content / "events.yaml").exists():
         ev, esrc = read_model(content / "events.yaml", root, Events, problems)
-        events = list(ev.events) if ev else []
+        events = list(ev.events) if ev else _valid_entries(esrc, "events", Event)
     contacts: list[Contact] = []
     csrc, contacts_ok = None, True
     if (content / "contacts.yaml").exists():
         cs, csrc = read_model(content / "contacts.yaml", root, Contacts, problems)
-        contacts, contacts_ok = (list(cs.contacts), True) if cs else ([], False)
+        contacts, contacts_ok = (list(cs.contacts), True) if cs else (_valid_entries(csrc, "contacts", Contact), False)
 
     site = Site(
         settings,
@@ -250,6 +288,7 @@ def load_site(settings: Settings) -> Site:
         contacts,
         problems=problems,
         synonyms=read_synonyms(content, root, problems),
+        broken=broken,
     )
     seen: dict[str, str] = {}
 
@@ -308,9 +347,28 @@ def load_site(settings: Settings) -> Site:
                             value=True,
                         )
                     )
+    # A file that did not validate is still read for the mistakes the rest of the checks find
+    # (a district, a contact), so that one run reports all of a file's mistakes.
+    for src, data in partial:
+        for path, audience, contact in _references(data):
+            if audience is not None:
+                audience_of(f"partial:{src.file}:{path}", audience, src, path)
+            if contact and contacts_ok and contact not in contact_ids:
+                problems.add(
+                    src.problem(
+                        path + ("answered_by",),
+                        f"no contact '{contact}'",
+                        suggest(contact, contact_ids) or "add it to content/contacts.yaml",
+                        value=True,
+                    )
+                )
+    for key in [k for k in site.rules if k.startswith("partial:")]:
+        del site.rules[key], site.origins[key]
     for ei, event in enumerate(events):
         register("event", event, esrc, ("events", ei))
-        if event.forum and event.forum not in forums:
+        if event.forum and site.refers_to_broken(event.forum, "event"):
+            pass  # counted: one line at the broken file says so
+        elif event.forum and event.forum not in forums:
             problems.add(
                 esrc.problem(
                     ("events", ei, "forum"), f"no forum '{event.forum}'", suggest(event.forum, list(forums)), value=True
@@ -333,12 +391,45 @@ def load_site(settings: Settings) -> Site:
     return site
 
 
+def _references(data: Any) -> list[tuple[tuple, Audience | None, str | None]]:
+    """(path, audience, answered_by) of each item of a forum file that did not validate as a
+    whole, taken from the YAML as written, so that a misspelt district or contact is found
+    in the same run as the file's other mistakes (their own shape errors are reported already)."""
+    out: list[tuple[tuple, Audience | None, str | None]] = []
+    sections = data.get("sections") if isinstance(data, dict) else None
+    for si, section in enumerate(sections if isinstance(sections, list) else []):
+        items = section.get("items") if isinstance(section, dict) else None
+        for ii, raw in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(raw, dict):
+                continue
+            audience = None
+            if raw.get("audience") is not None:
+                with contextlib.suppress(ValidationError):  # its shape errors are reported already
+                    audience = Audience.model_validate(raw["audience"])
+            contact = raw.get("answered_by")
+            out.append((("sections", si, "items", ii), audience, contact if isinstance(contact, str) else None))
+    return out
+
+
+def _valid_entries(src: Located | None, key: str, model: type[BaseModel]) -> list[Any]:
+    """The entries of events.yaml or contacts.yaml that validate on their own, when the
+    file as a whole did not: their references are still checked in the same run."""
+    rows = src.data.get(key) if src is not None and isinstance(src.data, dict) else None
+    out = []
+    for raw in rows if isinstance(rows, list) else []:
+        try:
+            out.append(model.model_validate(raw))
+        except ValidationError:
+            continue
+    return out
+
+
 def load_or_fail(settings: Settings) -> Site:
     """Load content for a command that renders: any error stops it, naming every problem."""
     site = load_site(settings)
     if site.problems.errors:
         raise DigestError(
-            f"{len(site.problems.errors)} error(s) in content; fix them and run `digest check` again",
+            f"{plural(len(site.problems.errors), 'error')} in content; fix them and run `digest check` again",
             site.problems.errors,
         )
     return site

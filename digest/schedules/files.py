@@ -252,6 +252,9 @@ def _check(
             options = KINDS[kind].options.model_validate(spec.send)
         except ValidationError as exc:
             problems.extend(from_pydantic(exc, src, KINDS[kind].options, base=("send",)))
+    forum = getattr(options, "forum", None)
+    if isinstance(forum, str) and site.refers_to_broken(forum, "schedule"):
+        return None  # its forum's file did not load: one line there says so, not one per schedule
     if options is not None:
         problems.extend(KINDS[kind].check(options, site, src))
     rule, errs = site.taxonomy.resolve(spec.audience, src, ("audience",))

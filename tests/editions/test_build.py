@@ -76,7 +76,7 @@ def test_build_stops_on_content_errors_with_file_and_line(site_dir: Path, tmp_pa
         "content/events.yaml:12:11: events[1].kind: 'surgry' is not allowed here (did you mean 'surgery'?)"
         in result.output
     )
-    assert "1 error(s) in content; fix them and run `digest check` again" in result.output
+    assert "1 error in content; fix them and run `digest check` again" in result.output
     assert not (tmp_path / "o").exists()
 
 

@@ -248,7 +248,7 @@ def test_a_fire_that_cannot_load_the_content_fails_plainly_and_asks_for_a_retry(
     outcome = run_fire(settings, weekly, MONDAY, MONDAY)
     assert (outcome.result, outcome.ok, outcome.retry) == ("failed", False, True)
     assert "content/events.yaml:4:11: events[0].kind: 'trainign' is not allowed here" in outcome.detail
-    assert "1 error(s) in content" in outcome.detail
+    assert "1 error in content" in outcome.detail
 
 
 def test_a_schedules_transport_overrides_the_setting(site_dir: Path) -> None:

@@ -201,7 +201,7 @@ def test_a_broken_schedule_makes_digest_check_fail(site_dir: Path) -> None:
     assert result.exit_code == 1
     assert result.output == (
         f"{FILE}:6:9: send.days: expected a whole number, got str 'seven'\n"
-        "Error: 1 forums, 5 items, 2 events, 2 contacts, 0 schedules: 1 error, 0 warnings\n"
+        "Error: 1 forum, 5 items, 2 events, 2 contacts, 0 schedules: 1 error, 0 warnings\n"
     )
     assert run(site_dir, "schedules").exit_code == 1  # and nothing is listed or run from a broken file
 
