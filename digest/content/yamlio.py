@@ -8,6 +8,7 @@ custom tag, and remember where each value stood for error messages.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,15 +119,76 @@ def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
         line, col = _mark(exc.mark)
         return None, [Problem(display, line, col, format_path(exc.path), exc.message, exc.hint)]
     except yaml.MarkedYAMLError as exc:
-        line, col = _mark(exc.problem_mark or exc.context_mark)
-        what = exc.problem or exc.context or "invalid YAML"
-        return None, [Problem(display, line, col, "", f"YAML syntax: {what}", "check indentation, colons and quotes")]
+        return None, [syntax_problem(exc, text, display)]
     except yaml.YAMLError as exc:
         return None, [_reader_problem(exc, text, display)]
     except RecursionError:
         return None, [Problem(display, 1, 1, "", "YAML is nested too deeply", "flatten the structure")]
     finally:
         loader.dispose()
+
+
+_KEY = re.compile(r"( {0,200})(?:- )?([^\s:#'\"][^:#]{0,80}?):(?: |$)")
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
+    """A YAML syntax error in plain words, at the line most likely to hold the mistake.
+
+    PyYAML reports where it gave up, often the line after the mistake, in its own terms
+    ("expected <block end>, but found '?'"). The usual mistakes are a tab in the
+    indentation, a line indented differently from the lines it belongs with, a colon and
+    space inside an unquoted value, and a quote never closed."""
+    lines = text.split("\n")
+    line, col = _mark(exc.problem_mark or exc.context_mark)
+    what = f"{exc.problem or exc.context or 'invalid YAML'}"
+
+    def at(n: int, c: int, message: str, hint: str) -> Problem:
+        return Problem(display, n, c, "", message, hint)
+
+    for n, raw in enumerate(lines[:line], 1):  # a tab before the first character, at or above the error
+        indent = raw[: len(raw) - len(raw.lstrip(" \t"))]
+        if "\t" in indent:
+            return at(
+                n, indent.index("\t") + 1, "indented with a tab", "YAML indents with spaces only: replace the tab"
+            )
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    above = next(
+        (lines[k] for k in range(line - 2, -1, -1) if lines[k].strip() and not lines[k].lstrip().startswith("#")), ""
+    )
+    if exc.context and "quoted scalar" in exc.context and exc.context_mark is not None:
+        n, c = _mark(exc.context_mark)
+        return at(n, c, "a quote opened here is never closed", "end the value with the same quote mark")
+    if exc.context and "simple key" in exc.context and exc.context_mark is not None:
+        n, c = _mark(exc.context_mark)
+        return at(n, c, "a key without a colon", "write `key: value`, with a colon and a space")
+    if "mapping values are not allowed" in what:
+        key = _KEY.match(here)
+        if key and col == key.end(2) + 1:  # the line's own first colon: the line continues the value above
+            return at(
+                line,
+                len(key.group(1)) + 1,
+                f"'{key.group(2)}' is indented more than the line above, so it reads as part of that value",
+                "line it up with the key it belongs beside",
+            )
+        first = _KEY.match(here)
+        name = first.group(2) if first else "this key"
+        return at(
+            line, col, f"a colon and a space inside the value of '{name}'", f'put the value in quotes: {name}: "..."'
+        )
+    if "expected <block end>" in what or "expected <block mapping start>" in what or "did not find expected" in what:
+        indent = len(here) - len(here.lstrip(" "))
+        parent = _KEY.match(above)
+        keys_at = len(parent.group(0)) - len(parent.group(0).lstrip(" -")) if parent else None
+        shown = (
+            f" ({indent} spaces, the line above's keys {keys_at})" if keys_at is not None and keys_at != indent else ""
+        )
+        return at(
+            line,
+            1,
+            f"indented differently from the lines it belongs with{shown}",
+            "line each key up with the others of its entry (YAML counts the spaces)",
+        )
+    return at(line, col, f"YAML syntax: {what}", "check indentation, colons and quotes")
 
 
 def _reader_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,3 +100,32 @@ YAMLISH = st.recursive(
     ),
     max_leaves=20,
 )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "id: x\nsections:\n  - id: a\n    items:\n      - id: q\n        question: Why?\n       answer: Because\n",
+            "f.yaml:7:1: indented differently from the lines it belongs with (7 spaces, the line above's keys 8)",
+        ),
+        (
+            "id: x\nsections:\n  - id: a\n    items:\n      - id: q\n      question: Why?\n",
+            "f.yaml:6:1: indented differently from the lines it belongs with (6 spaces, the line above's keys 8)",
+        ),
+        (
+            "id: x\nsections:\n  - id: a\n    items:\n      - id: q\n        question: Why?\n          answer: Because\n",
+            "f.yaml:7:11: 'answer' is indented more than the line above, so it reads as part of that value",
+        ),
+        ("id: x\nsections:\n  - id: a\n\titems: []\n", "f.yaml:4:1: indented with a tab (YAML indents with spaces only"),
+        ("id: x\ntitle: Forum: July\n", "f.yaml:2:13: a colon and a space inside the value of 'title' (put the value in quotes"),
+        ('id: x\ntitle: "Forum\nfoo: bar\n', "f.yaml:2:8: a quote opened here is never closed"),
+        ("id: x\ntitle 'x'\nfoo: y\n", "f.yaml:2:1: a key without a colon"),
+    ],
+)  # fmt: skip
+def test_syntax_errors_name_the_likely_line_and_say_plainly_what_is_wrong(text: str, expected: str) -> None:
+    """Not the parser's words ("expected <block end>, but found '?'") at the line after."""
+    _, problems = parse_yaml(text, "f.yaml")
+    [problem] = problems
+    assert str(problem).startswith(expected), str(problem)
+    assert "<block" not in str(problem) and "'?'" not in str(problem)
