@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from difflib import SequenceMatcher
 
 from digest.content import wording
@@ -160,12 +161,44 @@ def too_long(site: Site) -> list[Problem]:
     return out
 
 
+def lonely_topics(site: Site) -> list[Problem]:
+    """A topic no other item uses that looks like a mistake: the second half of one topic
+    cut in two by a comma (`topics: [Speech, language and communication]` is two topics,
+    the second starting in lower case), or another topic spelt differently. A topic used
+    once and written like a topic is left alone: small forums have many."""
+    uses = Counter(t for forum in site.forums.values() for item in forum.items for t in item.topics)
+    squashed: dict[str, list[str]] = {}
+    for topic in uses:
+        squashed.setdefault(re.sub(r"[\W_]+", "", topic.lower()), []).append(topic)
+    out = []
+    for forum in site.forums.values():
+        for item in forum.items:
+            for ti, topic in enumerate(item.topics):
+                if uses[topic] != 1:
+                    continue
+                twins = [t for t in squashed[re.sub(r"[\W_]+", "", topic.lower())] if t != topic]
+                if ti and topic[:1].islower():
+                    hint = f"a comma starts a new topic: if it is one, quote it: '{item.topics[ti - 1]}, {topic}'"
+                elif twins:
+                    hint = f"did you mean '{twins[0]}'?"
+                else:
+                    continue
+                src, path = site.origins[f"item:{item.id}"]
+                out.append(
+                    src.problem(
+                        path + ("topics", ti), f"topic '{topic}' is used by no other item", hint, WARNING, value=True
+                    )
+                )
+    return out
+
+
 # Each check with the heading the preview's coverage panel shows its findings under.
 CHECKS = (
     ("Reach no reader", unreachable),
     ("Near-duplicate questions", near_duplicates),
     ("Personal data in questions", personal_data),
     ("Headlines and summaries too long to scan", too_long),
+    ("Topics no other item uses", lonely_topics),
 )
 
 

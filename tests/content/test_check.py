@@ -319,3 +319,14 @@ def test_every_mistake_of_a_file_in_one_run_even_when_it_does_not_load(site_dir:
     ]
     assert any("'Medwya' is not a district (did you mean 'Medway'?)" in p for p in problems)
     assert any("no contact 'sen-dta' (did you mean 'sen-data'?)" in p for p in problems)
+
+
+def test_a_topic_cut_in_two_by_a_comma_or_spelt_another_way_is_a_warning(site_dir: Path) -> None:
+    edit(site_dir, FORUM, "topics: [Phase transfer]", "topics: [Speech, language and communication]")
+    edit(site_dir, FORUM, "topics: [EHC needs assessment]", "topics: [Phase Transfer]")
+    warnings = [p for p in check(site_dir) if "topic" in p]
+    assert warnings == [
+        f"{FORUM}:14:26: warning: sections[0].items[0].topics[1]: topic 'language and communication' is used by no other item (a comma starts a new topic: if it is one, quote it: 'Speech, language and communication')",
+        f"{FORUM}:18:18: warning: sections[0].items[1].topics[0]: topic 'Phase transfer' is used by no other item (did you mean 'Phase Transfer'?)",
+        f"{FORUM}:24:18: warning: sections[0].items[2].topics[0]: topic 'Phase Transfer' is used by no other item (did you mean 'Phase transfer'?)",
+    ]
