@@ -8,7 +8,6 @@ error is not used to render.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ from pydantic import BaseModel, ValidationError
 from digest.content import synonyms as syn
 from digest.content.audience import EVERYONE, Rule, Tax
 from digest.content.model import Audience, Contact, Contacts, Event, Events, Forum, Taxonomy, slug
+from digest.content.partial import dependent_notes, references, valid_entries
 from digest.content.updates import check_updates
 from digest.content.yamlio import Located, load_yaml
-from digest.errors import WARNING, DigestError, Problem, Problems, display_path, suggest
+from digest.errors import DigestError, Problem, Problems, display_path, suggest
 from digest.fmt import plural
 from digest.settings import Settings
 
@@ -54,22 +54,7 @@ class Site:
 
     def dependent_notes(self) -> list[Problem]:
         """One line per broken forum file about what refers to it, after its own errors."""
-        out = []
-        for forum_id, counts in sorted(self.dependents.items()):
-            things = " and ".join(plural(n, kind) for kind, n in sorted(counts.items()))
-            verb = "refer" if sum(counts.values()) != 1 else "refers"
-            out.append(
-                Problem(
-                    self.broken[forum_id],
-                    1,
-                    1,
-                    "",
-                    f"{things} {verb} to forum '{forum_id}', which did not load",
-                    "fix the errors in this file above; those are checked again then",
-                    WARNING,
-                )
-            )
-        return out
+        return dependent_notes(self.broken, self.dependents)
 
     def rule(self, kind: str, id: str) -> Rule:
         return self.rules[f"{kind}:{id}"]
@@ -273,12 +258,12 @@ def load_site(settings: Settings) -> Site:
     esrc = None
     if (content / "events.yaml").exists():
         ev, esrc = read_model(content / "events.yaml", root, Events, problems)
-        events = list(ev.events) if ev else _valid_entries(esrc, "events", Event)
+        events = list(ev.events) if ev else valid_entries(esrc, "events", Event)
     contacts: list[Contact] = []
     csrc, contacts_ok = None, True
     if (content / "contacts.yaml").exists():
         cs, csrc = read_model(content / "contacts.yaml", root, Contacts, problems)
-        contacts, contacts_ok = (list(cs.contacts), True) if cs else (_valid_entries(csrc, "contacts", Contact), False)
+        contacts, contacts_ok = (list(cs.contacts), True) if cs else (valid_entries(csrc, "contacts", Contact), False)
 
     site = Site(
         settings,
@@ -350,7 +335,7 @@ def load_site(settings: Settings) -> Site:
     # A file that did not validate is still read for the mistakes the rest of the checks find
     # (a district, a contact), so that one run reports all of a file's mistakes.
     for src, data in partial:
-        for path, audience, contact in _references(data):
+        for path, audience, contact in references(data):
             if audience is not None:
                 audience_of(f"partial:{src.file}:{path}", audience, src, path)
             if contact and contacts_ok and contact not in contact_ids:
@@ -389,39 +374,6 @@ def load_site(settings: Settings) -> Site:
         register("contact", contact, csrc, ("contacts", ci))
     problems.extend(check_updates(site))
     return site
-
-
-def _references(data: Any) -> list[tuple[tuple, Audience | None, str | None]]:
-    """(path, audience, answered_by) of each item of a forum file that did not validate as a
-    whole, taken from the YAML as written, so that a misspelt district or contact is found
-    in the same run as the file's other mistakes (their own shape errors are reported already)."""
-    out: list[tuple[tuple, Audience | None, str | None]] = []
-    sections = data.get("sections") if isinstance(data, dict) else None
-    for si, section in enumerate(sections if isinstance(sections, list) else []):
-        items = section.get("items") if isinstance(section, dict) else None
-        for ii, raw in enumerate(items if isinstance(items, list) else []):
-            if not isinstance(raw, dict):
-                continue
-            audience = None
-            if raw.get("audience") is not None:
-                with contextlib.suppress(ValidationError):  # its shape errors are reported already
-                    audience = Audience.model_validate(raw["audience"])
-            contact = raw.get("answered_by")
-            out.append((("sections", si, "items", ii), audience, contact if isinstance(contact, str) else None))
-    return out
-
-
-def _valid_entries(src: Located | None, key: str, model: type[BaseModel]) -> list[Any]:
-    """The entries of events.yaml or contacts.yaml that validate on their own, when the
-    file as a whole did not: their references are still checked in the same run."""
-    rows = src.data.get(key) if src is not None and isinstance(src.data, dict) else None
-    out = []
-    for raw in rows if isinstance(rows, list) else []:
-        try:
-            out.append(model.model_validate(raw))
-        except ValidationError:
-            continue
-    return out
 
 
 def load_or_fail(settings: Settings) -> Site:
