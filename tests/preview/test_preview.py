@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from playwright.sync_api import expect
 from starlette.testclient import TestClient
 from support import FIXTURE_DAY, REPO
+from support.browser import axe_violations
 
 from digest.cli.main import cli
 from digest.content.load import load_site
@@ -36,7 +37,6 @@ from digest.settings import load_settings
 FORUM = "2025-07-test"
 FORUM_FILE = Path("content/forums/2025-07-test.yaml")
 SWALE = {"district": "Swale", "phase": "primary", "setting": "mainstream"}
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def edition_url(kind: str = "", **names: str) -> str:
@@ -61,17 +61,6 @@ def problem_lines(page: str) -> list[str]:
         html.unescape(li)
         for li in re.findall(r"<li>(.*?)</li>", page.split('class="problems"', 1)[-1].split("</ul>")[0])
     ]
-
-
-@pytest.fixture
-def preview(site_dir: Path) -> LiveSite:
-    return LiveSite(lambda: load_settings(site_dir), as_of=FIXTURE_DAY)
-
-
-@pytest.fixture
-def client(preview: LiveSite):
-    with TestClient(create_app(preview, watch=False), base_url="http://127.0.0.1") as c:
-        yield c
 
 
 @pytest.fixture
@@ -563,15 +552,6 @@ def test_send_me_a_test_from_the_browser(live: SimpleNamespace, browser) -> None
         assert len(list((live.site / "var" / "outbox" / "new").iterdir())) == 1
     finally:
         context.close()
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async () => (await axe.run()).violations.map(v => ({
-            id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))
-        }))"""
-    )
 
 
 @pytest.mark.parametrize("width", [1024, 375])

@@ -6,32 +6,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from starlette.testclient import TestClient
-from support import FIXTURE_DAY, REPO
+from support import FIXTURE_DAY
+from support.browser import axe_violations
 from support.delivery import FORUM, add_readers, outbox
 
 from demo.answer import answer
 from digest.delivery import followup
 from digest.delivery.followup import dry_run
 from digest.delivery.send import send_edition
-from digest.preview.app import create_app
 from digest.preview.live import LiveSite
 from digest.settings import load_settings
 
 PAGE = f"/f/{FORUM}/follow-ups"
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture
-def preview(site_dir: Path) -> LiveSite:
-    return LiveSite(lambda: load_settings(site_dir), as_of=FIXTURE_DAY)
-
-
-@pytest.fixture
-def client(preview: LiveSite):
-    with TestClient(create_app(preview, watch=False), base_url="http://127.0.0.1") as c:
-        yield c
 
 
 def test_before_any_send_the_page_says_nobody_is_waiting(client: TestClient, site_dir: Path) -> None:
@@ -92,12 +79,7 @@ def test_the_page_and_the_email_pass_axe_core(client: TestClient, preview: LiveS
     try:
         for html in (page, email):
             tab.set_content(html)
-            tab.add_script_tag(path=str(AXE))
-            violations = tab.evaluate(
-                """async () => (await axe.run()).violations.map(v => ({
-                    id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))
-                }))"""
-            )
+            violations = axe_violations(tab)
             assert violations == [], violations
     finally:
         context.close()

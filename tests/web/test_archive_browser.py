@@ -26,6 +26,7 @@ import uvicorn
 from click.testing import CliRunner
 from playwright.sync_api import expect
 from support import REPO
+from support.browser import axe_violations
 
 from digest.cli.main import cli
 from digest.content.audience import Profile
@@ -35,7 +36,6 @@ from digest.settings import load_settings
 from digest.web.app import create_app
 
 KEY = "test-secret-key-0123456789abcdef"  # the same as conftest's, so the sent links verify
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -339,12 +339,7 @@ def test_home_topic_forum_and_search_pages_pass_axe_core_and_fit_a_phone(browser
             page.goto(served.url + path)
             if name == "search":
                 expect(page.get_by_role("status")).to_contain_text("answers")
-            page.add_script_tag(path=str(AXE))
-            violations = page.evaluate(
-                """async () => (await axe.run()).violations.map(v => ({
-                    id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))
-                }))"""
-            )
+            violations = axe_violations(page)
             assert violations == [], (name, violations)
             wide = page.evaluate("() => document.documentElement.scrollWidth")
             assert wide <= width, (name, wide)  # nothing to scroll sideways on a 375 px phone
