@@ -47,18 +47,30 @@ class Prepared:
 
 
 def template_for(
-    settings: Settings, rendered: Rendered, key: str, subject_prefix: str = "", date: datetime | None = None
+    settings: Settings,
+    rendered: Rendered,
+    key: str,
+    subject_prefix: str = "",
+    date: datetime | None = None,
+    calendars: dict[tuple[str, ...], bytes] | None = None,
 ) -> DigestTemplate:
-    """A rendered edition as a MIME template: built once, assembled per reader."""
+    """A rendered edition as a MIME template: built once, assembled per reader.
+
+    `calendars` keeps each distinct set of dates' .ics for the editions of one send: most
+    editions share their dates with others, and writing iCalendar is slow."""
     edition = rendered.edition
     attachments: list[Attachment] = []
     if settings.render.attach_ics and edition.events:
         from digest.editions.calendar import edition_calendar
 
+        dates = tuple(u.event.id for u in edition.events)
+        if calendars is None or dates not in calendars:
+            ics = edition_calendar(edition)
+            if calendars is None:
+                calendars = {}
+            calendars[dates] = ics
         # one .ics of the edition's dates: mail clients offer "add to calendar" for it
-        attachments.append(
-            Attachment('text/calendar; charset="utf-8"; method=PUBLISH', "dates.ics", edition_calendar(edition))
-        )
+        attachments.append(Attachment('text/calendar; charset="utf-8"; method=PUBLISH', "dates.ics", calendars[dates]))
     return DigestTemplate.build(
         settings,
         seed=f"{key}\0{edition.id}",
@@ -85,6 +97,7 @@ class Plan:
         self.subject_prefix = subject_prefix
         self.renderer = Renderer(settings)
         self.date = datetime.now(UTC)
+        self.calendars: dict[tuple[str, ...], bytes] = {}  # each distinct set of dates' .ics, once
         self.by_profile: dict[Profile, Prepared] = {}
         self.by_key: dict[tuple, Prepared] = {}
         self.variants: dict[tuple, Prepared] = {}  # (profile's edition key, answered since) -> edition
@@ -153,7 +166,7 @@ class Plan:
 
     def _prepare(self, edition: Any) -> Prepared:
         rendered = self.renderer.render(edition)
-        template = template_for(self.settings, rendered, self.key, self.subject_prefix, self.date)
+        template = template_for(self.settings, rendered, self.key, self.subject_prefix, self.date, self.calendars)
         prepared = Prepared(edition, rendered, template, self.snapshot(edition))
         self._record(prepared)
         return prepared

@@ -20,6 +20,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import icalendar
@@ -113,7 +114,11 @@ class Sequences:
 
 # -- calendars ---------------------------------------------------------------------------------
 def calendar(events: list[Event], site: Site, sequences: Sequences, name: str | None = None) -> bytes:
-    """A METHOD:PUBLISH calendar of the events, with the Europe/London VTIMEZONE."""
+    """A METHOD:PUBLISH calendar of the events, with the Europe/London VTIMEZONE.
+
+    Every edition of a send attaches its dates, so each event's VEVENT and each span of
+    years' VTIMEZONE is serialised once and reused (the bytes are what icalendar writes
+    for the whole calendar: tests/editions/test_calendar.py compares them)."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -125,20 +130,43 @@ def calendar(events: list[Event], site: Site, sequences: Sequences, name: str | 
         cal.add("refresh-interval", timedelta(days=1), parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", "P1D")  # Outlook's name for REFRESH-INTERVAL
     dtstamp = stamp(site)
-    for event in events:
-        ev = vevent(event, site.settings)
-        ev.add("dtstamp", dtstamp)
-        ev.add("sequence", sequences.sequence(str(ev["uid"]), fingerprint(ev)))
-        cal.add_component(ev)
+    blocks = [_event_block(event, site.settings, dtstamp, sequences) for event in events]
     # The VTIMEZONE spans the events' years; an empty feed still gets one, since RFC 5545
     # wants at least one component in a calendar.
     first = min((e.start.date() for e in events), default=dtstamp.date())
     last = max((e.repeat.until if e.repeat else e.end.date() for e in events), default=dtstamp.date())
-    tz = icalendar.Timezone.from_tzid(
-        LONDON.key, first_date=date(first.year, 1, 1), last_date=date(last.year + 2, 1, 1)
-    )
-    cal.subcomponents.insert(0, tz)  # before the events that refer to it
-    return cal.to_ical()
+    head = cal.to_ical().removesuffix(END)
+    return head + _timezone(first.year, last.year + 2) + b"".join(blocks) + END  # the zone before the events
+
+
+END = b"END:VCALENDAR\r\n"
+# id(event) -> (the event, kept so that its id is not reused; its VEVENT without DTSTAMP and
+# SEQUENCE; that VEVENT's fingerprint; its bytes per (dtstamp, sequence))
+_EVENTS: dict[int, tuple[Event, icalendar.Event, str, dict[tuple, bytes]]] = {}
+
+
+def _event_block(event: Event, settings: Settings, dtstamp: datetime, sequences: Sequences) -> bytes:
+    entry = _EVENTS.get(id(event))
+    if entry is None or entry[0] is not event or str(entry[1]["uid"]) != uid(event, settings):
+        if len(_EVENTS) > 4096:
+            _EVENTS.clear()
+        ev = vevent(event, settings)
+        entry = _EVENTS[id(event)] = (event, ev, fingerprint(ev), {})
+    _, ev, print_, done = entry
+    sequence = sequences.sequence(str(ev["uid"]), print_)
+    key = (dtstamp, sequence)
+    if key not in done:
+        stamped = vevent(event, settings)
+        stamped.add("dtstamp", dtstamp)
+        stamped.add("sequence", sequence)
+        done[key] = stamped.to_ical()
+    return done[key]
+
+
+@lru_cache(maxsize=32)
+def _timezone(first_year: int, until_year: int) -> bytes:
+    tz = icalendar.Timezone.from_tzid(LONDON.key, first_date=date(first_year, 1, 1), last_date=date(until_year, 1, 1))
+    return tz.to_ical()
 
 
 def state_path(out: Path) -> Path:

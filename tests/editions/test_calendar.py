@@ -341,3 +341,42 @@ def test_cli_build_writes_calendars_and_reports_a_damaged_state_file(site_dir: P
     assert result.exit_code == 1
     assert "calendar state cannot be read" in result.output and "delete the file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_calendars_are_the_bytes_icalendar_writes_for_the_whole_calendar(site_dir: Path, tmp_path: Path) -> None:
+    """calendar() reuses each event's serialised VEVENT and each zone's VTIMEZONE; the result
+    must be what icalendar writes for the calendar built whole, twice over (cached or not)."""
+    import icalendar
+
+    from digest.editions import calendar as cal
+    from digest.fmt import LONDON
+
+    site = load_or_fail(load_settings(site_dir))
+    events = list(site.events)
+
+    def whole(sequences: cal.Sequences) -> bytes:
+        c = icalendar.Calendar()
+        for key, value in (
+            ("prodid", cal.PRODID),
+            ("version", "2.0"),
+            ("calscale", "GREGORIAN"),
+            ("method", "PUBLISH"),
+        ):
+            c.add(key, value)
+        dtstamp = cal.stamp(site)
+        for event in events:
+            ev = cal.vevent(event, site.settings)
+            ev.add("dtstamp", dtstamp)
+            ev.add("sequence", sequences.sequence(str(ev["uid"]), cal.fingerprint(ev)))
+            c.add_component(ev)
+        first = min(e.start.date() for e in events)
+        last = max(e.repeat.until if e.repeat else e.end.date() for e in events)
+        tz = icalendar.Timezone.from_tzid(
+            LONDON.key, first_date=date(first.year, 1, 1), last_date=date(last.year + 2, 1, 1)
+        )
+        c.subcomponents.insert(0, tz)
+        return c.to_ical()
+
+    mine, theirs = cal.Sequences(tmp_path / "a.json"), cal.Sequences(tmp_path / "b.json")
+    for _ in range(2):
+        assert cal.calendar(events, site, mine) == whole(theirs)
