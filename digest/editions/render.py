@@ -57,7 +57,10 @@ def builtin_templates() -> Path:
     raise FileNotFoundError("digest's built-in templates are missing; reinstall digest")
 
 
-def environment(settings: Settings) -> jinja2.Environment:
+def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
+    """The templates: the organiser's folder first, then the built-in ones. `reload=False`
+    for a renderer whose life is one send or build (the preview makes a new one after each
+    change): no file is looked at again for each of the hundreds of includes."""
     builtin = jinja2.FileSystemLoader(builtin_templates())
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(settings.path("templates")), builtin, jinja2.PrefixLoader({"builtin": builtin})]
@@ -69,6 +72,7 @@ def environment(settings: Settings) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=reload,
     )
     env.filters.update(
         markdown=lambda s: markupsafe_markup(markup.to_html(s or "")),
@@ -185,7 +189,7 @@ class Renderer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.env = environment(settings)
+        self.env = environment(settings, reload=False)
         self.urls = SiteUrls(settings.site.base_url)
 
     def context(self, edition: Edition, subject: str) -> dict:
