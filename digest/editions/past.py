@@ -56,9 +56,3 @@ def mark_past(text: str, as_of: date, around: date) -> str:
         return m[0] + MARK if when is not None and when < as_of else m[0]
 
     return _NUMERIC.sub(mark, _DAY_MONTH.sub(mark, text))
-
-
-def is_past(text: str, as_of: date, around: date) -> bool:
-    """text names a date, and every date it names is before as_of."""
-    marked = mark_past(text, as_of, around)
-    return MARK in marked and marked.count(MARK) == len(_DAY_MONTH.findall(text)) + len(_NUMERIC.findall(text))
