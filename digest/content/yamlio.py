@@ -67,6 +67,8 @@ class _Refused(Exception):
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -75,7 +77,15 @@ class _Loader(yaml.SafeLoader):
                 "anchors and aliases (&name, *name) are not allowed",
                 "write the value out in full",
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:  # refused as it is read: no deep recursion, no RecursionError to unwind
+            raise _Refused(
+                event.start_mark, f"YAML is nested more than {MAX_DEPTH} levels deep", "flatten the structure"
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _mark(m: yaml.Mark | None) -> tuple[int, int]:

@@ -293,18 +293,14 @@ def _check(
 
 
 def _check_subject(schedule: Schedule, src: Located, site: Site) -> list[Problem]:
-    import jinja2
-
     from digest.schedules.subjects import render_subject, subject_template
 
     try:
         template = subject_template(schedule.spec.subject or "")
-    except jinja2.TemplateSyntaxError as exc:
-        return [
-            src.problem(
-                ("subject",), f"template: {exc.message}", "see the subject variables in docs/scheduling.md", value=True
-            )
-        ]
+    except DigestError as exc:  # syntax, length, a loop: at the subject's line
+        message = exc.message.removeprefix("subject: ")
+        hint = "see the subject variables in docs/scheduling.md" if message.startswith("template: ") else ""
+        return [src.problem(("subject",), message, hint, value=True)]
     sample = {"schedule": schedule.name, "date": fmt.day(date(2026, 1, 5))} | KINDS[schedule.kind].sample(
         schedule.options, site
     )
