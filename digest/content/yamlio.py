@@ -138,6 +138,9 @@ def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
         loader.dispose()
 
 
+# where PyYAML starts a new line (its marks count these): CR LF, CR, LF, NEL, LS, PS; a file
+# saved with CR line ends (or a stray one) has more lines than split("\n") makes
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _KEY = re.compile(r"( {0,200})(?:- )?([^\s:#'\"][^:#]{0,80}?):(?: |$)")
 
 
@@ -148,7 +151,7 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Proble
     ("expected <block end>, but found '?'"). The usual mistakes are a tab in the
     indentation, a line indented differently from the lines it belongs with, a colon and
     space inside an unquoted value, and a quote never closed."""
-    lines = text.split("\n")
+    lines = _BREAK.split(text)
     line, col = _mark(exc.problem_mark or exc.context_mark)
     what = f"{exc.problem or exc.context or 'invalid YAML'}"
 
@@ -204,8 +207,8 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Proble
 def _reader_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:
     """PyYAML's reader errors (control characters) carry a character offset, not a mark."""
     pos = getattr(exc, "position", None)
-    line = text.count("\n", 0, pos) + 1 if isinstance(pos, int) else 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1 if isinstance(pos, int) else 1
+    before = _BREAK.split(text[:pos]) if isinstance(pos, int) else [""]
+    line, col = len(before), len(before[-1]) + 1
     what = str(exc).splitlines()[0]
     return Problem(display, line, col, "", f"YAML: {what}", "remove control characters from the file")
 

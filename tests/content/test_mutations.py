@@ -74,7 +74,8 @@ def mutations(draw: st.DrawFn) -> Mutation:
     name = draw(st.sampled_from(FILES))
     data = ORIGINAL[name]
     lines = _lines(data)
-    kind = draw(st.sampled_from(["flip", "delete", "duplicate", "swap", "huge", "nest", "subject", "replace"]))
+    kinds = ["flip", "delete", "duplicate", "swap", "huge", "nest", "subject", "breaks", "replace"]
+    kind = draw(st.sampled_from(kinds))
     at = draw(st.integers(0, len(lines) - 1))
     if kind == "flip":
         out = bytearray(data)
@@ -113,6 +114,12 @@ def mutations(draw: st.DrawFn) -> Mutation:
         quoted = b"subject: '" + template.replace("'", "''").encode() + b"'"
         kept = [line for line in lines if not line.startswith(b"subject:")]
         return Mutation(name, f"subject {template[:40]!r}", b"\n".join([*kept, quoted]))
+    if kind == "breaks":  # other line ends (a file saved with CR ones, a stray NEL), and perhaps a slip
+        brk = draw(st.sampled_from(["\r", "\r\n", "\x85", "\u2028", "\u2029"])).encode()
+        slip = draw(st.sampled_from([b"", b"x: [1,", b"  y: a: b", b" z: 1", b"w: 'open"]))
+        if slip:
+            lines.insert(at, slip)
+        return Mutation(name, f"line ends made {brk!r}, {slip!r} at line {at + 1}", brk.join(lines))
     other = draw(st.sampled_from([*FILES, "", "null", "[]", "- 1", "0", "{}", "a: !!binary aGk=", "a: b: c"]))
     text = ORIGINAL[other] if other in ORIGINAL else other.encode()
     return Mutation(name, f"replaced by {other or 'nothing'!r}", text)
