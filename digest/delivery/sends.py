@@ -87,9 +87,10 @@ def describe(send: Send, as_of: date, sent: int) -> list[str]:
     name = f"{send.key} (send {send.number} of {send.forum})"
     if not send.begun:
         return [f"Send {name}: {new(send, as_of)}"]
-    began = fmt.moment(datetime.fromisoformat(send.started_at))
+    began = datetime.fromisoformat(send.started_at).astimezone(fmt.LONDON)
+    began_at = f"{fmt.day(began)} {fmt.clock(began)}"
     return [
-        f"Send {name}, begun {began} as of {fmt.day(send.as_of)}, {fmt.plural(sent, 'reader')} sent so far: "
+        f"Send {name}, begun {began_at} as of {fmt.day(send.as_of)}, {fmt.plural(sent, 'reader')} sent so far: "
         f"`digest send` carries it on, on any day; --again would begin send {send.number + 1}, for everyone.",
         *later(send, as_of),
     ]
