@@ -279,10 +279,11 @@ def send_follow_up(
             settings, plan, transport=transport, resend_unknown=resend_unknown, progress=progress, policy=policy
         )
     if unknown:
+        its, them = ("its", "its reader") if unknown == 1 else ("their", "their readers")
         summary.notes.append(
-            f"{fmt.plural(unknown, 'message')} of an earlier follow-up of {plan.forum.id} {fmt.plural(unknown, 'was', number=False)} "
-            "handed over when its run stopped, before the server answered: outcome unknown. The answers "
-            f"{fmt.plural(unknown, 'this', number=False)} held went again in this one, so a reader may have them twice."
+            f"{fmt.plural(unknown, 'message')} of an earlier follow-up of {plan.forum.id} "
+            f"{fmt.plural(unknown, 'was', number=False)} handed over when its run stopped, before the server answered "
+            f"(outcome unknown): {its} answers are sent again in this one, so {them} may have them twice."
         )
     return plan, summary
 
