@@ -260,9 +260,7 @@ class Service:
         """The fires that waited for the send that just ended; none: this schedule is idle."""
         with self._lock:
             fires = sorted(self._waiting.pop(name, ()), key=utc)
-            if fires:
-                self._running[name] = fires[-1]
-            else:
+            if not fires:
                 self._running.pop(name, None)
             return fires
 
@@ -286,6 +284,8 @@ class Service:
         schedule = self.schedules.get(name)
         if schedule is None or schedule.spec.paused:  # removed or paused by a reload meanwhile
             return None
+        with self._lock:
+            self._running[name] = fire  # what a fire that comes due meanwhile waits for
         now = self.clock()
         log.info(f"{name}: fire for {fmt.moment(fire)} ({fire_key(name, fire)})")
         outcome = run_fire(self.settings, schedule, fire, now, stopping=self.stopping, note=note)
