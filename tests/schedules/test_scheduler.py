@@ -201,7 +201,11 @@ def test_killed_and_restarted_the_scheduler_sends_each_fire_once(site_dir: Path)
     assert len(downtime) <= 1  # only the latest fire missed while down was caught up
 
     ids = Counter(str(parse(raw)["Message-ID"]) for _, raw in handler.messages)
-    assert max(ids.values()) == 1  # no message of any fire went twice
+    # no message went twice, but the one in flight at the kill if the server had it before the kill
+    # and had not answered: its outcome is unknown, and the restart sends it again with its Message-ID
+    twice = [mid for mid, n in ids.items() if n > 1]
+    assert max(ids.values()) <= 2 and len(twice) <= 1
+    assert not twice or "outcome unknown, sent again in this run" in text
     conn = sqlite3.connect(site_dir / "var" / "digest.sqlite3")
     sent = {mid for (mid,) in conn.execute("SELECT message_id FROM deliveries WHERE state = 'sent'")}
     conn.close()
