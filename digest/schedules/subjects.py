@@ -130,8 +130,11 @@ def _check_argument(value: Any, name: str, what: str) -> None:
 
 
 # a width or precision in a %-format or a {}-format: '%9999d', '%(a)9999s', '{:>9999}', '%*d'
-_FORMAT_SIZE = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?|\{[^{}]*:[^{}\d]*(\d+)(?:\.(\d+))?")
-_NESTED = re.compile(r"\{[^{}]*:[^{}]*\{")  # '{:{}}': a width taken from the arguments
+_FORMAT_SIZE = re.compile(  # every repeat bounded (tests/content/test_patterns.py); a format is at most MAX_SIZE
+    r"%(?:\([^)]{0,1000}\))?[-+ #0]{0,10}(\*|\d{1,1000})?(?:\.(\*|\d{1,1000}))?"
+    r"|\{[^{}]{0,1000}:[^{}\d]{0,1000}(\d{1,1000})(?:\.(\d{1,1000}))?"
+)
+_NESTED = re.compile(r"\{[^{}]{0,1000}:[^{}]{0,1000}\{")  # '{:{}}': a width taken from the arguments
 
 
 def _check_format(text: Any) -> None:
