@@ -236,14 +236,17 @@ def _statements(sql: str) -> list[str]:
     return out
 
 
-def open_db(settings: Settings, *, synchronous: str = "FULL", create: bool = False) -> sqlite3.Connection:
-    """The project's database. One that does not exist is an error naming where its path
-    came from (a mistyped DIGEST_DB must not become a new, empty database that sends to
-    nobody), unless `create`: the commands that add readers make it on purpose."""
-    path = settings.path("db")
-    if not create and not path.exists():
+def open_db(settings: Settings, *, synchronous: str = "FULL") -> sqlite3.Connection:
+    return connect(settings.path("db"), synchronous=synchronous)
+
+
+def require_db(settings: Settings) -> None:
+    """The commands that read readers or the ledger (send, subscribers list, a schedule)
+    call this first: a database that does not exist is an error naming where its path came
+    from, not a new, empty one that sends to nobody (a mistyped DIGEST_DB). `subscribers
+    add` and `import`, and `digest serve`, make it on purpose."""
+    if not settings.path("db").exists():
         raise missing(settings)
-    return connect(path, synchronous=synchronous)
 
 
 def db_source(settings: Settings) -> str:

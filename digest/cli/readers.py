@@ -49,10 +49,12 @@ def _check_status(status: str | None) -> None:
 
 def _open_store(ctx: Ctx, create: bool = False) -> tuple[Settings, sqlite3.Connection]:
     """The settings and the database; only `add` and `import` make one that does not exist."""
-    from digest.db import open_db
+    from digest.db import open_db, require_db
 
     settings = ctx.settings()
-    return settings, open_db(settings, create=create)
+    if not create:
+        require_db(settings)
+    return settings, open_db(settings)
 
 
 def _find(conn: sqlite3.Connection, email: str) -> Subscriber:

@@ -71,6 +71,10 @@ def send(
     )
     if edition_id and not to:
         raise click.UsageError("--edition goes with --to (a test copy of one edition)")
+    if not to:  # a mistyped DIGEST_DB is an error, never "0 sent" (a test copy reads no readers)
+        from digest.db import require_db
+
+        require_db(settings)
     if follow_up:
         if to:
             raise click.UsageError(

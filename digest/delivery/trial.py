@@ -162,13 +162,11 @@ def send_test(
     forum = site.forum(forum_id)
     as_of = as_of or today()
     key = f"test:{edition_key(forum.id, as_of)}:{time.time_ns()}"
-    profiles = []  # no database yet: no readers, so every profile's edition (a test sends to `to` only)
-    if settings.path("db").exists():
-        conn = open_db(settings)
-        try:
-            profiles = store.receiving_profiles(conn)
-        finally:
-            conn.close()
+    conn = open_db(settings)
+    try:
+        profiles = store.receiving_profiles(conn)
+    finally:
+        conn.close()
     plan = Plan(settings, site, forum, as_of, key, subject_prefix="[TEST] ")
     plan.add(profiles or list(site.taxonomy.profiles()))
     chosen = plan.prepared
