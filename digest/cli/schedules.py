@@ -91,11 +91,10 @@ def schedules_run(ctx: Ctx, name: str, as_of: datetime | None, dry_run: bool, ho
     Running it again for the same date only finishes what the first run left.
     Exits 1 when any message failed or could not be sent.
     """
+    from digest.db import require_db
     from digest.fmt import LONDON
     from digest.schedules.files import find
     from digest.schedules.runs import run_now
-
-    from digest.db import require_db
 
     settings, _, found = _load_schedules(ctx, hold_unknown)
     schedule = find(found, name)
