@@ -130,6 +130,7 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
     sock = bind(host, settings.web.port)
     try:
         url = address(sock, host)
+        local = not explicit_base_url(settings)
         settings = with_base_url(settings, url)
         made = not settings.path("db").exists()
         app = create_app(settings)
@@ -137,7 +138,7 @@ def serve(settings: Settings, echo: Callable[[str], None]) -> None:
         sock.close()
         raise
     echo(f"Serving at {url}/ (Ctrl+C to stop)")
-    if not explicit_base_url(settings):
+    if local:
         echo(f"Links in mail lead here ({url}); set DIGEST_BASE_URL (site.base_url) to the public address.")
     if made:
         echo(
