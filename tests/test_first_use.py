@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
-import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import httpx
 from starlette.testclient import TestClient
 from support import FIXTURE_DAY, REPO
+from support.serving import DIGEST, environment, running
 
 from digest.content.audience import Profile
 from digest.content.load import load_or_fail
@@ -75,15 +71,8 @@ def test_counts_agree_with_their_number_on_the_build_pages(site_dir: Path, tmp_p
 
 
 # -- issue 19: the real commands, as the README runs them ----------------------------------------
-DIGEST = Path(sys.executable).parent / "digest"
 FORUM = "2025-07-test"
 CELL = "district=Swale&phase=primary&setting=mainstream"
-
-
-def environment(**changes: str) -> dict[str, str]:
-    """This process's environment with no DIGEST_ variable but the signing key, and changes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIGEST_")}
-    return env | {"DIGEST_SECRET_KEY": "test-secret-key-0123456789abcdef"} | changes
 
 
 def unset_base_url(site: Path) -> Path:
@@ -91,33 +80,6 @@ def unset_base_url(site: Path) -> Path:
     toml = site / "digest.toml"
     toml.write_text("".join(line for line in toml.read_text().splitlines(True) if "base_url" not in line))
     return site
-
-
-@contextmanager
-def running(site: Path, *args: str, env: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
-    """`digest ARGS --port 0` until the block ends (then Ctrl+C): its address, and what it printed."""
-    proc = subprocess.Popen(
-        [str(DIGEST), "--root", str(site), *args, "--port", "0"],
-        cwd=site,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        first = proc.stdout.readline()
-        found = re.match(r"(?:Previewing|Serving) at (http://127\.0\.0\.1:\d+)/ ", first)
-        assert found, first + proc.stderr.read()
-        printed = [first]
-        yield found.group(1), printed
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-        printed += out.splitlines(True)
 
 
 def mail(site: Path, count: int) -> list[email.message.EmailMessage]:
