@@ -133,6 +133,35 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX deliveries_reader ON deliveries (subscriber_id);
         """,
     ),
+    (
+        "0006_sends",
+        """
+        -- The sends of each forum's digest (digest.delivery.sends): a send is the forum and a number
+        -- the organiser raises on purpose (`digest send --again`), not the day it runs, so a rerun
+        -- after midnight carries on the same send. Its ledger rows carry its key, 'forum:ID@send-N'.
+        CREATE TABLE sends (
+            key TEXT PRIMARY KEY,                  -- the edition key of the send's ledger rows
+            forum TEXT NOT NULL,
+            number INTEGER NOT NULL,               -- 1 for a forum's first send, then one more for each --again
+            as_of TEXT NOT NULL,                   -- the date its first run wrote the digest for
+            started_at TEXT NOT NULL,
+            UNIQUE (forum, number)
+        );
+        -- Before, each day's run had its own key, 'forum:ID@YYYY-MM-DD'. Each such key becomes a send
+        -- of its forum, numbered in the order they began, and keeps its rows: a plain rerun carries
+        -- on the newest, so what it sent counts as sent.
+        INSERT INTO sends (key, forum, number, as_of, started_at)
+            SELECT edition_key, forum, ROW_NUMBER() OVER (PARTITION BY forum ORDER BY started_at, edition_key),
+                as_of, started_at
+            FROM (
+                SELECT edition_key, substr(edition_key, 7, length(edition_key) - 17) AS forum,
+                    substr(edition_key, -10) AS as_of, MIN(created_at) AS started_at
+                FROM deliveries
+                WHERE edition_key GLOB 'forum:?*@[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+                GROUP BY edition_key
+            );
+        """,
+    ),
 ]
 
 
