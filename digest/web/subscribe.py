@@ -33,8 +33,9 @@ class Subscribing:
         if form is None:
             return self.pages.refused(request)
         values = {k: str(form.get(k, "")).strip() for k in ("email", "name", "school")}
-        # Tries are counted per address named, a mistake included (limits.take), never per
-        # connection; a form naming no address at all stores and mails nothing, and is not counted.
+        # Tries are counted per address the form names, a form with mistakes included, never
+        # per connection (a room on one Wi-Fi); a form naming no address stores and mails
+        # nothing, and is not counted.
         tries = values["email"].lower()[:254]
         if tries and (wait := self.pages.tries.wait(tries)):
             minutes = math.ceil(wait / 60)
@@ -101,8 +102,8 @@ class Subscribing:
             return self.pages.message(
                 request,
                 "This link is out of date",
-                "This address was unsubscribed after the link was sent, so it confirms nothing. "
-                "To get the digest again, subscribe again.",
+                "This address stopped receiving the digest after the link was sent (it was unsubscribed), "
+                "so the link confirms nothing. To get the digest again, subscribe again.",
                 400,
                 subscribe_link=True,
             )
