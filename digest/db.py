@@ -7,6 +7,7 @@ database is brought up to date on open and a half-applied migration never sticks
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest.errors import DigestError
+from digest.errors import DigestError, display_path
 
 if TYPE_CHECKING:
     from digest.settings import Settings
@@ -266,3 +267,31 @@ def _statements(sql: str) -> list[str]:
 
 def open_db(settings: Settings, *, synchronous: str = "FULL") -> sqlite3.Connection:
     return connect(settings.path("db"), synchronous=synchronous)
+
+
+def require_db(settings: Settings) -> None:
+    """The commands that read readers or the ledger (send, subscribers list, a schedule)
+    call this first: a database that does not exist is an error naming where its path came
+    from, not a new, empty one that sends to nobody (a mistyped DIGEST_DB). `subscribers
+    add` and `import`, and `digest serve`, make it on purpose."""
+    if not settings.path("db").exists():
+        raise missing(settings)
+
+
+def db_source(settings: Settings) -> str:
+    """Where the database's path came from, as a person would change it."""
+    value = os.environ.get("DIGEST_DB")
+    if value and value == settings.paths.db:
+        return f"the environment variable DIGEST_DB={value}"
+    if "db" in settings.paths.model_fields_set:
+        return f'paths.db = "{settings.paths.db}" in digest.toml'
+    return "the default; DIGEST_DB or paths.db in digest.toml name another"
+
+
+def missing(settings: Settings) -> DigestError:
+    shown = display_path(settings.path("db"), settings.root)
+    return DigestError(
+        f"the database {shown} does not exist (from {db_source(settings)}). If that name is mistyped, "
+        "correct it; a new database is made by adding readers: `digest subscribers add` or "
+        "`digest subscribers import` (or `digest serve`, as readers subscribe)"
+    )

@@ -85,6 +85,10 @@ def send(
             "--again begins a new send of a forum's digest; it goes with neither --follow-up (each answer is sent "
             "once) nor --to (test copies are never recorded)"
         )
+    if not to:  # a mistyped DIGEST_DB is an error, never "0 sent" (a test copy reads no readers)
+        from digest.db import require_db
+
+        require_db(settings)
     if follow_up:
         if to:
             raise click.UsageError(
