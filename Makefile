@@ -39,12 +39,14 @@ demo-follow-up: demo
 	@echo "The follow-ups are the newest messages in var/outbox/new/ (subject: ... 1 answer you were waiting for)."
 	@echo "To see them in the preview: DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest preview, then Follow-ups."
 
-# The web pages with the demo signing key (set your own DIGEST_SECRET_KEY for real use).
+# The web pages with the demo signing key (set your own DIGEST_SECRET_KEY for real use), on
+# 127.0.0.1:8000 and :8001; another port with `make serve PORT=8080`. While site.base_url is
+# not set, the links they mail lead back to them.
 serve: $(STAMP)
-	$(BIN)/digest serve
+	$(BIN)/digest serve $(if $(PORT),--port $(PORT))
 
 preview: $(STAMP)
-	$(BIN)/digest preview
+	$(BIN)/digest preview $(if $(PORT),--port $(PORT))
 
 check: $(STAMP)
 	$(BIN)/digest check

@@ -53,12 +53,12 @@ def build_messages(settings, site) -> list[tuple[str, bytes]]:
     """Every reader's message as digest would send it, held in memory for the minimal loop."""
     from digest.db import open_db
     from digest.delivery.compose import Personaliser, Plan
-    from digest.delivery.send import edition_key
+    from digest.delivery.sends import key_for
     from digest.editions.select import day_after
     from digest.readers import store as subscribers
 
     forum = site.forum(FORUM)
-    key = edition_key(forum.id, day_after(forum))
+    key = key_for(forum.id, 1)
     conn = open_db(settings)
     try:
         plan = Plan(settings, site, forum, day_after(forum), key)

@@ -46,7 +46,7 @@ def main() -> None:
     from bench.naive import Naive
     from digest.content.load import load_or_fail
     from digest.delivery.compose import Personaliser, Plan
-    from digest.delivery.send import edition_key
+    from digest.delivery.sends import key_for
     from digest.editions import render
     from digest.editions.select import day_after
 
@@ -63,7 +63,7 @@ def main() -> None:
         plans = []
         with timed(render, "inline_css") as inlining:  # premailer's share of rendering, for the closing note
             for forum in forums:
-                key = edition_key(forum.id, day_after(forum))
+                key = key_for(forum.id, 1)
                 plan = Plan(settings, site, forum, day_after(forum), key)
                 plan.add(distinct)
                 plan.check_sizes()

@@ -36,7 +36,7 @@ def stream(db: Path) -> None:
     from digest.content.load import load_or_fail
     from digest.db import open_db
     from digest.delivery.compose import Personaliser, Plan
-    from digest.delivery.send import edition_key
+    from digest.delivery.sends import key_for
     from digest.editions.select import day_after
     from digest.readers import store as subscribers
 
@@ -45,7 +45,7 @@ def stream(db: Path) -> None:
         site = load_or_fail(settings)
         forum = site.forum(FORUM)
         as_of = day_after(forum)
-        key = edition_key(forum.id, as_of)
+        key = key_for(forum.id, 1)
         conn = open_db(settings)
         wall, cpu = time.perf_counter(), time.process_time()
         plan = Plan(settings, site, forum, as_of, key)

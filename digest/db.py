@@ -7,6 +7,7 @@ database is brought up to date on open and a half-applied migration never sticks
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digest.errors import DigestError
+from digest.errors import DigestError, display_path
 
 if TYPE_CHECKING:
     from digest.settings import Settings
@@ -132,6 +133,35 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX deliveries_reader ON deliveries (subscriber_id);
         """,
     ),
+    (
+        "0006_sends",
+        """
+        -- The sends of each forum's digest (digest.delivery.sends): a send is the forum and a number
+        -- the organiser raises on purpose (`digest send --again`), not the day it runs, so a rerun
+        -- after midnight carries on the same send. Its ledger rows carry its key, 'forum:ID@send-N'.
+        CREATE TABLE sends (
+            key TEXT PRIMARY KEY,                  -- the edition key of the send's ledger rows
+            forum TEXT NOT NULL,
+            number INTEGER NOT NULL,               -- 1 for a forum's first send, then one more for each --again
+            as_of TEXT NOT NULL,                   -- the date its first run wrote the digest for
+            started_at TEXT NOT NULL,
+            UNIQUE (forum, number)
+        );
+        -- Before, each day's run had its own key, 'forum:ID@YYYY-MM-DD'. Each such key becomes a send
+        -- of its forum, numbered in the order they began, and keeps its rows: a plain rerun carries
+        -- on the newest, so what it sent counts as sent.
+        INSERT INTO sends (key, forum, number, as_of, started_at)
+            SELECT edition_key, forum, ROW_NUMBER() OVER (PARTITION BY forum ORDER BY started_at, edition_key),
+                as_of, started_at
+            FROM (
+                SELECT edition_key, substr(edition_key, 7, length(edition_key) - 17) AS forum,
+                    substr(edition_key, -10) AS as_of, MIN(created_at) AS started_at
+                FROM deliveries
+                WHERE edition_key GLOB 'forum:?*@[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+                GROUP BY edition_key
+            );
+        """,
+    ),
 ]
 
 
@@ -237,3 +267,31 @@ def _statements(sql: str) -> list[str]:
 
 def open_db(settings: Settings, *, synchronous: str = "FULL") -> sqlite3.Connection:
     return connect(settings.path("db"), synchronous=synchronous)
+
+
+def require_db(settings: Settings) -> None:
+    """The commands that read readers or the ledger (send, subscribers list, a schedule)
+    call this first: a database that does not exist is an error naming where its path came
+    from, not a new, empty one that sends to nobody (a mistyped DIGEST_DB). `subscribers
+    add` and `import`, and `digest serve`, make it on purpose."""
+    if not settings.path("db").exists():
+        raise missing(settings)
+
+
+def db_source(settings: Settings) -> str:
+    """Where the database's path came from, as a person would change it."""
+    value = os.environ.get("DIGEST_DB")
+    if value and value == settings.paths.db:
+        return f"the environment variable DIGEST_DB={value}"
+    if "db" in settings.paths.model_fields_set:
+        return f'paths.db = "{settings.paths.db}" in digest.toml'
+    return "the default; DIGEST_DB or paths.db in digest.toml name another"
+
+
+def missing(settings: Settings) -> DigestError:
+    shown = display_path(settings.path("db"), settings.root)
+    return DigestError(
+        f"the database {shown} does not exist (from {db_source(settings)}). If that name is mistyped, "
+        "correct it; a new database is made by adding readers: `digest subscribers add` or "
+        "`digest subscribers import` (or `digest serve`, as readers subscribe)"
+    )

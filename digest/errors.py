@@ -124,7 +124,7 @@ def suggest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
     close = difflib.get_close_matches(str(word).lower(), list(lowered), n=1, cutoff=0.6)
     if close:
         return f"did you mean '{lowered[close[0]]}'?"
-    if len(choices) <= 16:
+    if 0 < len(choices) <= 16:  # none at all: no hint, so the caller's own one shows
         return "use one of: " + ", ".join(choices)
     return ""
 

@@ -101,8 +101,8 @@ class WebSettings(_Section):
     """`digest serve`: the subscribe, confirm and preference pages."""
 
     host: str = "127.0.0.1"  # only this machine; a TLS proxy in front serves the public
-    port: int = Field(8000, ge=1, le=65535)
-    subscribe_limit: int = Field(5, ge=1)  # subscribe attempts a client address may make at once ...
+    port: int = Field(8000, ge=0, le=65535)  # 0: any free port
+    subscribe_limit: int = Field(5, ge=1)  # sends of the subscribe form naming one address at once ...
     subscribe_period: int = Field(600, ge=1)  # ... refilled evenly over this many seconds (a token bucket)
     trusted_proxies: str = "127.0.0.1"  # proxies whose X-Forwarded-For/-Proto are believed (comma-separated)
 

@@ -135,3 +135,31 @@ def test_a_scheduled_fire_on_a_damaged_database_fails_plainly_and_is_retried(sit
     outcome = run_fire(settings, weekly, monday, monday)
     assert outcome.result == "failed" and outcome.retry
     assert "notes.txt is damaged or is not an SQLite database" in outcome.detail
+
+
+# -- mutated files (issue 19: 2,200 mutated files gave 16 internal errors) ---------------------------
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("{{ count / 0 }}", "subject: the template fails: it divides by zero (or takes a remainder after dividing by zero)"),
+        ("{{ count % 0 }}", "subject: the template fails: it divides by zero (or takes a remainder after dividing by zero)"),
+        ("{{ range(10**9)|list|length }}", "subject: range() of 1,000,000,000 numbers (at most 1,000)"),
+        ("{{ ''x'' * 10**10 }}", "subject: the template makes a text or list of 10,000,000,000 (at most 1,000)"),
+    ],
+)  # fmt: skip
+def test_a_schedule_subject_that_fails_is_a_problem_at_its_line(site_dir: Path, subject: str, expected: str) -> None:
+    from support.schedules import WEEKLY, write_schedule
+
+    write_schedule(site_dir, WEEKLY + f"    subject: '{subject}'\n")
+    refused(digest(site_dir, "check"), f"schedules/weekly.yaml:8:10: {expected}")
+
+
+@pytest.mark.parametrize("brk", ["\r", "\u2028"])
+def test_a_yaml_mistake_in_a_file_with_other_line_ends_is_placed_at_its_line(site_dir: Path, brk: str) -> None:
+    contacts = site_dir / "content" / "contacts.yaml"
+    lines = contacts.read_text().splitlines()
+    contacts.write_text(brk.join([*lines[:3], "  oops: [1,", *lines[3:]]), newline="")
+    refused(
+        digest(site_dir, "check"),
+        "content/contacts.yaml:4:1: indented differently from the lines it belongs with (2 spaces, the line above's keys 4)",
+    )

@@ -47,10 +47,13 @@ def _check_status(status: str | None) -> None:
             store.check_status(status)
 
 
-def _open_store(ctx: Ctx) -> tuple[Settings, sqlite3.Connection]:
-    from digest.db import open_db
+def _open_store(ctx: Ctx, create: bool = False) -> tuple[Settings, sqlite3.Connection]:
+    """The settings and the database; only `add` and `import` make one that does not exist."""
+    from digest.db import open_db, require_db
 
     settings = ctx.settings()
+    if not create:
+        require_db(settings)
     return settings, open_db(settings)
 
 
@@ -90,7 +93,7 @@ def subscribers_add(
     from digest.content.load import load_taxonomy
     from digest.readers import store as store
 
-    settings, conn = _open_store(ctx)
+    settings, conn = _open_store(ctx, create=True)
     with _reader_errors():
         profile = store.parse_profile(load_taxonomy(settings), district, ";".join(phases), setting)
         reader = store.get(conn, store.add(conn, email, profile, name=name, school=school, status=status))
@@ -119,7 +122,7 @@ def subscribers_import(ctx: Ctx, file: Path, skip_invalid: bool, skip_existing: 
     from digest.content.load import load_taxonomy
     from digest.readers.csv import import_csv
 
-    settings, conn = _open_store(ctx)
+    settings, conn = _open_store(ctx, create=True)
     result = import_csv(
         conn, load_taxonomy(settings), file, str(file), skip_invalid=skip_invalid, skip_existing=skip_existing
     )

@@ -91,12 +91,15 @@ def schedules_run(ctx: Ctx, name: str, as_of: datetime | None, dry_run: bool, ho
     Running it again for the same date only finishes what the first run left.
     Exits 1 when any message failed or could not be sent.
     """
+    from digest.db import require_db
     from digest.fmt import LONDON
     from digest.schedules.files import find
     from digest.schedules.runs import run_now
 
     settings, _, found = _load_schedules(ctx, hold_unknown)
-    outcome = run_now(settings, find(found, name), as_date(as_of) or datetime.now(LONDON).date(), dry_run=dry_run)
+    schedule = find(found, name)
+    require_db(settings)  # a mistyped DIGEST_DB is an error, not "nothing for anyone"
+    outcome = run_now(settings, schedule, as_date(as_of) or datetime.now(LONDON).date(), dry_run=dry_run)
     for it in outcome.intended:
         click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
     for line in outcome.lines():

@@ -40,6 +40,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Send the answers readers were waiting for (or that have changed) instead of the digest.",
 )
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Begin a new send of the forum's digest: every reader is sent it again, even those an earlier send "
+    "reached. Without it, `digest send` carries on the forum's newest send, on any day.",
+)
 @pass_ctx
 def send(
     ctx: Ctx,
@@ -51,16 +57,19 @@ def send(
     transport: str | None,
     hold_unknown: bool | None,
     follow_up: bool,
+    again: bool,
 ) -> None:
     """Send each confirmed subscriber their edition of a forum's digest.
+
+    A forum's send is the forum and a number, not the day: run the same command again, on
+    any day, and it carries the send on (readers already sent are skipped; after a crash it
+    finishes the job, sending again a message whose outcome is unknown unless held). --again
+    begins the forum's next send, to everyone; --dry-run says which send a run would make.
 
     With --follow-up, send each reader the answers of the forum that were still to come
     when they were sent it and have come since (or have changed), once each.
 
-    Safe to run again: readers already sent are skipped, and after a crash the same
-    command finishes the job, sending again a message whose outcome is unknown (unless
-    held). Exits 1 when any message failed, has an unknown outcome or is still waiting
-    for a retry.
+    Exits 1 when any message failed, has an unknown outcome or is still waiting for a retry.
     """
     from digest.delivery import send as sending
     from digest.delivery import trial
@@ -71,6 +80,15 @@ def send(
     )
     if edition_id and not to:
         raise click.UsageError("--edition goes with --to (a test copy of one edition)")
+    if again and (follow_up or to):
+        raise click.UsageError(
+            "--again begins a new send of a forum's digest; it goes with neither --follow-up (each answer is sent "
+            "once) nor --to (test copies are never recorded)"
+        )
+    if not to:  # a mistyped DIGEST_DB is an error, never "0 sent" (a test copy reads no readers)
+        from digest.db import require_db
+
+        require_db(settings)
     if follow_up:
         if to:
             raise click.UsageError(
@@ -86,7 +104,9 @@ def send(
             sys.exit(1)
         return
     if dry_run:
-        planned, lines = trial.dry_run_report(settings, forum_id, as_of=as_date(as_of))
+        planned, lines, which = trial.dry_run_report(settings, forum_id, as_of=as_date(as_of), again=again)
+        for line in which:
+            click.echo(line)
         for it in planned:
             click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
         for line in lines[:-1]:
@@ -97,7 +117,7 @@ def send(
         return
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        summary = sending.send_edition(settings, forum_id, as_of=as_date(as_of), progress=bar)
+        summary = sending.send_edition(settings, forum_id, as_of=as_date(as_of), again=again, progress=bar)
     finally:
         if bar:
             bar.finish()

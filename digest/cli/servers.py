@@ -13,14 +13,18 @@ PREVIEW_PORT = 8001  # not digest serve's 8000 (web.port): `make serve` and `mak
 
 @click.command()
 @click.option("--host", help="Address to listen on (default 127.0.0.1: this machine only; see docs/subscribers.md).")
-@click.option("--port", type=int, help="Port to listen on (default 8000).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on (default 8000; 0: any free port).")
 @pass_ctx
 def serve(ctx: Ctx, host: str | None, port: int | None) -> None:
-    """Serve the subscribe, confirm, preference and unsubscribe pages."""
+    """Serve the subscribe, confirm, preference and unsubscribe pages, and the built site.
+
+    While site.base_url (DIGEST_BASE_URL) is not set, the links it mails lead back to this
+    server's own address. It makes the database if there is none yet (readers subscribe here).
+    """
     from digest.web.app import serve as run
 
     overrides = {key: value for key, value in (("web.host", host), ("web.port", port)) if value is not None}
-    run(ctx.settings(**overrides))
+    run(ctx.settings(**overrides), click.echo)
 
 
 @click.command()
@@ -49,6 +53,11 @@ def preview(ctx: Ctx, forum_id: str | None, as_of: datetime | None, port: int, h
     """
     from digest.preview.app import serve
     from digest.preview.live import LiveSite
+    from digest.web.listen import with_base_url
 
     settings_file = ctx.config.resolve() if ctx.config else None
-    serve(LiveSite(ctx.settings, forum_id, as_date(as_of), settings_file), host, port, click.echo)
+
+    def make(url: str) -> LiveSite:
+        return LiveSite(lambda: with_base_url(ctx.settings(), url), forum_id, as_date(as_of), settings_file)
+
+    serve(make, host, port, click.echo)

@@ -67,6 +67,8 @@ class _Refused(Exception):
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -75,7 +77,15 @@ class _Loader(yaml.SafeLoader):
                 "anchors and aliases (&name, *name) are not allowed",
                 "write the value out in full",
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:  # refused as it is read: no deep recursion, no RecursionError to unwind
+            raise _Refused(
+                event.start_mark, f"YAML is nested more than {MAX_DEPTH} levels deep", "flatten the structure"
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _mark(m: yaml.Mark | None) -> tuple[int, int]:
@@ -128,6 +138,9 @@ def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
         loader.dispose()
 
 
+# where PyYAML starts a new line (its marks count these): CR LF, CR, LF, NEL, LS, PS; a file
+# saved with CR line ends (or a stray one) has more lines than split("\n") makes
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _KEY = re.compile(r"( {0,200})(?:- )?([^\s:#'\"][^:#]{0,80}?):(?: |$)")
 
 
@@ -138,7 +151,7 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Proble
     ("expected <block end>, but found '?'"). The usual mistakes are a tab in the
     indentation, a line indented differently from the lines it belongs with, a colon and
     space inside an unquoted value, and a quote never closed."""
-    lines = text.split("\n")
+    lines = _BREAK.split(text)
     line, col = _mark(exc.problem_mark or exc.context_mark)
     what = f"{exc.problem or exc.context or 'invalid YAML'}"
 
@@ -194,8 +207,8 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Proble
 def _reader_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:
     """PyYAML's reader errors (control characters) carry a character offset, not a mark."""
     pos = getattr(exc, "position", None)
-    line = text.count("\n", 0, pos) + 1 if isinstance(pos, int) else 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1 if isinstance(pos, int) else 1
+    before = _BREAK.split(text[:pos]) if isinstance(pos, int) else [""]
+    line, col = len(before), len(before[-1]) + 1
     what = str(exc).splitlines()[0]
     return Problem(display, line, col, "", f"YAML: {what}", "remove control characters from the file")
 

@@ -156,7 +156,7 @@ class FollowUpPlan(Plan):
         self.answerable = [i for i in forum.items if not i.feedback and i.status != "pending"]
         self.record = Record({})
         self.by_due: dict[tuple[tuple[str, str], ...], Prepared] = {}
-        self._memo: dict[tuple[frozenset[str], Profile], Due] = {}
+        self._memo: dict[tuple[frozenset[str], frozenset[str], Profile], Due] = {}
         self.readers: dict[str, int] = {}  # edition id -> readers due it (counted by start)
 
     # -- what a schedule may change ---------------------------------------------------------------
@@ -187,8 +187,10 @@ class FollowUpPlan(Plan):
                 told = ledger.told(conn, [s.id for s in page], other_than=self.key)
                 self._page = {}
                 for sub in page:
-                    snapshots = self.record.relevant(told.get(sub.id, ()))
-                    if snapshots and (due := self.due(snapshots, sub.profile)):
+                    history = told.get(sub.id)
+                    if history is None or not (maybe := self.record.relevant(history.maybe)):
+                        continue
+                    if due := self.due(maybe, self.record.relevant(history.surely), sub.profile):
                         self._page[sub.id] = due
             yield page
 
@@ -203,20 +205,28 @@ class FollowUpPlan(Plan):
             self.by_due[ids] = self.by_key.get(edition.key) or self._keep(self._prepare(edition))
         return self.by_due[ids]
 
-    def due(self, snapshots: frozenset[str], profile: Profile) -> Due:
-        """The answers a reader with this history and profile is due, in the forum's order."""
-        memo = (snapshots, profile)
+    def due(self, maybe: frozenset[str], surely: frozenset[str], profile: Profile) -> Due:
+        """The answers a reader is due, in the forum's order, given their history: the
+        snapshots of the messages that may have reached them, and of those delivered.
+
+        A message that may have reached them may have told them an item was still to come;
+        only one delivered tells them an answer they have. So an answer held by a message of
+        unknown outcome (a crash, a lost reply) is sent again: a duplicate, never a loss."""
+        memo = (maybe, surely, profile)
         if memo in self._memo:
             return self._memo[memo]
-        told, out = self.record.told(snapshots), []
+        told, delivered, out = self.record.told(maybe), self.record.told(surely), []
         if self.wants(profile):
             for item in self.answerable:
-                sent = {(status, fp) for _, status, fp in told.get((self.forum.id, item.id), ())}
+                where = (self.forum.id, item.id)
+                if not told.get(where):
+                    continue  # never sent it
+                have = {(status, fp) for _, status, fp in delivered.get(where, ())}
                 now = version(item)
-                if not sent or now in sent or sent == {("answered", now[1])}:
-                    continue  # never sent it; sent it as it is; or sent these very words as an answer
+                if now in have or ("answered", now[1]) in have:
+                    continue  # they have it as it is, or these very words as an answer
                 if self.site.rule("item", item.id).matches(profile):
-                    out.append((item, CHANGED if any(s == "answered" for s, _ in sent) else WAITED))
+                    out.append((item, CHANGED if any(s == "answered" for s, _ in have) else WAITED))
         self._memo[memo] = tuple(out)
         return self._memo[memo]
 
@@ -255,10 +265,11 @@ def send_follow_up(
     from digest.delivery.send import send_plan  # the send renders and opens transports: only when sending
 
     plan = plan_for(settings, forum_id, as_of, site)
-    with ledger.lock(settings.path("var"), key_prefix(plan.forum.id)):
+    prefix = key_prefix(plan.forum.id)
+    with ledger.lock(settings.path("var"), prefix, what=f"a follow-up of {plan.forum.id}"):
         conn = open_db(settings, synchronous=ledger.SYNCHRONOUS)
         try:
-            ledger.supersede(conn, key_prefix(plan.forum.id), keep=plan.key)
+            unknown, _ = ledger.supersede(conn, prefix, keep=plan.key)
             plan.start(conn)
         finally:
             conn.close()
@@ -266,6 +277,13 @@ def send_follow_up(
             return plan, None
         summary = send_plan(
             settings, plan, transport=transport, resend_unknown=resend_unknown, progress=progress, policy=policy
+        )
+    if unknown:
+        its, them = ("its", "its reader") if unknown == 1 else ("their", "their readers")
+        summary.notes.append(
+            f"{fmt.plural(unknown, 'message')} of an earlier follow-up of {plan.forum.id} "
+            f"{fmt.plural(unknown, 'was', number=False)} handed over when its run stopped, before the server answered "
+            f"(outcome unknown): {its} answers are sent again in this one, so {them} may have them twice."
         )
     return plan, summary
 

@@ -162,46 +162,70 @@ def finished_with(conn: sqlite3.Connection, edition_glob: str, other_than: str) 
     return row[0] if row else None
 
 
-# A message that may have reached its reader: what the record counts as sent (failed and pending never did).
-TOLD = ("sent", "unknown", "sending")
+# What a reader's history says (docs/follow-ups.md): a message that may have reached them
+# (its row is sent, unknown, handed or sending) may have told them of an item still to come,
+# so they may be waiting for its answer; only a message delivered (sent: the server took
+# it) tells them an answer they have. One of unknown outcome is never taken as delivered:
+# whoever sends next sends its answers again, a duplicate rather than a loss.
+MAY_HAVE_REACHED = ("sent", "unknown", "handed", "sending")
+DELIVERED = "sent"
 
 
-def told(conn: sqlite3.Connection, subscriber_ids: list[int], other_than: str) -> dict[int, frozenset[str]]:
-    """The snapshots (digest.delivery.record) of everything these readers (one page of
-    them) may have been sent, under any edition key but other_than (the send being made)."""
+@dataclass(frozen=True)
+class Told:
+    maybe: frozenset[str]  # snapshots (digest.delivery.record) of messages that may have reached the reader
+    surely: frozenset[str]  # those of them delivered
+
+
+def told(conn: sqlite3.Connection, subscriber_ids: list[int], other_than: str) -> dict[int, Told]:
+    """What these readers (one page of them) may have been sent, and what they surely were,
+    under any edition key but other_than (the send being made)."""
     if not subscriber_ids:
         return {}
+    marks = ", ".join("?" * len(MAY_HAVE_REACHED))
     rows = conn.execute(
-        "SELECT subscriber_id, snapshot FROM deliveries WHERE subscriber_id BETWEEN ? AND ? AND snapshot IS NOT NULL"
-        f" AND state IN {TOLD} AND edition_key != ?",
-        (min(subscriber_ids), max(subscriber_ids), other_than),
+        "SELECT subscriber_id, snapshot, state FROM deliveries WHERE subscriber_id BETWEEN ? AND ?"
+        f" AND snapshot IS NOT NULL AND state IN ({marks}) AND edition_key != ?",
+        (min(subscriber_ids), max(subscriber_ids), *MAY_HAVE_REACHED, other_than),
     )
-    wanted, out = set(subscriber_ids), {}
-    for sid, snapshot in rows:
+    wanted, maybe, surely = set(subscriber_ids), {}, {}
+    for sid, snapshot, state in rows:
         if sid in wanted:
-            out.setdefault(sid, set()).add(snapshot)
-    return {sid: frozenset(s) for sid, s in out.items()}
+            maybe.setdefault(sid, set()).add(snapshot)
+            if state == DELIVERED:
+                surely.setdefault(sid, set()).add(snapshot)
+    return {sid: Told(frozenset(s), frozenset(surely.get(sid, ()))) for sid, s in maybe.items()}
+
+
+SUPERSEDED = (
+    "the send was interrupted after this message was handed over, before the server answered; it may have been "
+    "delivered. A later send of this kind with newer content took its place and sent its answers again"
+)
 
 
 def supersede(conn: sqlite3.Connection, prefix: str, keep: str) -> tuple[int, int]:
     """Other edition keys starting with prefix are done with (a follow-up whose content has
-    changed since): their rows left 'sending' become 'unknown', and their 'pending' rows,
-    never handed over, are dropped (the new key sends what they would have). Returns (unknown, dropped)."""
+    changed since): their rows never handed over ('pending', and 'sending' left by a crash)
+    are dropped, and the new key sends what they would have; rows left 'handed' become
+    'unknown' (they may have been delivered). Neither counts as delivered (see told), so
+    the new key sends those readers every answer they were waiting for. Returns (unknown, dropped)."""
     with transaction(conn):
         args = (len(prefix), prefix, keep)
         where = "substr(edition_key, 1, ?) = ? AND edition_key != ?"
         unknown = conn.execute(
-            f"UPDATE deliveries SET state = 'unknown', detail = ?, updated_at = ? WHERE {where} AND state = 'sending'",
-            (INTERRUPTED, now(), *args),
+            f"UPDATE deliveries SET state = 'unknown', detail = ?, updated_at = ? WHERE {where} AND state = 'handed'",
+            (SUPERSEDED, now(), *args),
         ).rowcount
-        dropped = conn.execute(f"DELETE FROM deliveries WHERE {where} AND state = 'pending'", args).rowcount
+        dropped = conn.execute(
+            f"DELETE FROM deliveries WHERE {where} AND state IN ('pending', 'sending')", args
+        ).rowcount
     return unknown, dropped
 
 
-def lock(var: Path, key: str) -> AbstractContextManager[Path]:
-    """Hold the send lock for this edition key, or fail at once naming who holds it."""
+def lock(var: Path, key: str, what: str = "") -> AbstractContextManager[Path]:
+    """Hold the send lock for this edition key (or any name), or fail at once naming who holds it."""
     return exclusive(
         var,
         f"send-{hashlib.sha256(key.encode()).hexdigest()[:16]}.lock",
-        f"edition {key} is already being sent ({{holder}}; lock file {{path}}); wait for that send to finish",
+        f"{what or 'edition ' + key} is already being sent ({{holder}}; lock file {{path}}); wait for that send to finish",
     )

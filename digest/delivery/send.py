@@ -6,8 +6,9 @@ the database a page at a time, each message assembled by splicing in the reader'
 parts, paced, retried when the failure is transient, and every hand-over recorded in
 the ledger (digest.ledger) so that a rerun finishes the job.
 
-Library functions take an edition key (the ledger's name for "this send"): the CLI
-passes "forum:ID@DATE", a schedule can pass "schedule:NAME@2025-07-14T07:00".
+Library functions take an edition key (the ledger's name for "this send"): `digest send`
+makes the forum's send "forum:ID@send-N" (digest.delivery.sends: the same send on any
+day, until --again begins the next), a schedule passes its own, "schedule:NAME@2025-07-14T07:00".
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest.content.load import Site, load_or_fail
 from digest.db import open_db
-from digest.delivery import ledger
+from digest.delivery import ledger, sends
 from digest.delivery.compose import Personaliser, Plan
 from digest.delivery.mime import message_id
 from digest.delivery.pacing import Pace, Policy
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int, int], None]  # (readers done, readers in all, messages sent)
 
 
-def edition_key(forum_id: str, as_of: date) -> str:
-    return f"forum:{forum_id}@{as_of.isoformat()}"
-
-
 # -- the send ----------------------------------------------------------------------------------
 @dataclass
 class Summary:
@@ -58,6 +55,7 @@ class Summary:
     stopped: str = ""
     resend_unknown: bool = True  # unknown messages are sent again (the default), or held
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (email, state, detail)
+    notes: list[str] = field(default_factory=list)  # which send this was, when it needs saying
 
     @property
     def ok(self) -> bool:
@@ -69,6 +67,7 @@ class Summary:
             f"{self.unknown:,} outcome unknown"
             + (f", {self.deferred:,} not sent yet (run again to retry)" if self.deferred else "")
         ]
+        out += self.notes
         if self.interrupted:
             out.append(
                 f"{plural(self.interrupted, 'message')} {plural(self.interrupted, 'was', number=False)} not yet handed "
@@ -180,6 +179,7 @@ def send_edition(
     forum_id: str,
     *,
     as_of: date | None = None,
+    again: bool = False,
     key: str | None = None,
     transport: Transport | None = None,
     resend_unknown: bool | None = None,
@@ -187,18 +187,36 @@ def send_edition(
     policy: Policy | None = None,
     site: Site | None = None,
 ) -> Summary:
-    """Send forum_id's digest (as of as_of) to every confirmed reader not yet sent it under key.
+    """Send forum_id's digest (as of as_of) to every confirmed reader the forum's newest send
+    has not sent it to; with again, begin the forum's next send (everyone is sent it again).
 
-    Safe to run again after any failure or crash; holds the edition key's lock throughout.
-    """
+    Safe to run again after any failure or crash, on any day: the send is named by the forum
+    and its number, not the day (digest.delivery.sends). Holds the forum's lock throughout.
+    key: send under this edition key instead (a benchmark's or a test's own)."""
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
     as_of = as_of or today()
-    key = key or edition_key(forum.id, as_of)
-    plan = Plan(settings, site, forum, as_of, key)
-    return send_plan(
-        settings, plan, transport=transport, resend_unknown=resend_unknown, progress=progress, policy=policy
-    )
+
+    def run(key: str) -> Summary:
+        plan = Plan(settings, site, forum, as_of, key)
+        return send_plan(
+            settings, plan, transport=transport, resend_unknown=resend_unknown, progress=progress, policy=policy
+        )
+
+    if key is not None:
+        return run(key)
+    with ledger.lock(settings.path("var"), sends.lock_name(forum.id), what=f"the digest of {forum.id}"):
+        conn = open_db(settings, synchronous=ledger.SYNCHRONOUS)
+        try:
+            send, began = sends.choose(conn, forum.id, as_of, again)
+        finally:
+            conn.close()
+        summary = run(send.key)
+    if began and send.number > 1:
+        summary.notes.append(f"Began send {send.number} of {forum.id}: {sends.new(send, as_of)}")
+    elif not began:
+        summary.notes += sends.later(send, as_of)
+    return summary
 
 
 def send_plan(

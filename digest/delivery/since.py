@@ -8,9 +8,10 @@ is still rendered once. The list is read from the record a page of readers at a 
 and worked out once per distinct history and profile.
 
 An answer is listed when a digest sent it to the reader as still to come (pending or
-more to follow), the answer is now given, no digest has sent it to them in that version
-since (a later digest's list counts: it is listed once), and it still applies to the
-reader's school. Follow-up emails do not take an answer off the list: the next digest
+more to follow), the answer is now given, no digest has delivered it to them in that
+version since (a later digest's list counts: it is listed once; a digest whose outcome is
+unknown does not, so the answer is listed again rather than lost), and it still applies
+to the reader's school. Follow-up emails do not take an answer off the list: the next digest
 sums up what has come since the last one either way.
 """
 
@@ -45,7 +46,7 @@ class History:
 
     def __init__(self, site: Site, key: str, record: Record, candidates: list[tuple[Forum, Item]]) -> None:
         self.site, self.key, self.record, self.candidates = site, key, record, candidates
-        self._memo: dict[tuple[frozenset[str], Profile], Answered] = {}
+        self._memo: dict[tuple[frozenset[str], frozenset[str], Profile], Answered] = {}
 
     @classmethod
     def load(cls, conn: sqlite3.Connection, site: Site, forum: Forum, key: str) -> History | None:
@@ -76,25 +77,27 @@ class History:
         told = ledger.told(conn, [s.id for s in page], other_than=self.key)
         out = {}
         for sub in page:
-            snapshots = self.record.relevant(told.get(sub.id, ()))
-            if snapshots and (found := self.answered(snapshots, sub.profile)):
+            history = told.get(sub.id)
+            if history is None or not (maybe := self.record.relevant(history.maybe)):
+                continue
+            if found := self.answered(maybe, self.record.relevant(history.surely), sub.profile):
                 out[sub.id] = found
         return out
 
-    def answered(self, snapshots: frozenset[str], profile: Profile) -> Answered:
-        memo = (snapshots, profile)
+    def answered(self, maybe: frozenset[str], surely: frozenset[str], profile: Profile) -> Answered:
+        """maybe: the snapshots of messages that may have reached the reader (so may have told
+        them an answer was to come); surely: those delivered (so told them what they hold)."""
+        memo = (maybe, surely, profile)
         if memo not in self._memo:
-            told = self.record.told(snapshots)
+            told, delivered = self.record.told(maybe), self.record.told(surely)
             out = []
             for forum, item in self.candidates:
-                in_digests = {
-                    (status, fp) for kind, status, fp in told.get((forum.id, item.id), ()) if kind == "digest"
-                }
-                if (
-                    any(status in WAITING for status, _ in in_digests)
-                    and version(item) not in in_digests
-                    and self.site.rule("item", item.id).matches(profile)
-                ):
+                where = (forum.id, item.id)
+                waited = any(kind == "digest" and status in WAITING for kind, status, _ in told.get(where, ()))
+                listed = any(
+                    kind == "digest" and (status, fp) == version(item) for kind, status, fp in delivered.get(where, ())
+                )
+                if waited and not listed and self.site.rule("item", item.id).matches(profile):
                     out.append((forum, item))
             self._memo[memo] = tuple(out)
         return self._memo[memo]

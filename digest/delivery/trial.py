@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from digest import fmt
 from digest.content.load import Site, load_or_fail
 from digest.db import open_db
-from digest.delivery import ledger
+from digest.delivery import ledger, sends
 from digest.delivery.compose import Personaliser, Plan
 from digest.delivery.mime import message_id
-from digest.delivery.send import edition_key, open_or_explain
+from digest.delivery.send import open_or_explain
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.delivery.transports.registry import open_transport
 from digest.editions.select import past_dates, today
@@ -52,28 +52,43 @@ def dry_run(
     forum_id: str,
     *,
     as_of: date | None = None,
+    again: bool = False,
     key: str | None = None,
     resend_unknown: bool | None = None,
     site: Site | None = None,
 ) -> Iterator[Intended]:
     """Who would get which edition; reads the ledger, writes nothing, takes no lock."""
-    yield from intended(settings, _forum_plan(settings, forum_id, as_of, key, site), resend_unknown=resend_unknown)
+    plan, _ = _forum_plan(settings, forum_id, as_of, again, key, site)
+    yield from intended(settings, plan, resend_unknown=resend_unknown)
 
 
 def dry_run_report(
-    settings: Settings, forum_id: str, *, as_of: date | None = None, site: Site | None = None
-) -> tuple[list[Intended], list[str]]:
-    """`digest send --dry-run`: each reader's line, and what each edition is (see `report`)."""
-    plan = _forum_plan(settings, forum_id, as_of, None, site)
+    settings: Settings, forum_id: str, *, as_of: date | None = None, again: bool = False, site: Site | None = None
+) -> tuple[list[Intended], list[str], list[str]]:
+    """`digest send --dry-run`: each reader's line, what each edition is (see `report`), and
+    which send a real run would make (digest.delivery.sends.describe)."""
+    plan, which = _forum_plan(settings, forum_id, as_of, again, None, site)
     planned = list(intended(settings, plan))
-    return planned, report(plan, planned)
+    return planned, report(plan, planned), which
 
 
-def _forum_plan(settings: Settings, forum_id: str, as_of: date | None, key: str | None, site: Site | None) -> Plan:
+def _forum_plan(
+    settings: Settings, forum_id: str, as_of: date | None, again: bool, key: str | None, site: Site | None
+) -> tuple[Plan, list[str]]:
+    """The plan of the send a real run would make (or of key), and that send in words."""
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
     as_of = as_of or today()
-    return Plan(settings, site, forum, as_of, key or edition_key(forum.id, as_of))
+    which: list[str] = []
+    if key is None:
+        conn = open_db(settings)
+        try:
+            send = sends.would_choose(conn, forum.id, as_of, again)
+            which = sends.describe(send, as_of, ledger.counts(conn, send.key)["sent"])
+        finally:
+            conn.close()
+        key = send.key
+    return Plan(settings, site, forum, as_of, key), which
 
 
 def report(plan: Plan, planned: list[Intended]) -> list[str]:
@@ -161,7 +176,7 @@ def send_test(
     site = site or load_or_fail(settings)
     forum = site.forum(forum_id)
     as_of = as_of or today()
-    key = f"test:{edition_key(forum.id, as_of)}:{time.time_ns()}"
+    key = f"test:forum:{forum.id}@{as_of.isoformat()}:{time.time_ns()}"  # never in the ledger
     conn = open_db(settings)
     try:
         profiles = store.receiving_profiles(conn)

@@ -15,6 +15,8 @@ keeps the site loaded, and reload.py reloads open pages when a file is saved.
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 import socket
 from collections.abc import AsyncIterator, Callable
 
@@ -23,44 +25,57 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from digest.errors import DigestError
 from digest.preview.followups import FollowUpPages
 from digest.preview.live import LiveSite
 from digest.preview.pages import PreviewPages
 from digest.preview.reload import watch as watch_files
+from digest.readers.tokens import secret_key
+from digest.web.listen import address, bind, loopback
+from digest.web.site import BuiltSite
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, or a clear error (port taken, no such address)."""
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        return socket.create_server((host, port), family=family)
-    except OSError as exc:
-        raise DigestError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another with --port, or --host)"
-        ) from None
-
-
-def loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
-def serve(preview: LiveSite, host: str, port: int, echo: Callable[[str], None]) -> None:
-    """Run the preview until Ctrl+C (the `digest preview` command)."""
-    forum_id = preview.forum_id
-    if forum_id and preview.site is not None:
-        preview.site.forum(forum_id)  # unknown id: a clear error before serving
+def serve(make: Callable[[str], LiveSite], host: str, port: int, echo: Callable[[str], None]) -> None:
+    """Run the preview until Ctrl+C (the `digest preview` command). make(url) loads the site
+    with the preview's own address, url, for its links while site.base_url is not set."""
     sock = bind(host, port)
+    try:
+        preview = make(address(sock, host))
+        forum_id = preview.forum_id
+        if forum_id and preview.site is not None:
+            preview.site.forum(forum_id)  # unknown id: a clear error before serving
+    except BaseException:
+        sock.close()
+        raise
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     echo(f"Previewing at http://{shown}:{port}/ (reloads when you save content or templates; Ctrl+C to stop)")
+    if note := signing_key():
+        echo(note)
     if not loopback(host):
         echo(f"Warning: listening on {host}, so others on the network can read the drafts and send test messages.")
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes Ctrl+C on
         make_server(create_app(preview, host=host), log_config=None).run(sockets=[sock])
     echo("Preview stopped.")
+
+
+def signing_key() -> str:
+    """The preview's emails carry a sample reader's unsubscribe and preference links, signed
+    like every link. With no DIGEST_SECRET_KEY (or one too short) this process signs them
+    with a key made for this run: the preview works, and links that open no reader's page
+    cannot be mistaken for real ones. Returns what to tell the organiser ('' with a key)."""
+    try:
+        secret_key()
+    except DigestError:
+        os.environ["DIGEST_SECRET_KEY"] = secrets.token_urlsafe(32)
+        return (
+            "DIGEST_SECRET_KEY is not set: the sample unsubscribe and preference links in these emails (and in "
+            "test messages) are signed with a key made for this run, and open no reader's page. "
+            "`digest send` and `digest serve` need the real key."
+        )
+    return ""
 
 
 def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -> Starlette:
@@ -98,6 +113,8 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -
             Route("/f/{forum}/follow-up.html", follow_ups.email("html")),
             Route("/f/{forum}/follow-up.txt", follow_ups.email("txt")),
             Route("/f/{forum}/follow-up.eml", follow_ups.email("eml")),
+            # the site as last built, where the emails' links lead while site.base_url is not set
+            Mount("/", app=BuiltSite(preview.settings.path("build"))),
         ],
         # a page on another site cannot reach the preview through a name that points here
         middleware=[

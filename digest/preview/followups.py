@@ -106,6 +106,9 @@ class FollowUpPages:
                 return HTMLResponse(html)
             if kind == "txt":
                 return PlainTextResponse(text)
-            return PlainTextResponse(message_source(prepared.rendered).decode("utf-8", "replace"))
+            try:
+                return PlainTextResponse(message_source(prepared.rendered).decode("utf-8", "replace"))
+            except DigestError as exc:  # the signing key missing, as on the edition page
+                return self.pages.trouble(exc)
 
         return part

@@ -158,7 +158,10 @@ class PreviewPages:
         outbox = view.site.settings.path("var") / "outbox"
         edition = rendered.edition
         html, text = rendered.personalise(sample_personal(edition))
-        source = message_source(rendered).decode("utf-8", "replace").replace("\r\n", "\n")
+        try:  # signs the sample reader's links: a missing key is said, not a 500 (app.signing_key)
+            source = message_source(rendered).decode("utf-8", "replace").replace("\r\n", "\n")
+        except DigestError as exc:
+            return self.trouble(exc)
         issued = self.csrf.issue(request)
         response = self.page(
             "edition.html",
@@ -208,7 +211,10 @@ class PreviewPages:
                 return HTMLResponse(html)
             if kind == "txt":
                 return PlainTextResponse(text)
-            return PlainTextResponse(message_source(rendered).decode("utf-8", "replace"))
+            try:
+                return PlainTextResponse(message_source(rendered).decode("utf-8", "replace"))
+            except DigestError as exc:
+                return self.trouble(exc)
 
         return part
 

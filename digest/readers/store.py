@@ -11,6 +11,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from digest.content.audience import Profile, Tax
 from digest.db import now, transaction
@@ -203,6 +204,26 @@ def confirm(conn: sqlite3.Connection, subscriber_id: int, client: str | None = N
     )
 
 
+# A subscribe form, as one statement whatever is known about the address (the same work in
+# every case, see web/pages.py): a new address is stored as pending; a pending, unsubscribed
+# or bounced one takes the form's details, pending again (one already pending keeps when and
+# from where it first asked, which its confirmation link is bound to); a confirmed one is left
+# as it is; an erased one is never stored. SET reads the row as it was.
+_REQUEST = """
+INSERT INTO subscribers (email, name, school, district, phases, setting, status, paused, consent_at,
+    consent_method, consent_ip, created_at, updated_at)
+SELECT :email, :name, :school, :district, :phases, :setting, 'pending', 0, :asked, 'web', :client, :now, :now
+WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = :hash)
+ON CONFLICT (email) DO UPDATE SET
+    name = excluded.name, school = excluded.school, district = excluded.district, phases = excluded.phases,
+    setting = excluded.setting, status = 'pending', paused = 0, updated_at = excluded.updated_at,
+    consent_at = CASE status WHEN 'pending' THEN consent_at ELSE excluded.consent_at END,
+    consent_method = CASE status WHEN 'pending' THEN consent_method ELSE excluded.consent_method END,
+    consent_ip = CASE status WHEN 'pending' THEN consent_ip ELSE excluded.consent_ip END
+WHERE status != 'confirmed'
+"""
+
+
 def request_subscription(
     conn: sqlite3.Connection,
     email: str,
@@ -218,31 +239,41 @@ def request_subscription(
     confirmed reader they already are (with their preferences link), or ("none", None) for
     an erased address. A confirmed reader's details are never changed from here; a reader
     not yet (or no longer) receiving the digest gets the new details, pending confirmation.
+    The same two statements run in every case (_REQUEST, then reading the row back).
     """
     email = normalise_email(email)
+    values = {
+        "email": email,
+        "name": clean_text("name", name),
+        "school": clean_text("school", school),
+        "district": profile.district,
+        "phases": ";".join(profile.phases),
+        "setting": profile.setting,
+        "now": now(),
+        # to the microsecond: a confirmation link is bound to it (confirm_bound), and a request
+        # after an unsubscribe in the same second is still a new one
+        "asked": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "client": client,
+        "hash": email_hash(email),
+    }
     with transaction(conn):
-        if is_suppressed(conn, email):
-            return "none", None
-        existing = find(conn, email)
-        if existing is None:
-            return "confirm", add(
-                conn,
-                email,
-                profile,
-                name=name,
-                school=school,
-                status="pending",
-                consent_method="web",
-                consent_ip=client,
-            )
-        if existing.status == "confirmed":
-            return "notice", existing.id
-        update(conn, existing.id, profile=profile, name=name, school=school, status="pending", paused=False)
-        conn.execute(
-            "UPDATE subscribers SET consent_at = ?, consent_method = 'web', consent_ip = ? WHERE id = ?",
-            (now(), client, existing.id),
-        )
-        return "confirm", existing.id
+        conn.execute(_REQUEST, values)
+        row = conn.execute(
+            "SELECT id, status FROM subscribers WHERE email = :email"
+            " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = :hash)",
+            values,
+        ).fetchone()
+    if row is None:
+        return "none", None
+    return ("notice" if row["status"] == "confirmed" else "confirm"), row["id"]
+
+
+def confirm_bound(conn: sqlite3.Connection, subscriber_id: int) -> str:
+    """What a confirmation link is bound to: when the reader's pending request began (a new
+    request after an unsubscribe, or a confirmed reader unsubscribing, changes what the link
+    may do: web/subscribe.py). '' for no such reader."""
+    row = conn.execute("SELECT consent_at FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
+    return (row["consent_at"] or "") if row else ""
 
 
 def suppress(conn: sqlite3.Connection, address: str, reason: str) -> None:

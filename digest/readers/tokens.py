@@ -3,6 +3,14 @@
 HMAC-SHA256 keyed by DIGEST_SECRET_KEY (from the environment only), compared in
 constant time. One HMAC per reader per message keeps per-reader assembly cheap
 (about 1-2 microseconds), which a general serialiser would not.
+
+A token is read only in its one spelling, 'ID.EXPIRES.MAC' in ASCII digits with no
+leading zero, the id a SQLite integer and EXPIRES at most twelve digits: anything else
+(an overlong body, an id of 10**30) is a BadToken before any number is made of it.
+
+A token may be bound to the state it was issued for (`bound`, e.g. when the reader asked
+to subscribe): the MAC covers it, so once that state has changed the token no longer
+verifies. Nothing of it is in the token itself.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import time
 
 from digest.errors import DigestError
@@ -18,6 +27,10 @@ from digest.errors import DigestError
 MIN_KEY = 16
 PURPOSES = ("manage", "confirm")  # manage: unsubscribe + preferences; confirm: double opt-in
 CONFIRM_TTL = 3 * 24 * 3600  # a confirmation link works for three days
+MAX_ID = 2**63 - 1  # SQLite's largest integer: an id beyond it names no row, and cannot be looked up
+# ID.EXPIRES.MAC: ASCII digits as str(int) writes them (no sign, space, underscore, leading
+# zero or other script's digits), and the MAC _b64 writes (18 bytes: 24 characters)
+_TOKEN = re.compile(r"(0|[1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,11})\.([A-Za-z0-9_-]{24})")
 
 
 class BadToken(Exception):
@@ -39,37 +52,39 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _canonical(number: str) -> bool:
-    """ASCII digits as str(int) writes them: no sign, space, underscore or leading zero."""
-    return number.isascii() and number.isdigit() and (number == "0" or not number.startswith("0"))
+def parse(token: object) -> tuple[int, int, str]:
+    """(id, expires, mac) of a token in its one spelling; BadToken for anything else."""
+    match = _TOKEN.fullmatch(token) if isinstance(token, str) and len(token) <= 64 else None
+    if match is None or int(match[1]) > MAX_ID:
+        raise BadToken("malformed token")
+    return int(match[1]), int(match[2]), match[3]
+
+
+def subscriber_id(token: object) -> int:
+    """The id a token names, unverified: to look up the state a bound token is checked against."""
+    return parse(token)[0]
 
 
 class Signer:
     def __init__(self, key: bytes | None = None) -> None:
         self._key = key if key is not None else secret_key()
 
-    def _mac(self, purpose: str, subscriber_id: int, expires: int) -> str:
-        msg = f"digest.v1:{purpose}:{subscriber_id}:{expires}".encode()
-        return _b64(hmac.new(self._key, msg, hashlib.sha256).digest()[:18])
+    def _mac(self, purpose: str, subscriber_id: int, expires: int, bound: str = "") -> str:
+        msg = f"digest.v1:{purpose}:{subscriber_id}:{expires}" + (f":{bound}" if bound else "")
+        return _b64(hmac.new(self._key, msg.encode(), hashlib.sha256).digest()[:18])
 
-    def sign(self, purpose: str, subscriber_id: int, ttl: int | None = None) -> str:
-        """A token 'ID.EXPIRES.MAC'; EXPIRES is 0 for links that never expire."""
+    def sign(self, purpose: str, subscriber_id: int, ttl: int | None = None, bound: str = "") -> str:
+        """A token 'ID.EXPIRES.MAC'; EXPIRES is 0 for links that never expire. With `bound`,
+        it verifies only while the same `bound` is given (the state it was issued for)."""
         if purpose not in PURPOSES:
             raise ValueError(f"unknown token purpose {purpose!r}")
         expires = int(time.time()) + ttl if ttl else 0
-        return f"{subscriber_id}.{expires}.{self._mac(purpose, subscriber_id, expires)}"
+        return f"{subscriber_id}.{expires}.{self._mac(purpose, subscriber_id, expires, bound)}"
 
-    def verify(self, purpose: str, token: str, now: float | None = None) -> int:
-        """The subscriber id the token was signed for; BadToken otherwise."""
-        try:
-            sid_s, exp_s, mac = token.split(".")
-        except (ValueError, AttributeError):
-            raise BadToken("malformed token") from None
-        if not (_canonical(sid_s) and _canonical(exp_s)):  # one spelling per token: int() reads '01', '+1', '١'
-            raise BadToken("malformed token")
-        sid, expires = int(sid_s), int(exp_s)
-        # bytes: compare_digest raises TypeError for a str with non-ASCII characters (a tampered link)
-        if not hmac.compare_digest(mac.encode(), self._mac(purpose, sid, expires).encode()):
+    def verify(self, purpose: str, token: str, now: float | None = None, bound: str = "") -> int:
+        """The subscriber id the token was signed for (with this `bound`); BadToken otherwise."""
+        sid, expires, mac = parse(token)
+        if not hmac.compare_digest(mac.encode(), self._mac(purpose, sid, expires, bound).encode()):
             raise BadToken("bad signature")
         if expires and (now if now is not None else time.time()) > expires:
             raise BadToken("expired")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from digest.settings import Settings
 
 TERMS = "terms.yaml"
+PROBE_YEARS = 2199  # cron fields without a year that match no date from 2000 to then never match
 # Spaces are dropped before matching ('1h 30m'), and each count has at most six digits
 # (999999d is under timedelta's limit): every repeat is bounded, so a match takes time
 # in proportion to the text, never more (see tests/content/test_patterns.py).
@@ -88,7 +89,11 @@ class Cron(Strict):
                 CronTrigger(timezone=LONDON, **{name: value})
             except ValueError as exc:
                 raise field_error(name, str(exc), "see the cron fields in docs/scheduling.md") from None
-        if LondonCron(**self.fields()).get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=LONDON)) is None:
+        # without a year, fields that match no date in two centuries match none (weekdays and
+        # ISO weeks repeat within them); APScheduler would search on to the year 9999, seconds
+        # of work for fields such as week 53 in January on a Monday
+        probe = {"year": f"2000-{PROBE_YEARS}"} | self.fields()
+        if LondonCron(**probe).get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=LONDON)) is None:
             raise field_error("", "these cron fields never match a date", "check day and month")
         return self
 
@@ -293,18 +298,14 @@ def _check(
 
 
 def _check_subject(schedule: Schedule, src: Located, site: Site) -> list[Problem]:
-    import jinja2
-
     from digest.schedules.subjects import render_subject, subject_template
 
     try:
         template = subject_template(schedule.spec.subject or "")
-    except jinja2.TemplateSyntaxError as exc:
-        return [
-            src.problem(
-                ("subject",), f"template: {exc.message}", "see the subject variables in docs/scheduling.md", value=True
-            )
-        ]
+    except DigestError as exc:  # syntax, length, a loop: at the subject's line
+        message = exc.message.removeprefix("subject: ")
+        hint = "see the subject variables in docs/scheduling.md" if message.startswith("template: ") else ""
+        return [src.problem(("subject",), message, hint, value=True)]
     sample = {"schedule": schedule.name, "date": fmt.day(date(2026, 1, 5))} | KINDS[schedule.kind].sample(
         schedule.options, site
     )

@@ -51,6 +51,7 @@ class Outcome:
     intended: list[Intended] = field(default_factory=list)
     report: list[str] = field(default_factory=list)  # a dry run's editions and total (delivery.trial.report)
     catch_up: bool = False
+    note: str = ""  # why it ran when it did, for the log: "waited for the last run"
 
     @property
     def ok(self) -> bool:
@@ -66,7 +67,8 @@ class Outcome:
         return self.result == "failed" or (self.result == "incomplete" and left)
 
     def lines(self) -> list[str]:
-        label = " (missed while stopped)" if self.catch_up else ""
+        note = self.note or ("missed while stopped" if self.catch_up else "")
+        label = f" ({note})" if note else ""
         head = f"{self.schedule} @ {self.when}{label}: {self.result}" + (f": {self.detail}" if self.detail else "")
         body = self.summary.lines() if self.summary else self.report
         unknown = UNKNOWN_RESENT if self.summary and self.summary.resend_unknown else UNKNOWN_HELD
@@ -135,16 +137,26 @@ def run_fire(
     policy: Policy | None = None,
     stopping: threading.Event | None = None,
     catch_up: bool = False,
+    note: str = "",
 ) -> Outcome:
     """Send one fire of a schedule, unless it is done, too late, a holiday or has nothing new."""
     key, when = fire_key(schedule.name, fire), fmt.moment(fire)
     late = utc(now) - utc(fire)
     if late > schedule.grace:
         detail = f"{fmt.ago(late)} late, outside the grace of {fmt.duration(schedule.grace)}; not sent"
-        return Outcome(schedule.name, key, when, "missed", detail, catch_up=catch_up)
+        return Outcome(schedule.name, key, when, "missed", detail, catch_up=catch_up, note=note)
     out = _run(settings, schedule, fire.astimezone(LONDON).date(), key, when, transport, policy, stopping, False)
-    out.catch_up = catch_up
+    out.catch_up, out.note = catch_up, note
     return out
+
+
+def fire_state(settings: Settings, name: str, fire: datetime) -> str:
+    """A fire's state in the ledger: 'new', 'unfinished' or 'done' (see `state`)."""
+    conn = open_db(settings)
+    try:
+        return state(conn, fire_key(name, fire), not settings.delivery.hold_unknown)
+    finally:
+        conn.close()
 
 
 def run_now(

@@ -14,6 +14,10 @@ a restart never sends again.
 - SIGTERM / SIGINT: a send in progress stops between two messages; the process exits 0.
 - A fire that could not finish (server down, content errors) is tried again every
   `retry` while its grace lasts.
+- One send per schedule at a time: a fire due while the last one still sends (APScheduler's
+  EVENT_JOB_MAX_INSTANCES, or a retry) waits, and goes out when that one ends; several
+  new fires that waited together are coalesced into the latest, and the log says so.
+- Every event APScheduler sends reaches `_event`; those about a fire are logged in words.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ from digest.content.load import load_site
 from digest.errors import DigestError
 from digest.fmt import LONDON
 from digest.locks import exclusive
+from digest.schedules.executor import FireTimes
 from digest.schedules.files import Schedule, load_schedules
-from digest.schedules.runs import Outcome, catch_up, fire_key, run_fire
+from digest.schedules.runs import Outcome, catch_up, fire_key, fire_state, run_fire
 from digest.schedules.triggers import next_fires, previous_fire, utc
 
 if TYPE_CHECKING:
@@ -81,6 +86,9 @@ class Service:
         self.settings: Settings = None
         self.schedules: dict[str, Schedule] = {}
         self.sched: Any = None
+        self._lock = threading.Lock()
+        self._running: dict[str, datetime] = {}  # schedule -> the fire it is sending
+        self._waiting: dict[str, set[datetime]] = {}  # schedule -> fires due while it was sending
 
     # -- the process ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -113,18 +121,17 @@ class Service:
 
     def scheduler(self) -> Any:
         """APScheduler, jobs in memory only (the ledger is the memory), in Europe/London."""
-        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
-        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.events import EVENT_ALL
         from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.schedulers.background import BackgroundScheduler
 
         sched = BackgroundScheduler(
             timezone=LONDON,
             jobstores={"default": MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(4)},
+            executors={"default": FireTimes(4)},
             job_defaults={"coalesce": True, "max_instances": 1},
         )
-        sched.add_listener(self._event, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR)
+        sched.add_listener(self._event, EVENT_ALL)
         return sched
 
     def _signals(self) -> None:
@@ -213,20 +220,90 @@ class Service:
                 self.sched.remove_job(job_id)
 
     # -- one fire ---------------------------------------------------------------------------------
-    def _fire(self, name: str, fire: datetime | None = None) -> Outcome | None:
+    def _fire(self, name: str, fire: datetime | None = None, scheduled: datetime | None = None) -> Outcome | None:
+        """A job's run: `fire` for a retry or a delayed fire, else the time APScheduler
+        scheduled it for. One send per schedule at a time: while one sends, this fire waits
+        for it (and is sent by its thread when it ends)."""
         schedule = self.schedules.get(name)
         if schedule is None or schedule.spec.paused:
             return None
-        now = self.clock()
-        fire = fire or previous_fire(schedule.trigger(), now)
+        fire = fire or scheduled or previous_fire(schedule.trigger(), self.clock())
         if fire is None:
             return None
+        with self._lock:
+            if name in self._running:
+                self._wait(name, fire)
+                return None
+            self._running[name] = fire
+        try:
+            outcome = self._send(name, fire)
+            while fires := self._waited(name):
+                self._send_waited(name, fires)
+        except BaseException:  # digest's own bug (logged by _event): what waited still goes out, in a job
+            with self._lock:
+                self._running.pop(name, None)
+                left = self._waiting.pop(name, set())
+            if left:
+                self._soon(name, max(left, key=utc))
+            raise
+        return outcome
+
+    def _wait(self, name: str, fire: datetime) -> None:
+        """Under the lock: `fire` goes out when the send of this schedule now running ends."""
+        self._waiting.setdefault(name, set()).add(fire)
+        log.info(
+            f"{name}: the fire for {fmt.moment(fire)} ({fire_key(name, fire)}) could not start: the run for "
+            f"{fmt.moment(self._running[name])} is still sending; it goes out when that one ends"
+        )
+
+    def _waited(self, name: str) -> list[datetime]:
+        """The fires that waited for the send that just ended; none: this schedule is idle."""
+        with self._lock:
+            fires = sorted(self._waiting.pop(name, ()), key=utc)
+            if not fires:
+                self._running.pop(name, None)
+            return fires
+
+    def _send_waited(self, name: str, fires: list[datetime]) -> None:
+        """Fires that waited: each one already started in the ledger is finished; of the new
+        ones only the latest is sent (coalesced, as APScheduler and catch-up do)."""
+        *older, latest = fires
+        for fire in older:
+            status = fire_state(self.settings, name, fire)
+            if status == "unfinished":
+                self._send(name, fire, WAITED)
+            elif status == "new":
+                log.info(
+                    f"{name}: the fire for {fmt.moment(fire)} ({fire_key(name, fire)}) is coalesced into the one "
+                    f"for {fmt.moment(latest)}: "
+                    "both waited for the last run, and only the latest is sent"
+                )
+        self._send(name, latest, WAITED)
+
+    def _send(self, name: str, fire: datetime, note: str = "") -> Outcome | None:
+        schedule = self.schedules.get(name)
+        if schedule is None or schedule.spec.paused:  # removed or paused by a reload meanwhile
+            return None
+        with self._lock:
+            self._running[name] = fire  # what a fire that comes due meanwhile waits for
+        now = self.clock()
         log.info(f"{name}: fire for {fmt.moment(fire)} ({fire_key(name, fire)})")
-        outcome = run_fire(self.settings, schedule, fire, now, stopping=self.stopping)
+        outcome = run_fire(self.settings, schedule, fire, now, stopping=self.stopping, note=note)
         self._report(outcome)
         if outcome.retry and not self.stopping.is_set():
             self._retry_later(schedule, fire, now)
         return outcome
+
+    def _soon(self, name: str, fire: datetime) -> None:
+        """Send `fire` now, in a job of its own (it checks its grace and the ledger itself)."""
+        self.sched.add_job(
+            self._fire,
+            args=[name],
+            kwargs={"fire": fire},
+            id=f"late:{name}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
 
     def _retry_later(self, schedule: Schedule, fire: datetime, now: datetime) -> None:
         from apscheduler.triggers.date import DateTrigger
@@ -259,17 +336,50 @@ class Service:
             )
 
     def _event(self, event: Any) -> None:
-        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+        """Every event APScheduler 3 sends (apscheduler.events: scheduler, executor, job store and
+        job events). Those about a fire are logged in words; the others (jobs added, removed or
+        run, the scheduler started or stopped) are what this service did itself and logs already.
+        A listener must never raise: APScheduler would only print a traceback."""
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 
-        when = fmt.moment(event.scheduled_run_time)
-        if event.code == EVENT_JOB_MISSED:
-            log.error(
-                f"{event.job_id}: the run at {when} was missed: it started later than its grace (the machine was busy or asleep)"
-            )
-        elif event.code == EVENT_JOB_ERROR:
-            log.error(
-                f"{event.job_id}: internal error in the run at {when}: {type(event.exception).__name__}: {event.exception}",
-                exc_info=event.exception,
-            )
-        else:
-            log.error(f"{event.job_id}: the run at {when} was skipped: the previous run is still sending")
+        try:
+            code, job_id = event.code, getattr(event, "job_id", None)
+            name = job_id.rpartition(":")[2] if isinstance(job_id, str) else None
+            if code == EVENT_JOB_MAX_INSTANCES and name:
+                self._blocked(name, max(event.scheduled_run_times, key=utc))
+            elif code == EVENT_JOB_MISSED and name:
+                self._missed(name, job_id, event.scheduled_run_time)
+            elif code == EVENT_JOB_ERROR:
+                log.error(
+                    f"{name}: internal error in the run at {fmt.moment(event.scheduled_run_time)}: "
+                    f"{type(event.exception).__name__}: {event.exception}",
+                    exc_info=event.exception,
+                )
+            else:
+                log.debug(f"APScheduler event {code} ({type(event).__name__}) for {job_id or 'the scheduler'}")
+        except Exception as exc:  # digest's own bug in handling an event: say so and keep scheduling
+            log.error(f"internal error handling APScheduler's event {event!r}: {type(exc).__name__}: {exc}")
+
+    def _blocked(self, name: str, fire: datetime) -> None:
+        """APScheduler could not start a fire: this schedule's last run was still sending."""
+        with self._lock:
+            if name in self._running:
+                self._wait(name, fire)
+                return
+        log.info(
+            f"{name}: the fire for {fmt.moment(fire)} ({fire_key(name, fire)}) could not start while the last run "
+            "was still sending; that run has just ended, so it starts now"
+        )
+        self._soon(name, fire)
+
+    def _missed(self, name: str, job_id: str, when: datetime) -> None:
+        schedule = self.schedules.get(name)
+        grace = f" of {fmt.duration(schedule.grace)}" if schedule else ""
+        what = "retry of the run" if job_id.startswith("retry:") else "run"
+        log.error(
+            f"{name}: the {what} at {fmt.moment(when)} was missed: it could not start within its grace{grace} "
+            "(the machine was busy or asleep); not sent"
+        )
+
+
+WAITED = "waited for the last run"

@@ -30,7 +30,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
+from digest.db import db_source
+from digest.errors import display_path
 from digest.settings import Settings
+from digest.web.listen import address, bind, explicit_base_url, with_base_url
 from digest.web.manage import Managing
 from digest.web.pages import Pages
 from digest.web.site import BuiltSite
@@ -116,17 +119,37 @@ class HideTokens(logging.Filter):
         return True
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, echo: Callable[[str], None]) -> None:
+    """Run `digest serve` until Ctrl+C. While site.base_url is not set, the links it mails
+    (confirmation, welcome) lead back to its own address, so the subscribe flow can be
+    followed through on this machine. A database that does not exist yet is made: this is
+    where readers subscribe (say so, in case its path was mistyped)."""
     import uvicorn
 
-    app = create_app(settings)
+    host = settings.web.host
+    sock = bind(host, settings.web.port)
+    try:
+        url = address(sock, host)
+        local = not explicit_base_url(settings)
+        settings = with_base_url(settings, url)
+        made = not settings.path("db").exists()
+        app = create_app(settings)
+    except BaseException:
+        sock.close()
+        raise
+    echo(f"Serving at {url}/ (Ctrl+C to stop)")
+    if local:
+        echo(f"Links in mail lead here ({url}); set DIGEST_BASE_URL (site.base_url) to the public address.")
+    if made:
+        echo(
+            f"Made a new, empty database at {display_path(settings.path('db'), settings.root)} ({db_source(settings)})."
+        )
     logging.getLogger("uvicorn.access").addFilter(HideTokens())
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
-        host=settings.web.host,
-        port=settings.web.port,
         proxy_headers=True,
         forwarded_allow_ips=settings.web.trusted_proxies,
         server_header=False,
         log_level="info",
     )
+    uvicorn.Server(config).run(sockets=[sock])

@@ -13,6 +13,10 @@ is the origin the request was sent to, and any the app names (`digest serve`: th
 site's base_url, the address behind its proxy). A request with no Origin at all is
 not from a browser form of this decade; the signed field alone decides for it. Only
 POST changes anything: a HEAD or GET that carries a form is never accepted.
+
+Both guards are for our own forms. The RFC 8058 one-click unsubscribe POST is not one: a
+mail provider sends it from its own servers, with no cookie and any Origin (its own, or
+none), and the signed token in its URL is what authorises it (web/manage.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """A reader's own pages, reached only through a link signed for their id: preferences
 (district, phases, setting, pause, resubscribe) and unsubscribing, including the RFC
-8058 one-click POST that a mail provider sends with no cookie.
+8058 one-click POST that a mail provider sends from its own servers: no cookie, no CSRF
+field, and an Origin that is not ours (or none). The signed token in the URL authorises
+it, so neither the CSRF field nor the Origin is asked of it; any other POST here is one
+of our forms, and both are.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from digest.editions.render import environment
 from digest.errors import DigestError
 from digest.readers import store
 from digest.readers.tokens import CONFIRM_TTL, BadToken, Signer, secret_key
+from digest.readers.tokens import subscriber_id as subscriber_id_of
 from digest.settings import Settings
 from digest.web.csrf import Csrf
 from digest.web.ratelimit import RateLimit
@@ -58,7 +59,9 @@ class Pages:
         self.env = environment(settings)
         self.db_path = settings.path("db")
         connect(self.db_path).close()  # create and migrate now: a bad DIGEST_DB fails at start
-        self.client_limit = RateLimit(settings.web.subscribe_limit, settings.web.subscribe_period, clock)
+        # Counted per address the form names, never per connection: a room of readers on one
+        # Wi-Fi never holds each other up (subscribe.py says what counts).
+        self.tries = RateLimit(settings.web.subscribe_limit, settings.web.subscribe_period, clock)
         self.address_limit = RateLimit(3, 3600, clock)  # confirmation mails to one address
         # Work that must not show in an answer's timing (looking an address up, writing it,
         # mailing it) is done by one thread after the answer, in the order it came.
@@ -127,12 +130,18 @@ class Pages:
         )
 
     def reader(self, purpose: str, token: str) -> tuple[store.Subscriber | None, BadToken | None]:
+        """The reader a link is for, or why it does not work. A confirmation link is bound to
+        the request it answers (store.confirm_bound): after a new request it no longer works."""
         try:
-            subscriber_id = self.signer.verify(purpose, token)
+            if purpose != "confirm":
+                subscriber_id = self.signer.verify(purpose, token)
+                with self.db() as conn:
+                    return store.get(conn, subscriber_id), None
+            with self.db() as conn:
+                bound = store.confirm_bound(conn, subscriber_id_of(token))
+                return store.get(conn, self.signer.verify(purpose, token, bound=bound)), None
         except BadToken as exc:
             return None, exc
-        with self.db() as conn:
-            return store.get(conn, subscriber_id), None
 
     def client(self, request: Request) -> str:
         return request.client.host if request.client else "unknown"
@@ -155,6 +164,10 @@ class Pages:
         asked for it neither waits for it nor takes longer for what it finds."""
         self._after.submit(self._logged, work, *args)
 
+    async def after(self, work: Callable[..., None], *args: Any) -> None:
+        """later(), as a response's background task: handed over once the answer has been sent."""
+        self.later(work, *args)
+
     @staticmethod
     def _logged(work: Callable[..., None], *args: Any) -> None:
         try:
@@ -170,44 +183,50 @@ class Pages:
         self._after.shutdown(wait=True)
 
     def subscription_requested(self, email: str, profile: store.Profile, name: str, school: str, client: str) -> None:
-        """What a sent subscribe form causes, after the answer: the store decides, the mail follows."""
+        """What a sent subscribe form causes, after the answer, as the same work whatever is
+        known about the address: one connection, the same statements (store.request_subscription),
+        one mail composed; it goes to the address unless the address was erased or has had its
+        three mails this hour."""
         with self.db() as conn:
             action, subscriber_id = store.request_subscription(
                 conn, email, profile, name=name, school=school, client=client
             )
-        if subscriber_id is not None:
-            self.mail_for(action, subscriber_id)
+            reader = store.get(conn, subscriber_id or 0)
+            bound = store.confirm_bound(conn, subscriber_id or 0)
+        allowed = not self.address_limit.take(email)
+        if reader is None:  # erased: the same mail is made, for no one, and not sent
+            reader = store.Subscriber(0, email, name, school, profile, "pending", False)
+        message = self.mail_for(action, reader, bound)
+        if action != "none" and allowed:
+            self.deliver(reader.email, message)
 
     # -- mail ----------------------------------------------------------------------------
-    def send(self, to: str, template: str, subject: str, **context: Any) -> None:
+    def compose(self, to: str, template: str, subject: str, **context: Any) -> bytes:
         text = self.env.get_template(f"web/{template}").render(site=self.settings.site, **context)
-        message = simple_message(self.settings, to, subject, text)
+        return simple_message(self.settings, to, subject, text)
+
+    def deliver(self, to: str, message: bytes, what: str = "mail") -> None:
         try:
             with open_transport(self.settings) as transport:
                 transport.send(self.settings.site.sender_address, [to], message)
         except DeliveryError as exc:  # the page already answered; the person can ask again
-            log.error("could not send %s: %s", template, exc.detail)
+            log.error("could not send %s: %s", what, exc.detail)
 
-    def mail_for(self, action: str, subscriber_id: int) -> None:
-        """Send what request_subscription decided; runs after the answer has gone."""
-        with self.db() as conn:
-            s = store.get(conn, subscriber_id)
-        if s is None or self.address_limit.take(s.email):
-            return
-        site = self.settings.site
-        if action == "confirm":
-            link = self.url(f"/confirm/{self.signer.sign('confirm', s.id, ttl=CONFIRM_TTL)}")
-            self.send(
-                s.email,
-                "confirm-email.txt",
-                f"Confirm your subscription to the {site.title}",
-                reader=s,
-                link=link,
-                days=CONFIRM_TTL // 86400,
-            )
-        elif action == "notice":
+    def send(self, to: str, template: str, subject: str, **context: Any) -> None:
+        self.deliver(to, self.compose(to, template, subject, **context), template)
+
+    def mail_for(self, action: str, s: store.Subscriber, bound: str) -> bytes:
+        """The mail request_subscription's answer calls for: a confirmation link (bound to the
+        request it answers), or for a confirmed reader a notice with their preferences link."""
+        title = self.settings.site.title
+        if action == "notice":
             link = self.url(f"/preferences/{self.signer.sign('manage', s.id)}")
-            self.send(s.email, "subscribed-email.txt", f"You already receive the {site.title}", reader=s, link=link)
+            return self.compose(
+                s.email, "subscribed-email.txt", f"You already receive the {title}", reader=s, link=link
+            )
+        link = self.url(f"/confirm/{self.signer.sign('confirm', s.id, ttl=CONFIRM_TTL, bound=bound)}")
+        subject = f"Confirm your subscription to the {title}"
+        return self.compose(s.email, "confirm-email.txt", subject, reader=s, link=link, days=CONFIRM_TTL // 86400)
 
     def welcome(self, subscriber_id: int) -> None:
         """After a confirmation, once: what comes next, the latest digest in the archive

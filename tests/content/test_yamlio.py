@@ -129,3 +129,15 @@ def test_syntax_errors_name_the_likely_line_and_say_plainly_what_is_wrong(text: 
     [problem] = problems
     assert str(problem).startswith(expected), str(problem)
     assert "<block" not in str(problem) and "'?'" not in str(problem)
+
+
+@pytest.mark.parametrize("brk", ["\r", "\r\n", "\x85", "\u2028", "\u2029"])
+def test_a_syntax_error_in_a_file_with_other_line_ends_is_placed_at_its_line(brk: str) -> None:
+    # PyYAML starts a line at CR, NEL, LS and PS too: a file saved with CR line ends, or one
+    # stray NEL, has more lines than split("\n") makes (this was an IndexError, issue 19)
+    text = brk.join(["a: 1", "b:", "  c: 2", " d: 3", "e: [1,", "f: x: y", ""])
+    assert one_problem(text).startswith("f.yaml:4:1: indented differently from the lines it belongs with")
+    assert one_problem(brk.join(["a: 1", "b: \x01"])) == (
+        "f.yaml:2:4: YAML: unacceptable character #x0001: special characters are not allowed "
+        "(remove control characters from the file)"
+    )

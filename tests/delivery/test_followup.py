@@ -15,7 +15,9 @@ from digest.cli.main import cli
 from digest.content.load import load_or_fail
 from digest.db import open_db
 from digest.delivery import followup
+from digest.delivery.pacing import Policy
 from digest.delivery.send import send_edition
+from digest.delivery.transports.base import OutcomeUnknown, Transport, nothing
 from digest.readers import store
 from digest.settings import load_settings
 
@@ -143,6 +145,55 @@ def test_readers_are_grouped_by_the_answers_they_are_due(site_dir: Path) -> None
     assert (swale_edition.waited, swale_edition.changed) == (1, 1)
     assert "2025-07-test.answers-" in swale_edition.id
     assert outbox(site_dir) and len(outbox(site_dir)) == 5  # the dry run sent nothing
+
+
+class LostReply(Transport):
+    """Hands every message over; to `lost`, the server's answer never comes back."""
+
+    name = "lost-reply"
+
+    def __init__(self, lost: str) -> None:
+        self.lost, self.delivered = lost, []
+
+    def send(self, sender, recipients, message, handing_over=nothing) -> str:
+        handing_over()
+        self.delivered.append(recipients[0])
+        if recipients[0] == self.lost:
+            raise OutcomeUnknown("no reply after DATA")
+        return "250 ok"
+
+
+def test_an_answer_in_a_message_of_unknown_outcome_goes_again_with_the_next_answer(site_dir: Path) -> None:
+    """An answer is told to a reader only by a message delivered: ana's follow-up of the first
+    answer is of unknown outcome (held, not resent), so when a second answer makes a new
+    follow-up she is sent both, as answers she was waiting for. A duplicate, never a loss."""
+    path = site_dir / FORUM_FILE
+    path.write_text(
+        path.read_text().replace(
+            "answer: In Term 6, so schools can plan.", "answer: To follow.\n        status: pending"
+        )
+    )
+    add_readers(site_dir)
+    settings = load_settings(site_dir, overrides={"delivery.hold_unknown": True})
+    send_edition(settings, FORUM, as_of=FIXTURE_DAY)
+    edit(site_dir, "pt-summer", ANSWER)
+    transport = LostReply("ana@example.org")
+    _, first = followup.send_follow_up(settings, FORUM, as_of=LATER, transport=transport, policy=Policy(max_attempts=1))
+    assert first is not None and (first.sent, first.unknown) == (4, 1) and "ana@example.org" in transport.delivered
+
+    before = len(outbox(site_dir))
+    edit(site_dir, "year-r-funding", "Decisions are made in the second week of Term 6.")
+    plan, second = followup.send_follow_up(settings, FORUM, as_of=LATER)
+    assert second is not None and second.ok and second.key != first.key
+    got = follow_ups(site_dir, before)
+    subjects = {to: str(msg["Subject"]) for to, msg in got.items()}
+    assert subjects == {
+        "ana@example.org": "Test SENCO Forum: 2 answers you were waiting for",  # both: the first may not have come
+        "cat@example.org": "Test SENCO Forum: 1 answer you were waiting for",  # the second: she has the first
+        "dev@example.org": "Test SENCO Forum: 1 answer you were waiting for",
+    }
+    text = got["ana@example.org"].get_body(("plain",)).get_content()
+    assert "summer holidays" in text and "second week of Term 6" in text
 
 
 def test_a_reader_sent_only_the_answer_gets_no_follow_up(site_dir: Path) -> None:

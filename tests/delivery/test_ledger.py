@@ -548,7 +548,7 @@ def test_the_send_commits_without_a_flush_each_time_and_everything_else_with_one
 
     monkeypatch.setattr(send, "open_db", open_db)
     assert send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted(), policy=policy()).sent == 5
-    assert seen == [1]  # NORMAL
+    assert seen and set(seen) == {1}  # NORMAL
     conn = open_db(settings)
     assert seen[-1] == 2  # FULL: subscribers, suppressions, the web pages
     conn.close()

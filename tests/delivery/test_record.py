@@ -93,6 +93,9 @@ def test_a_send_records_each_edition_once_and_each_reader_through_their_ledger_r
     conn.close()
 
 
+OLD_KEY = f"forum:{FORUM}@2025-07-11"  # a send's key as releases before 0006_sends named it
+
+
 def test_a_ledger_from_before_the_record_keeps_working(site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings(site_dir)
     path = settings.path("db")
@@ -101,15 +104,15 @@ def test_a_ledger_from_before_the_record_keeps_working(site_dir: Path, monkeypat
         ids = add_readers(site_dir)
         conn = open_db(settings)  # and its ledger: everyone sent the digest, rows as that release wrote them
         rows = [(sid, f"{FORUM}-0000000{n}", f"<m{sid}@example.org>") for n, sid in enumerate(ids)]
-        ledger.add_pending(conn, KEY, rows)
+        ledger.add_pending(conn, OLD_KEY, rows)
         for sid in ids:
-            ledger.mark(conn, KEY, sid, "sent", "250 ok")
+            ledger.mark(conn, OLD_KEY, sid, "sent", "250 ok")
         conn.close()
 
     conn = open_db(settings)  # migrated on open
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY name")]
-        assert names[-2:] == ["0004_sent_items", "0005_delivery_handed"]
+        assert {"0004_sent_items", "0005_delivery_handed", "0006_sends"} <= set(names)
         rows = conn.execute("SELECT state, snapshot FROM deliveries").fetchall()
         assert [(r["state"], r["snapshot"]) for r in rows] == [("sent", None)] * 5  # kept as they were
     finally:
@@ -117,7 +120,7 @@ def test_a_ledger_from_before_the_record_keeps_working(site_dir: Path, monkeypat
     assert send_edition(settings, FORUM, as_of=FIXTURE_DAY).skipped == 5  # the ledger still knows who has it
     plan, found = dry_run(settings, FORUM, as_of=FIXTURE_DAY)
     assert found == [] and plan.prepared == []  # nothing is known of what they were sent: no follow-up
-    later = send_edition(settings, FORUM, as_of=FIXTURE_DAY.replace(day=12))
+    later = send_edition(settings, FORUM, as_of=FIXTURE_DAY.replace(day=12), again=True)
     assert later.sent == 5 and len(outbox(site_dir)) == 5
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT COUNT(*) FROM deliveries WHERE snapshot IS NOT NULL").fetchone()[0] == 5

@@ -656,3 +656,26 @@ def test_digest_preview_serves_until_ctrl_c(site_dir: Path) -> None:
     assert proc.returncode == 0
     assert out == "Preview stopped.\n"
     assert err == ""
+
+
+def test_without_a_signing_key_a_page_says_what_is_missing(client: TestClient, monkeypatch) -> None:
+    """Issue 19: every edition answered a bare "Internal Server Error". The command signs
+    with a key of its own (next test); the pages, used without it, say what is missing."""
+    monkeypatch.delenv("DIGEST_SECRET_KEY")
+    for url in (edition_url(), edition_url(".eml")):
+        page = client.get(url)
+        assert page.status_code == 200 and "DIGEST_SECRET_KEY is not set" in text_of(page.text), url
+    assert client.get(edition_url(".html")).status_code == 200  # the email itself carries no signed link
+
+
+def test_the_command_signs_with_a_key_of_its_own_while_none_is_set(monkeypatch) -> None:
+    from digest.preview.app import signing_key
+    from digest.readers.tokens import secret_key
+
+    assert signing_key() == ""  # the key from the environment is used as it is
+    monkeypatch.delenv("DIGEST_SECRET_KEY")
+    note = signing_key()
+    assert "open no reader's page" in note and len(secret_key()) >= 32
+    first = secret_key()
+    monkeypatch.setenv("DIGEST_SECRET_KEY", "short")  # too short: a key of its own too
+    assert signing_key() and secret_key() not in (first, b"short")

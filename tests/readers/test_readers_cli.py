@@ -284,7 +284,8 @@ def test_add_list_and_set(run) -> None:
         ),
     ],
 )
-def test_mistakes_name_the_option(run, args: list[str], message: str) -> None:
+def test_mistakes_name_the_option(run, db, args: list[str], message: str) -> None:
+    db().close()  # the database is there: only the option is wrong
     result = run(*args)
     assert (result.exit_code, result.output) == (1, message)
 
@@ -317,6 +318,23 @@ def test_remove_erases_everything_but_a_hash(run, db, site_dir: Path) -> None:
 
 def test_database_file_comes_from_digest_db(site_dir: Path, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere" / "readers.sqlite3"
-    result = CliRunner(env={"DIGEST_DB": str(target)}).invoke(cli, ["--root", str(site_dir), "subscribers", "list"])
-    assert (result.exit_code, result.output) == (0, "0 readers\n")
+    runner = CliRunner(env={"DIGEST_DB": str(target)})
+
+    def subscribers(*args: str):
+        return runner.invoke(cli, ["--root", str(site_dir), "subscribers", *args])
+
+    # a path that names no database is a mistake to correct, not a new, empty list of readers
+    for command in (["list"], ["export"], ["set", "a@school.example", "--pause"], ["remove", "a@x.example", "--yes"]):
+        result = subscribers(*command)
+        assert result.exit_code == 1, command
+        assert result.output.startswith(
+            f"Error: the database {target} does not exist (from the environment variable DIGEST_DB={target})."
+        ), result.output
+    assert not target.parent.exists()
+    # adding a reader makes it, on purpose
+    added = subscribers(
+        "add", "a@school.example", "--district", "Swale", "--phase", "primary", "--setting", "mainstream"
+    )
+    assert added.exit_code == 0, added.output
+    assert (subscribers("list").exit_code, subscribers("list").output.splitlines()[-1]) == (0, "1 reader")
     assert target.exists() and not (site_dir / "var" / "digest.sqlite3").exists()

@@ -223,7 +223,7 @@ def test_holidays_and_nothing_new_skip_a_fire_and_say_why(site_dir: Path) -> Non
     send_edition(settings, FORUM, as_of=FIXTURE_DAY)  # an organiser sent the forum's digest by hand first
     assert run_fire(settings, found["post-forum"], POST, POST).lines() == [
         "post-forum @ Fri 11 July 2025 16:00 BST: skipped: nothing new: the 2025-07-test digest was already sent "
-        "(forum:2025-07-test@2025-07-11)"
+        "(forum:2025-07-test@send-1)"
     ]
     assert len(received(site_dir)) == 5
     write_schedule(site_dir, POST_FORUM + "    skip: {nothing_new: false}\n")

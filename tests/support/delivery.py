@@ -33,7 +33,7 @@ READERS = [
 ]
 PROFILES = [(d, ph, st) for _, _, d, ph, st in READERS]
 FORUM = "2025-07-test"
-KEY = "forum:2025-07-test@2025-07-11"
+KEY = "forum:2025-07-test@send-1"  # the test forum's first send (digest.delivery.sends)
 
 
 def add_readers(site_dir: Path, readers: list[tuple[str, str, str, str, str]] | None = None) -> list[int]:

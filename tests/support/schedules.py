@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 import textwrap
+import time
+from collections import Counter
 from pathlib import Path
 
 from digest.content.load import load_site
 from digest.schedules.files import Schedule, load_or_fail
 from digest.settings import load_settings
-from support.delivery import outbox, parse
+from support.delivery import outbox, parse, smtp_env
 
 # Every Monday at 07:00, the dates of the week ahead. In the test site's content the Swale
 # surgery is on Tuesdays (15 July to 16 December 2025, not 22 July or 28 October) and the
@@ -57,3 +62,39 @@ def received(site_dir: Path) -> list[tuple[str, str, str]]:
         msg = parse(raw)
         out.append((msg["To"].addresses[0].addr_spec, str(msg["Subject"]), str(msg["Message-ID"])))
     return out
+
+
+# -- the real `digest scheduler` process ----------------------------------------------------------
+DIGEST = Path(sys.executable).parent / "digest"
+
+
+def start(site_dir: Path, port: int, log: Path) -> subprocess.Popen:
+    """`digest scheduler` in site_dir, sending to the SMTP server on port, logging to log."""
+    with log.open("a") as err:
+        return subprocess.Popen(
+            [str(DIGEST), "scheduler"], cwd=site_dir, env=smtp_env(port), stdout=subprocess.DEVNULL, stderr=err
+        )
+
+
+def ledger(site_dir: Path) -> dict[str, Counter]:
+    """Each edition key in the ledger and how many of its rows are in each state."""
+    conn = sqlite3.connect(site_dir / "var" / "digest.sqlite3", timeout=10)
+    try:
+        out: dict[str, Counter] = {}
+        for key, state in conn.execute("SELECT edition_key, state FROM deliveries"):
+            out.setdefault(key, Counter())[state] += 1
+        return out
+    except sqlite3.OperationalError:  # the scheduler has not made the table yet
+        return {}
+    finally:
+        conn.close()
+
+
+def wait_for(what: str, test, proc: subprocess.Popen, seconds: float = 30):
+    """Poll test() until it is true (and return it) while the process runs; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not (found := test()):
+        assert proc.poll() is None, f"the scheduler exited while waiting for {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+    return found

@@ -63,7 +63,7 @@ def served(tmp_path_factory):
         digest("subscribers", "import", "content/subscribers.example.csv")
         for forum in forums:
             digest("send", "--forum", forum.id)  # as of today: every date is past
-            digest("send", "--forum", forum.id, "--as-of", day_after(forum).isoformat())  # the dates ahead
+            digest("send", "--forum", forum.id, "--again", "--as-of", day_after(forum).isoformat())  # the dates ahead
         assert settings.site.base_url == url
         server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="off"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

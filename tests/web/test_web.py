@@ -3,20 +3,29 @@ unsubscribe, and the security checks (tokens, CSRF, enumeration, header injectio
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import hashlib
 import re
 import threading
+from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from digest.content.load import load_or_fail
 from digest.db import connect
+from digest.editions.build import build
 from digest.readers import store as store
 from digest.readers.tokens import BadToken, Signer
 from digest.settings import load_settings
 from digest.web.app import SECURITY_HEADERS, create_app
+from digest.web.site import EDITION_COPY
 
 BASE = "https://digest.test.example"
 FORM = {
@@ -81,6 +90,13 @@ def confirmed_emails(conn) -> list[str]:
 
 def add_reader(conn, address: str = "ben@elm.example", status: str = "confirmed") -> int:
     return store.add(conn, address, store.Profile("Thanet", ("secondary",), "special"), name="Ben", status=status)
+
+
+def confirm_link(conn, subscriber_id: int, ttl: int = 60) -> str:
+    """A confirmation link as the mail carries it: bound to the reader's request."""
+    return (
+        f"/confirm/{Signer().sign('confirm', subscriber_id, ttl=ttl, bound=store.confirm_bound(conn, subscriber_id))}"
+    )
 
 
 # -- the journey ----------------------------------------------------------------------------
@@ -224,7 +240,7 @@ def test_a_head_request_changes_nothing_whatever_its_body(client: TestClient, db
     pend = add_reader(db, "pen@oak.example", "pending")
     unsubscribe = f"/unsubscribe/{Signer().sign('manage', amy)}"
     prefs = f"/preferences/{Signer().sign('manage', amy)}"
-    confirm = f"/confirm/{Signer().sign('confirm', pend, ttl=60)}"
+    confirm = confirm_link(db, pend)
     form = "application/x-www-form-urlencoded"
     one_click = TestClient(client.app).request(
         "HEAD", unsubscribe, content=b"List-Unsubscribe=One-Click", headers={"content-type": form}
@@ -325,7 +341,7 @@ def test_tampered_and_expired_tokens_are_refused(client: TestClient, db) -> None
     # a confirm token is not a manage token, nor the other way round
     assert client.get(f"/preferences/{Signer().sign('confirm', amy, ttl=60)}").status_code == 400
     assert client.get(f"/confirm/{good}").status_code == 400
-    expired = client.get(f"/confirm/{Signer().sign('confirm', amy, ttl=-1)}")
+    expired = client.get(confirm_link(db, amy, ttl=-1))
     assert expired.status_code == 400 and "This link has expired" in expired.text
     assert store.get(db, amy).status == "pending" and store.get(db, ben).status == "confirmed"
 
@@ -449,15 +465,64 @@ def test_every_mistake_is_listed_and_linked(client: TestClient) -> None:
     assert "<title>Error: Subscribe" in response.text and "autofocus" in response.text
 
 
-def test_subscribe_is_rate_limited_per_client(client: TestClient, clock: Clock, db) -> None:
-    for n in range(5):
+def test_subscribe_is_limited_per_address_never_per_connection(client: TestClient, clock: Clock, db) -> None:
+    """A room of readers on one Wi-Fi (one connection here) never holds each other up:
+    tries are counted per address the form names, its mistakes included."""
+    for n in range(12):  # more than five readers, one after another, from one connection
         assert subscribe(client, email=f"r{n}@elm.example").status_code == 200
-    refused = subscribe(client, email="r5@elm.example")
+    # one address: five tries, mistakes included, then it waits
+    assert subscribe(client, email="amy@oak.example", district="").status_code == 400
+    assert subscribe(client, email="AMY@oak.example ", setting="").status_code == 400  # the same address
+    for _ in range(3):
+        assert subscribe(client, email="amy@oak.example").status_code == 200
+    refused = subscribe(client, email="Amy@Oak.example")
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) == 121
-    assert "Try again in 2 minutes." in refused.text
-    assert store.find(db, "r5@elm.example") is None
-    clock.now += 120  # one attempt back every 120 seconds (5 per 600)
-    assert subscribe(client, email="r5@elm.example").status_code == 200
+    assert "Try again in 2 minutes." in refused.text and "This address has been sent" in refused.text
+    assert subscribe(client, email="ben@elm.example").status_code == 200  # nobody else waits for it
+    for _ in range(8):  # a form naming no address stores and mails nothing, and is not counted
+        assert subscribe(client, email="").status_code == 400
+    clock.now += 120  # one try back every 120 seconds (5 per 600)
+    assert subscribe(client, email="amy@oak.example").status_code == 200
+    assert subscribe(client, email="amy@oak.example").status_code == 429
+    assert store.find(db, "r11@elm.example").status == "pending"
+
+
+def test_a_confirmation_link_works_only_for_the_request_it_answers(client: TestClient, db, site_dir: Path) -> None:
+    """Issue 19: an old confirmation link subscribed again a reader who had unsubscribed since."""
+    subscribe(client)
+    first = link(outbox(site_dir)[-1], "confirm")
+    subscribe(client, name="Amy L.")  # asked again while pending: the first link still answers it
+    assert len(outbox(site_dir)) == 2
+    token = csrf(client, first)  # the Confirm button's form, as the reader's browser holds it
+    assert client.post(first, data={"csrf": token}).status_code == 200
+    amy = store.find(db, "amy@oak.example")
+    assert (amy.status, amy.name) == ("confirmed", "Amy L.")
+    again = client.post(first, data={"csrf": token})
+    assert again.status_code == 200 and "You are subscribed" in again.text  # pressed twice: harmless
+
+    prefs = f"/preferences/{Signer().sign('manage', amy.id)}"
+    client.post(prefs, data={"csrf": csrf(client, prefs), "action": "unsubscribe"})
+    assert store.get(db, amy.id).status == "unsubscribed"
+    for method in ("GET", "POST"):
+        stale = client.request(method, first, data={"csrf": token} if method == "POST" else None)
+        assert stale.status_code == 400 and "This link is out of date" in stale.text, method
+        assert "Confirm</button>" not in stale.text
+    assert store.get(db, amy.id).status == "unsubscribed"
+    bounced = add_reader(db, "bob@elm.example", "pending")
+    old = confirm_link(db, bounced)
+    token = csrf(client, old)
+    store.set_status(db, bounced, "bounced")
+    assert client.post(old, data={"csrf": token}).status_code == 400
+    assert store.get(db, bounced).status == "bounced"
+
+    subscribe(client)  # a new request: a new link; the old one no longer works at all
+    client.app.state.pages.settle()
+    new = link(outbox(site_dir)[-1], "confirm")
+    assert store.get(db, amy.id).status == "pending"
+    gone = client.get(first)
+    assert gone.status_code == 400 and "This link does not work" in gone.text
+    assert client.post(new, data={"csrf": csrf(client, new)}).status_code == 200
+    assert store.get(db, amy.id).status == "confirmed"
 
 
 def test_security_headers_on_every_response(client: TestClient, db) -> None:
@@ -485,3 +550,113 @@ def test_erased_reader_links_stop_working(client: TestClient, db) -> None:
     assert (
         TestClient(client.app).post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
     )
+
+
+# -- web probes (issue 19) ---------------------------------------------------------------------
+TOKEN_PAGES = ("confirm", "preferences", "unsubscribe")
+
+
+def probe_token(client: TestClient, provider: TestClient, token: str) -> set[int]:
+    """The statuses of every page a token opens: GET of each, and the one-click POST. A
+    one-click POST with a good signature for no reader (erased) answers 200 and changes
+    nothing: a provider's retry is not an error (test_erased_reader_links_stop_working)."""
+    path = quote(token, safe="")
+    codes = {client.get(f"/{page}/{path}").status_code for page in TOKEN_PAGES}
+    one_click = provider.post(f"/unsubscribe/{path}", data={"List-Unsubscribe": "One-Click"}).status_code
+    try:
+        signed = Signer().verify("manage", token) >= 0
+    except BadToken:
+        signed = False
+    return codes | ({one_click} - {200} if signed else {one_click})
+
+
+def test_a_malformed_token_of_any_length_or_value_is_a_400_or_404(site_dir: Path, db) -> None:
+    """An overlong body, or a validly signed id of 10**30, answered 500. Every string a
+    token could be (and every id a valid signature could carry) is a 400 or a 404."""
+    signer = Signer()
+    amy = add_reader(db, "amy@oak.example")
+    with TestClient(create_app(load_settings(site_dir))) as client, TestClient(client.app) as provider:
+        for token in (
+            signer.sign("manage", 10**30),
+            signer.sign("confirm", 10**30, ttl=60),
+            signer.sign("manage", 2**63),
+            signer.sign("manage", 2**63 - 1),  # SQLite's largest id: no such reader
+            f"{amy}." + "1" * 5000 + f".{signer.sign('manage', amy).rsplit('.', 1)[1]}",
+            "9" * 5000 + ".0.AAAAAAAAAAAAAAAAAAAAAAAA",
+            f"{amy}.0.{'A' * 10_000}",
+            "." * 3000,
+            f"{amy}.0.{signer.sign('manage', amy).rsplit('.', 1)[1]}\n",
+        ):
+            assert probe_token(client, provider, token) <= {400, 404}, token[:80]
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(
+            st.one_of(
+                # any text a path segment can hold (a '/' ends the segment: another route)
+                st.text(st.characters(exclude_characters="/"), min_size=1, max_size=300),
+                st.text(alphabet="0123456789.", min_size=1, max_size=80),
+                st.builds(
+                    lambda sid, exp, mac: f"{sid}.{exp}.{mac}",
+                    st.integers(min_value=0, max_value=10**40),
+                    st.integers(min_value=0, max_value=10**20),
+                    st.text(alphabet="ABCxyz019_-", min_size=0, max_size=40),
+                ),
+                st.integers(min_value=amy + 1, max_value=10**40).map(lambda sid: signer.sign("manage", sid)),
+            )
+        )
+        def every_token(token: str) -> None:
+            assume(token not in (".", ".."))  # a URL's dot segments: the client resolves them away
+            assert probe_token(client, provider, token) <= {400, 404}, token[:80]
+
+        every_token()
+    assert store.get(db, amy).status == "confirmed"
+
+
+def test_one_click_unsubscribe_needs_no_origin_of_ours_but_every_form_does(client: TestClient, db) -> None:
+    """RFC 8058: a mail provider POSTs List-Unsubscribe=One-Click from its own servers; its
+    request may carry the provider's Origin. The signed token authorises it. Any other POST
+    (our forms) with a foreign Origin is refused, as docs/subscribers.md says."""
+    amy, ben = add_reader(db, "amy@oak.example"), add_reader(db, "ben@elm.example")
+    for sid, origin in ((amy, "https://mail.provider.example"), (ben, "null")):
+        url = f"/unsubscribe/{Signer().sign('manage', sid)}"
+        form = client.post(url, data={"csrf": csrf(client, url)}, headers={"origin": "https://evil.example"})
+        assert form.status_code == 403 and store.get(db, sid).status == "confirmed"
+        with TestClient(client.app) as provider:
+            done = provider.post(url, data={"List-Unsubscribe": "One-Click"}, headers={"origin": origin})
+        assert done.status_code == 200 and store.get(db, sid).status == "unsubscribed"
+
+
+def test_dotfiles_and_dot_folders_are_never_served(site_dir: Path, client: TestClient) -> None:
+    out = site_dir / "build"
+    build(load_or_fail(load_settings(site_dir)), out, as_of=date(2025, 7, 11))
+    assert (out / ".calendar-state.json").is_file()  # the build's own state, beside the site
+    (out / ".git").mkdir()
+    (out / ".git" / "config").write_text("[remote]\n")
+    (out / "calendar" / ".notes").write_text("private\n")
+    assert client.get("/index.html").status_code == 200
+    for path in (
+        "/.calendar-state.json",
+        "/%2Ecalendar-state.json",
+        "/calendar/../.calendar-state.json",
+        "/.git/config",
+        "/.git/",
+        "/calendar/.notes",
+    ):
+        for method in ("GET", "HEAD"):
+            assert client.request(method, path).status_code == 404, (method, path)
+
+
+def test_edition_copies_and_only_they_get_the_copy_policy(site_dir: Path, client: TestClient) -> None:
+    out = site_dir / "build"
+    build(load_or_fail(load_settings(site_dir)), out, as_of=date(2025, 7, 11))
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+    copies = [p for p in pages if EDITION_COPY.fullmatch(p)]
+    assert len(copies) >= 10 and all((out / p).with_suffix(".txt").is_file() for p in copies)  # each with its text
+    assert {p for p in pages if p.endswith(("index.html", "editions.html")) or "/" not in p}.isdisjoint(copies)
+    for page in pages:
+        policy = client.get(f"/{page}").headers["content-security-policy"]
+        assert ("style-src-attr 'unsafe-inline'" in policy) == (page in copies), page
+        assert "'unsafe-inline'" not in policy.split("style-src-attr")[0]  # never for scripts or <style>
+    html = (out / copies[0]).read_text()
+    pin = base64.b64encode(hashlib.sha256(re.search(r"<style>(.*?)</style>", html, re.S)[1].encode()).digest())
+    assert f"'sha256-{pin.decode()}'" in client.get(f"/{copies[0]}").headers["content-security-policy"]

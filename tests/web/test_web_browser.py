@@ -16,12 +16,17 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from support import FIXTURE_DAY
 
+from digest.content.load import load_or_fail
 from digest.db import connect
+from digest.editions.build import build
 from digest.readers import store as store
 from digest.readers.tokens import Signer
 from digest.settings import load_settings
 from digest.web.app import create_app
+
+FORUM = "2025-07-test"
 
 
 @pytest.fixture
@@ -137,8 +142,46 @@ def test_subscribe_confirm_change_pause_and_unsubscribe(server: str, page, site_
     assert page.get_by_role("heading", level=1).inner_text() == "You are unsubscribed"
     assert reader().status == "unsubscribed"
     assert next_send() == []  # the next send leaves them out
+
+    # The confirmation link, followed again after unsubscribing, subscribes nobody (issue 19).
+    page.goto(confirm)
+    assert page.get_by_role("heading", level=1).inner_text() == "This link is out of date"
+    assert page.get_by_role("button", name="Confirm").count() == 0
+    assert reader().status == "unsubscribed" and next_send() == []
     assert len(wait_for_mail(site_dir / "var" / "outbox", 2)) == 2  # and nothing else was mailed
     conn.close()
+
+
+def test_an_editions_browser_copy_keeps_its_styles_under_the_servers_policy(
+    server: str, browser, site_dir: Path
+) -> None:
+    """Issue 19: "View in your browser" under `digest serve` showed the email unstyled (the
+    site's CSP blocked its inline styles), 608 px wide on a phone, its hidden preheader shown."""
+    out = site_dir / "build"
+    build(load_or_fail(load_settings(site_dir)), out, as_of=FIXTURE_DAY)
+    copy = sorted((out / FORUM).glob(f"{FORUM}-*.html"))[0].relative_to(out).as_posix()
+    refused: list[str] = []  # what the browser refused under the policy, as it says on its console
+    for width in (375, 1024):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        response = page.goto(f"{server}/{copy}")
+        header = "getComputedStyle(document.querySelector('td.header'))"
+        assert page.evaluate(f"{header}.backgroundColor") == "rgb(18, 67, 109)"  # the digest's blue band
+        assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Arial")
+        assert page.locator(".preheader").is_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+        main = page.evaluate("document.querySelector('table.main').getBoundingClientRect().width")
+        assert main == (width if width < 620 else 600)  # the phone rules (the <style> element) apply
+        assert refused == []
+        policy = response.headers["content-security-policy"]  # styles allowed, and still no script
+        assert "style-src-attr 'unsafe-inline'" in policy and "script" not in policy and "default-src 'none'" in policy
+        context.close()
+    # the archive's own pages keep the site's policy: no inline style at all
+    index = browser.new_page()
+    assert "style-src 'self';" in index.goto(f"{server}/index.html").headers["content-security-policy"]
+    assert "style-src-attr" not in index.goto(f"{server}/{FORUM}/index.html").headers["content-security-policy"]
+    index.close()
 
 
 def test_one_click_over_http_as_a_mail_provider_sends_it(server: str, site_dir: Path) -> None:
