@@ -37,6 +37,7 @@ DATED = [
     "tests/delivery/test_followup.py",
     "tests/delivery/test_since.py",
     "tests/delivery/test_record.py",
+    "tests/delivery/test_sends.py",
     "tests/delivery/test_calendar_attachment.py",
     "tests/schedules/test_schedules.py",
     "tests/schedules/test_runs.py",
