@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DIGEST_SECRET_KEY ?= demo-only-secret-not-for-production
 
-.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium spamassassin serve preview
+.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium spamassassin faketime serve preview
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,13 @@ spamassassin:
 	  echo "Installing Debian's spamassassin for the spam-score test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin spamc >/dev/null; }
 
+# Debian's libfaketime for the test that reruns the date-sensitive tests with the wall clock
+# moved years ahead (tests/test_any_day.py).
+faketime:
+	@command -v faketime >/dev/null 2>&1 || { \
+	  echo "Installing Debian's faketime for the tests that move the clock"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
+
 # axe-core, pinned by package-lock.json, for the accessibility checks in the browser tests.
 # npm ci keeps the package's own file dates, so touch the target to mark it installed.
 node_modules/axe-core/axe.min.js: package.json package-lock.json
@@ -75,7 +82,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test: $(STAMP) chromium spamassassin node_modules/axe-core/axe.min.js
+test: $(STAMP) chromium spamassassin faketime node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check digest tests bench demo
 	$(BIN)/ruff format --check digest tests bench demo
 	$(BIN)/python -m pytest

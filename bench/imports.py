@@ -1,4 +1,5 @@
-"""Figure 6: wall time of `digest import` of each seed, as plain text and as the Word
+"""Figure 6: wall time of `digest import` of each source document (content/sources/,
+with the invented questioners the tests put back), as plain text and as the Word
 document built from it (tests/support/seed_docx.py), each a fresh process into a
 throwaway copy of the example project, with the draft's check included.
 
@@ -17,10 +18,9 @@ from pathlib import Path
 from bench.common import ROOT, arg, emit
 
 DIGEST = Path(sys.executable).parent / "digest"
-FORUMS = {"000": "2024-03-countywide", "002": "2025-07-term6"}
 
 
-def seed_documents(folder: Path) -> dict[str, Path]:
+def source_documents(folder: Path) -> dict[str, Path]:
     sys.path.insert(0, str(ROOT / "tests"))  # the one builder of the Word fixtures, shared with the tests
     from support.seed_docx import build
 
@@ -47,11 +47,11 @@ def main() -> None:
         root = Path(tmp) / "project"
         shutil.copytree(ROOT / "content", root / "content")
         shutil.copy(ROOT / "digest.toml", root / "digest.toml")
-        documents = seed_documents(Path(tmp))
-        for name, document in sorted(documents.items()):
-            seed, kind = name[:3], document.suffix.lstrip(".")
-            timed(document, FORUMS[seed], root)  # the first run pays for cold file caches: not counted
-            samples[f"{FORUMS[seed]}_{kind}_s"] = [timed(document, FORUMS[seed], root) for _ in range(runs)]
+        documents = source_documents(Path(tmp))
+        for document in sorted(documents.values()):
+            forum_id, kind = document.stem, document.suffix.lstrip(".")  # each is named after its forum
+            timed(document, forum_id, root)  # the first run pays for cold file caches: not counted
+            samples[f"{forum_id}_{kind}_s"] = [timed(document, forum_id, root) for _ in range(runs)]
     emit(samples)
 
 

@@ -1,7 +1,7 @@
 """`make lengths`: how long each edition is against the Q&A document it replaces.
 
 For every edition of both example forums: the words of the text part (all of it, footer
-included) divided by the words of the source document in ../shared/seeds/, and the
+included) divided by the words of the source document in content/sources/, and the
 estimated screens on a 375 px phone. As of today (what a send today gets) and as of the
 day after each forum (when its dates are still ahead). The goal of issue 12: median at
 most 0.25, maximum at most 0.35, at most 10 screens.
@@ -17,8 +17,8 @@ import sys
 
 from bench.common import ROOT
 
-SEEDS = ROOT.parent / "shared" / "seeds"
-SOURCES = {"2024-03-countywide": "000_39cac037e0a09133.txt", "2025-07-term6": "002_d7321a383697c6b6.txt"}
+SOURCES = ROOT / "content" / "sources"  # each forum's source document, <forum id>.txt
+FORUMS = ("2024-03-countywide", "2025-07-term6")
 
 
 def measure() -> list[dict]:
@@ -30,9 +30,9 @@ def measure() -> list[dict]:
     settings = load_settings(ROOT)
     site, renderer = load_or_fail(settings), Renderer(settings)
     rows = []
-    for forum_id, seed in SOURCES.items():
+    for forum_id in FORUMS:
         forum = site.forum(forum_id)
-        source = len((SEEDS / seed).read_text(encoding="utf-8").split())
+        source = len((SOURCES / f"{forum_id}.txt").read_text(encoding="utf-8").split())
         for label, as_of in (("today", today()), ("day after", day_after(forum))):
             found = [renderer.render(e) for e in editions(site, forum, as_of, site.taxonomy.profiles())]
             ratios = sorted(len(r.text.split()) / source for r in found)

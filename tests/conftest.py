@@ -42,7 +42,10 @@ def browser():
     """Debian's chromium driven by Playwright (make test installs both; nothing is skipped)."""
     from playwright.sync_api import sync_playwright
 
+    # chromium keeps the machine's clock when the tests run under libfaketime: no page reads
+    # the date in the browser, and libfaketime makes chromium take seconds over each page
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env)
         yield b
         b.close()

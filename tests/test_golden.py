@@ -7,9 +7,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from support import FIXTURE_DAY
 from support.golden import golden
 
 from digest.content.audience import Profile
@@ -33,7 +34,7 @@ def normalised(raw: bytes) -> str:
 
 def test_golden_message_of_an_edition(site_dir: Path) -> None:
     site = load_or_fail(load_settings(site_dir))
-    edition = select(site, site.forum("2025-07-test"), date(2025, 7, 11), Profile("Swale", ("primary",), "mainstream"))
+    edition = select(site, site.forum("2025-07-test"), FIXTURE_DAY, Profile("Swale", ("primary",), "mainstream"))
     rendered = Renderer(site.settings).render(edition)
     key = "forum:2025-07-test@2025-07-11"
     template = template_for(site.settings, rendered, key, date=datetime(2025, 7, 11, 7, 0, tzinfo=UTC))
@@ -43,8 +44,10 @@ def test_golden_message_of_an_edition(site_dir: Path) -> None:
 
 
 def test_golden_build_tree(site_dir: Path, tmp_path: Path) -> None:
+    """Built as of the day after the fixture forum, as `digest build --as-of` does: the
+    editions pages say which day their editions are for, and a plain build means today."""
     out = tmp_path / "site"
-    build(load_or_fail(load_settings(site_dir)), out)
+    build(load_or_fail(load_settings(site_dir)), out, as_of=FIXTURE_DAY)
     files = [p for p in sorted(out.rglob("*")) if p.is_file()]
     lines = [
         f"{hashlib.sha256(p.read_bytes()).hexdigest()[:16]}  {p.relative_to(out).as_posix()}"

@@ -1,5 +1,6 @@
-"""What the import tests share: the seeds as .txt and as .docx built from them, and a
-writable copy of the example project to import into."""
+"""What the import tests share: the source documents (content/sources/, with invented
+questioners) as .txt and as .docx built from them, and a writable copy of the example
+project to import into."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from support.seed_docx import build
 
 @pytest.fixture(scope="session")
 def seed_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """'000_….txt', '000_….docx', '002_….txt', '002_….docx' -> a file in a temporary folder."""
+    """'2024-03-countywide.txt', '….docx', '2025-07-term6.txt', '….docx' -> a file in a temporary folder."""
     return build(tmp_path_factory.mktemp("seeds"))
 
 

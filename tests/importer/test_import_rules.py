@@ -159,9 +159,9 @@ def test_feedback_is_a_comment_that_asks_nothing(comment: str, answer: str, feed
             [("school", "Hill Top Primary School"), ("name", "Sam Smith-Jones")],
         ),
         (
-            "I had a meeting with Ann Lee and Kate Le Page yesterday.",
+            "I had a meeting with Ann Lee and Kit Le Roux yesterday.",
             "I had a meeting with [name removed] yesterday.",
-            [("name", "Ann Lee"), ("name", "Kate Le Page")],
+            [("name", "Ann Lee"), ("name", "Kit Le Roux")],
         ),
         (
             "We are at Oak Tree Academy and need help.",

@@ -7,6 +7,7 @@ TESTS = Path(__file__).resolve().parent.parent
 REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 GOLDEN = TESTS / "golden"
+SOURCES = REPO / "content" / "sources"  # the source documents, every questioner's personal data removed
 
 # The day after the fixture forum (tests/fixtures/site): sends, builds and previews are as of
 # today unless told otherwise, so tests that expect the fixture's dates say which day it is.

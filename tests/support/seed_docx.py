@@ -1,5 +1,7 @@
-"""The seeds (plain-text extractions of the published Q&A documents, in ../shared/seeds)
-and Word documents built from them with python-docx, laid out as the council's are:
+"""The source documents (content/sources/: plain-text extractions of the published Q&A
+documents, every questioner's personal data replaced by a marker), with invented
+questioners put back where the real ones were, as .txt and as Word documents built with
+python-docx, laid out as the council's are:
 
 - the March 2024 bullets: each question a "List Bullet" paragraph, its answers "List
   Bullet 2" paragraphs in bold runs, the dated sessions under an answer a numbered
@@ -9,7 +11,11 @@ and Word documents built from them with python-docx, laid out as the council's a
   several paragraphs (some with the leftover <p> tags the published file has), rows a
   page break cut in two, and a last table of comments with one column.
 
-Nothing binary is committed: the tests and `bench/imports.py` build these when they run.
+The invented questioners stand where the real ones stood, in the same shapes ("please
+pass on my name ...", "Ref: ... Primary School, SENCO, ...", "a meeting with ... and
+..."), so the import tests still prove that a questioner's name, school and address are
+removed. Nothing binary is committed: the tests and `bench/imports.py` build these when
+they run.
 """
 
 from __future__ import annotations
@@ -17,19 +23,41 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from support import REPO
+from support import SOURCES
 
-MARCH, JULY = "000_39cac037e0a09133.txt", "002_d7321a383697c6b6.txt"
+MARCH, JULY = "2024-03-countywide.txt", "2025-07-term6.txt"
 _INLINE = re.compile(r"(\*\*\*.+?\*\*\*|\*\*.+?\*\*|\[[^\]]+\]\([^)]*\))")
 _HEADER = re.compile(r"^\s*question\s*/\s*comment", re.I)
 
+# Where the source has a marker, what the fixture puts there instead: an invented
+# questioner, school or address (each marker text occurs exactly once in its source).
+INVENTED = {
+    JULY: [
+        (
+            "please pass on my name [name removed] [email removed]",
+            "please pass on my name Rowan Ashby-Fenwick r.ashby-fenwick@st-ebbas.example",
+        ),
+        (
+            "Ref: [school removed], SENCO, [name removed].",
+            "Ref: Thornfield Rise Primary School, SENCO, Ottilie Marchbank.",
+        ),
+        ("SENCo at [school removed] to", "SENCo at Thornfield Rise to"),  # the school named again, in an answer
+        (
+            "a meeting with [name removed] and [name removed] yesterday",
+            "a meeting with Hattie Brannigan and Joss Le Fevre yesterday",
+        ),
+    ],
+}
 
-def seeds() -> Path:
-    """../shared/seeds beside the project (or beside a folder it is in, for a worktree)."""
-    for folder in REPO.parents:
-        if (folder / "shared" / "seeds").is_dir():
-            return folder / "shared" / "seeds"
-    raise FileNotFoundError(f"no shared/seeds beside {REPO} or any folder above it")
+
+def source_text(name: str) -> str:
+    """A source document as published, with invented questioners where the real ones were."""
+    text = (SOURCES / name).read_text(encoding="utf-8")
+    for marked, invented in INVENTED.get(name, []):
+        if text.count(marked) != 1:
+            raise ValueError(f"content/sources/{name}: {marked!r} occurs {text.count(marked)} times, not once")
+        text = text.replace(marked, invented)
+    return text
 
 
 def _hyperlink(paragraph, text: str, url: str, bold: bool) -> None:
@@ -145,10 +173,11 @@ def tables_docx(text: str, path: Path) -> Path:
 
 
 def build(folder: Path) -> dict[str, Path]:
-    """Both seeds as .txt (copied) and as .docx, in folder."""
+    """Both source documents, questioners invented, as .txt and as .docx in folder:
+    '2024-03-countywide.txt', '2024-03-countywide.docx', ... -> its path."""
     out = {}
     for name, make in ((MARCH, bullets_docx), (JULY, tables_docx)):
-        text = (seeds() / name).read_text(encoding="utf-8")
+        text = source_text(name)
         stem = Path(name).stem
         (folder / name).write_text(text, encoding="utf-8")
         out[f"{stem}.txt"] = folder / name
