@@ -40,7 +40,11 @@ def site_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright (make test installs both; nothing is skipped)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # a page waits for what it shows, never for a time: the 5 s default is a guess that a
+    # machine with both cores busy misses; 30 s only stops a test that would hang
+    expect.set_options(timeout=30_000)
 
     # chromium keeps the machine's clock when the tests run under libfaketime: no page reads
     # the date in the browser, and libfaketime makes chromium take seconds over each page

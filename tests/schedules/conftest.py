@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from support.schedules import STARTED
 
 
 @pytest.fixture
@@ -23,3 +24,15 @@ def busy_cpus() -> Iterator[int]:
             proc.kill()
         for proc in burners:
             proc.wait(10)
+
+
+@pytest.fixture(autouse=True)
+def _stop_schedulers() -> Iterator[None]:
+    """A `digest scheduler` a test started is stopped when the test ends, passed or failed:
+    left running it would hold the lock and warn in a later test."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(30)

@@ -185,8 +185,8 @@ def test_killed_and_restarted_the_scheduler_sends_each_fire_once(site_dir: Path)
             later = [k for k, c in state.items() if fire_of(k) > restarted_at and c["sent"] == READERS]
             return len(later) >= 2 and not state[mid_send[0]]["pending"]
 
-        wait_for("two fires after the restart and the killed one finished", done_after_restart, second, 30)
-        wait_for("a moment between fires", lambda: not any(c["pending"] for c in ledger(site_dir).values()), second, 10)
+        wait_for("two fires after the restart and the killed one finished", done_after_restart, second)
+        wait_for("a moment between fires", lambda: not any(c["pending"] for c in ledger(site_dir).values()), second)
         second.send_signal(signal.SIGTERM)
         assert second.wait(15) == 0
     text = log.read_text()

@@ -174,7 +174,7 @@ def test_a_fire_due_while_the_last_still_sends_goes_out_when_it_ends(site_dir: P
             90,
         )
         handler.delay = 0.0  # the server is quick again: the scheduler catches up and idles between fires
-        wait_for("a moment between fires", lambda: idle(log), proc, 30)
+        wait_for("a moment between fires", lambda: idle(log), proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     text = log.read_text()

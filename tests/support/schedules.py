@@ -68,12 +68,17 @@ def received(site_dir: Path) -> list[tuple[str, str, str]]:
 DIGEST = Path(sys.executable).parent / "digest"
 
 
+STARTED: list[subprocess.Popen] = []  # every scheduler a test started: stopped after it (tests/schedules/conftest.py)
+
+
 def start(site_dir: Path, port: int, log: Path) -> subprocess.Popen:
     """`digest scheduler` in site_dir, sending to the SMTP server on port, logging to log."""
     with log.open("a") as err:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [str(DIGEST), "scheduler"], cwd=site_dir, env=smtp_env(port), stdout=subprocess.DEVNULL, stderr=err
         )
+    STARTED.append(proc)
+    return proc
 
 
 def ledger(site_dir: Path) -> dict[str, Counter]:
@@ -90,8 +95,10 @@ def ledger(site_dir: Path) -> dict[str, Counter]:
         conn.close()
 
 
-def wait_for(what: str, test, proc: subprocess.Popen, seconds: float = 30):
-    """Poll test() until it is true (and return it) while the process runs; fail after `seconds`."""
+def wait_for(what: str, test, proc: subprocess.Popen, seconds: float = 180):
+    """Poll test() until it is true (and return it) while the process runs; fail after `seconds`,
+    which only stops a test that would hang: with both cores busy a fire can take many times
+    what it takes on a quiet machine."""
     deadline = time.monotonic() + seconds
     while not (found := test()):
         assert proc.poll() is None, f"the scheduler exited while waiting for {what}"
