@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,14 @@ NOT_DATED = "not mutation"  # test_schedules' property test of random files: 7 s
 SHIM = TESTS / "support" / "faketime"  # time.sleep for libfaketime 0.9.10 (its sitecustomize.py says why)
 
 
+def offset(moment: str) -> str:
+    """libfaketime's relative form, seconds from now to moment (UTC). Not its "@moment" form,
+    which starts the clock at moment in every process anew: a process a test starts later
+    (a scheduler restarted, a send run again) would go back in time against the test."""
+    then = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    return f"{int((then - datetime.now(UTC)).total_seconds()):+d}"
+
+
 def under_faketime(moment: str, *command: str) -> subprocess.CompletedProcess[str]:
     faketime = shutil.which("faketime")
     assert faketime, "libfaketime is not installed: run `make faketime` (Debian's faketime package)"
@@ -54,7 +62,7 @@ def under_faketime(moment: str, *command: str) -> subprocess.CompletedProcess[st
         "PYTHONPATH": os.pathsep.join(filter(None, [str(SHIM), os.environ.get("PYTHONPATH")])),
     }
     return subprocess.run(
-        [faketime, "-f", f"@{moment}", sys.executable, *command],
+        [faketime, "-f", offset(moment), sys.executable, *command],
         cwd=REPO,
         env=env,
         capture_output=True,
