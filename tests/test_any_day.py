@@ -51,7 +51,14 @@ def offset(moment: str) -> str:
     which starts the clock at moment in every process anew: a process a test starts later
     (a scheduler restarted, a send run again) would go back in time against the test."""
     then = datetime.fromisoformat(moment).replace(tzinfo=UTC)
-    return f"{int((then - datetime.now(UTC)).total_seconds()):+d}"
+    return f"{int(then.timestamp() - real_now()):+d}"
+
+
+def real_now() -> float:
+    """The machine's clock, even when this pytest itself runs under libfaketime (whose offset
+    a nested faketime would not add to): asked of a process started without it."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LD_PRELOAD", "FAKETIME"))}
+    return float(subprocess.run(["date", "+%s.%N"], env=clean, capture_output=True, text=True, check=True).stdout)
 
 
 def under_faketime(moment: str, *command: str) -> subprocess.CompletedProcess[str]:
