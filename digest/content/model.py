@@ -193,6 +193,9 @@ class Contact(Strict):
     phone: str | None = None
     about: str | None = None
     audience: Audience | None = None
+    # an officer's own work address, published to SENCOs in the forum document: in the
+    # emails; in the public archive only when digest.toml says so (digest.editions.public)
+    officer: bool = False
 
 
 class Contacts(Strict):

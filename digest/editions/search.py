@@ -29,6 +29,7 @@ from digest.content import wording
 from digest.content.load import Site
 from digest.editions.archive import Entry, when
 from digest.editions.markup import to_text
+from digest.editions.public import public
 from digest.editions.urls import SEARCH_BUNDLE, forum_page
 from digest.errors import DigestError
 
@@ -134,7 +135,7 @@ def write_index(site: Site, out: Path, found: dict[str, Entry]) -> Index:
         stage = Path(tmp) / "records"
         stage.mkdir()
         for n, entry in enumerate(found.values()):
-            (stage / f"{n:04d}-{entry.item.id}.html").write_text(record(site, entry, n), encoding="utf-8")
+            (stage / f"{n:04d}-{entry.item.id}.html").write_text(public(record(site, entry, n), site), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}  # no stray settings
         args = [str(binary), "--site", str(stage), "--output-path", str(fresh), "--force-language", "en", "--silent"]
         try:
