@@ -121,7 +121,8 @@ def answer_keys(item: Item, contact: Contact | None) -> set[tuple[str, str]]:
 
 
 def added(item: Item, contact: Contact | None = None, labels: str = "") -> list[tuple[str, list[Claim]]]:
-    """(field, claims) for a written headline and summary that hold what the answer does not.
+    """(field, claims) for a headline and a written summary that hold what the answer does
+    not. The headline is the one readers see: written, or made from the question.
 
     A headline may also name what `labels` does (its section's title and its topics:
     "Appendix 2: ..."), and one written as a question what the question holds."""
@@ -130,7 +131,7 @@ def added(item: Item, contact: Contact | None = None, labels: str = "") -> list[
     known = answer_keys(item, contact)
     out = []
     for name in ("headline", "summary"):
-        written = getattr(item, name)
+        written = getattr(item, name) or (wording.headline(item) if name == "headline" else "")
         if not written:
             continue
         allowed = known

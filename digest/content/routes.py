@@ -92,12 +92,13 @@ def beyond_answer(site: Site) -> list[Problem]:
             for item in section.items:
                 src, path = site.origins[f"item:{item.id}"]
                 for name, extra in claims.added(item, contacts.get(item.answered_by or ""), section.title):
+                    if getattr(item, name):
+                        at, said = path + (name,), f"{name} holds"
+                        hint = f"keep the {name} to what the answer says (or put it in the answer, if the document says it)"
+                    else:  # made from the question
+                        at, said = path + ("question",), "no headline, and the one made from the question holds"
+                        hint = "add `headline:` that keeps to what the answer says"
                     out.append(
-                        src.problem(
-                            path + (name,),
-                            f"{name} holds {claims.describe(extra)}, which its answer does not",
-                            f"keep the {name} to what the answer says (or put it in the answer, if the document says it)",
-                            WARNING,
-                        )
+                        src.problem(at, f"{said} {claims.describe(extra)}, which its answer does not", hint, WARNING)
                     )
     return out

@@ -151,3 +151,20 @@ def test_a_headline_may_name_its_section_and_a_question_headline_its_question() 
     assert claims.added(asks) == []
     says = item(question="Has the parent not received it?", answer="Contact us.", headline="Not received")
     assert [c.shown for _, found in claims.added(says) for c in found] == ["not"]
+
+
+def test_a_headline_made_from_a_statement_in_the_question_is_checked_too(site_dir: Path) -> None:
+    """With no `headline:`, readers see the question's first sentence: a claim the questioner
+    made ("by 18 July") must not read as the answer's."""
+    path = site_dir / FORUM
+    path.write_text(
+        path.read_text().replace(
+            "question: How does this work for out of authority areas such as Medway?",
+            "question: We were told to finish by 18 July. Is that right for Medway schools too",
+        )
+    )
+    (found,) = warnings(site_dir)
+    assert (
+        "sections[0].items[1].question: no headline, and the one made from the question holds the number '18',"
+        " the date 'July', which its answer does not (add `headline:` that keeps to what the answer says)"
+    ) in found
