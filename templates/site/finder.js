@@ -171,7 +171,7 @@ export class Finder {
     const total = this.items.length;
     const weight = Object.fromEntries(
       terms.map((t) => {
-        const df = this.engine.search(t).length;
+        const df = Math.max(1, this.engine.search(t).length); // a word no answer holds: as rare as the rarest
         return [t, Math.log(1 + (total - df + 0.5) / (df + 0.5))];
       }),
     );
