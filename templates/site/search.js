@@ -115,6 +115,9 @@ async function run() {
   showMore(false);
   say(summary(results.length, text, choice, answer));
   none.hidden = results.length > 0;
+  document.getElementById("none-why").textContent = !(chosen(choice) || answer)
+    ? "Nothing in the forums' answers matches those words."
+    : `No answer${text ? " that matches those words" : ""} is for the school or the answers you chose: choose every district, phase, setting and answer to look through them all.`;
 }
 
 let timer = 0;

@@ -161,6 +161,8 @@ def test_nothing_found_says_so_and_offers_the_ways_in(page, served) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Who to contact")
     found(page, served, "SENIA surgery")
     expect(page.locator("#none")).to_be_hidden()  # only when nothing is found
+    assert found(page, served, "link therapist", district="Medway") == []  # the Balanced System is for Kent only
+    expect(page.locator("#none")).to_contain_text("No answer that matches those words is for the school")
 
 
 @pytest.mark.parametrize("width", [1280, 375])
