@@ -30,7 +30,7 @@ from digest.editions.urls import SEARCH_INDEX, forum_page
 from digest.files import write_atomic
 
 STATUS = {"answered": "Answered", "pending": "Answer to come", "follow-up": "More to follow"}
-FORMAT = 1  # the page refuses an index of another shape
+FORMAT = 1  # the page (templates/site/search.js FORMAT) refuses an index of another shape
 CAPITALS = re.compile(r"(?<![\w])[A-Z][A-Z0-9]{1,2}(?![\w])")  # LA, EP, EY: short words that are abbreviations
 
 

@@ -6,6 +6,7 @@ import { DIMENSIONS, carry, chosen, describe, fill, fromUrl, read, remember, unf
 import { Finder } from "./finder.js";
 
 const PAGE = 20;
+const FORMAT = 1; // of search/index.json (editions/search.py FORMAT)
 const form = document.getElementById("search");
 const input = form.elements.q;
 const status = document.getElementById("search-status");
@@ -21,7 +22,10 @@ async function finder() {
         if (!response.ok) throw new Error(`search/index.json: ${response.status}`);
         return response.json();
       })
-      .then((index) => new Finder(index));
+      .then((index) => {
+        if (index.format !== FORMAT) throw new Error(`search/index.json is of format ${index.format}, not ${FORMAT}`);
+        return new Finder(index);
+      });
   }
   return engine;
 }
