@@ -1,6 +1,8 @@
 // MiniSearch 7.2.0 (https://github.com/lucaong/minisearch): its ES module build, dist/es/index.js
 // of the npm package, unchanged but for this header and the source-map comment left out.
-// To update: npm pack minisearch@VERSION, replace the code below, change the version above.
+// The published file's SHA-256 (with its last line, the source-map comment):
+// 0393b3ba253b809d5e55707c7b0875ef9b518a296a006c6739b28876e154edb3. To update: npm pack
+// minisearch@VERSION, replace the code below, change the version and the hash above.
 //
 // Copyright 2022 Luca Ongaro
 //

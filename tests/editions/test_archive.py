@@ -4,6 +4,7 @@ build` writes for the search page."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -146,6 +147,9 @@ def test_the_site_serves_everything_the_search_needs_itself(example) -> None:
     vendored = (out / "assets" / "minisearch.js").read_text()
     assert vendored.startswith("// MiniSearch 7.2.0") and "export { MiniSearch as default };" in vendored
     assert "sourceMappingURL" not in vendored  # no request for a map the site does not have
+    published = re.search(r"SHA-256 .*?:\n// ([0-9a-f]{64})", vendored)[1]
+    code = vendored[vendored.index("\n\n") + 2 :] + "//# sourceMappingURL=index.js.map\n"
+    assert hashlib.sha256(code.encode()).hexdigest() == published  # the npm package's file, unchanged
     assert not re.search(r"\bimport\s*\(|XMLHttpRequest|WebSocket", vendored)  # nor for anything else
     assert not (out / "pagefind").exists()
     assert (out / "search" / "index.json").stat().st_size < 300_000  # every answer, whole
