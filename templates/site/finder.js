@@ -88,6 +88,7 @@ export class Finder {
     this.abbreviations = new Set(index.abbreviations);
     this.inItems = patterns(index.synonyms, true);
     this.inQuery = patterns(index.synonyms, false);
+    this.formWords = new Set(index.synonyms.flat().flatMap((form) => form.toLowerCase().split(LETTERS)));
     this.vocabulary = new Set();
     const words = this.vocabulary;
     this.engine = new MiniSearch({
@@ -132,9 +133,16 @@ export class Finder {
         .split(LETTERS)
         .map(processTerm)
         .filter((t) => t && (t.length >= 3 || special(t) || this.abbreviations.has(t)));
-    const terms = [...new Set(real(this.read(query, this.inQuery, false)).map((t) => this.spelt(t)))];
+    // slips first, so that a corrected word can make a synonym ("annual reveiw")
+    const mended = query.replace(/[\p{L}\p{N}]+/gu, (word) => {
+      const t = processTerm(word);
+      if (!t || this.formWords.has(word.toLowerCase())) return word;
+      const spelt = this.spelt(t);
+      return spelt === t ? word : spelt;
+    });
+    const terms = [...new Set(real(this.read(mended, this.inQuery, false)))];
     let typed = "";
-    this.read(query, this.inQuery, false, (m) => (typed += ` ${m}`));
+    this.read(mended, this.inQuery, false, (m) => (typed += ` ${m}`));
     const asTyped = [...new Set(real(typed.replace(YEAR, " year$1 ")))].filter((t) => !terms.includes(t));
     return { terms, asTyped };
   }
