@@ -68,7 +68,7 @@ def _text(value: Any) -> str:
 
 def merge(draft: Draft, old: Old, title_given: bool) -> Changes:
     changes = Changes()
-    for key in ("title", "dates", "intro", "audience"):
+    for key in ("status", "title", "dates", "intro", "audience"):
         if key in old.forum and not (key == "title" and title_given):
             draft.kept[key] = old.forum[key]
     section_of = _match_sections(draft, old)
