@@ -35,9 +35,9 @@ _NOTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date to put in", re.compile(r"^no date found in the document")),
     ("re-import note", re.compile(r"^not in the revised document|check that your summary still says it")),
 )
-_ITEM = re.compile(r"^\s*-\s+id:\s*[\"']?([a-z0-9][a-z0-9-]*)")
-_COMMENT = re.compile(r"(?:^|\s)#\s?(.*)$")
-_PLACEHOLDER = re.compile(r"\]\(#[^)]*\)")
+_ITEM = re.compile(r"^\s{0,40}-\s{1,8}id:\s{0,8}[\"']?([a-z0-9][a-z0-9-]{0,79})")
+_COMMENT = re.compile(r"(?:^|\s)#\s?(.*)")  # one line at a time: '.' stops at its end
+_PLACEHOLDER = re.compile(r"\]\(#[^)]{0,200}\)")
 CUT = "…"
 _SAID = {  # a note whose first line is not a sentence on its own, said in full
     "audience to confirm": "an audience suggested from the words quoted: confirm it (delete the '# ' before "
@@ -193,7 +193,7 @@ def refuse_draft(site: Site, forum: Forum, what: str) -> None:
     )
 
 
-_STATUS = re.compile(r"^status:[ \t]*([\"']?)draft\1[ \t]*(?:#.*)?$", re.M)
+_STATUS = re.compile(r"^status:[ \t]{0,20}[\"']?draft[\"']?[ \t]{0,20}(?:#[^\n]{0,2000})?$", re.M)
 
 
 def mark_ready(site: Site, forum_id: str, force: bool = False) -> list[Todo]:
