@@ -143,3 +143,87 @@ def test_import_curate_ready_send_revise_and_follow_up(site_dir: Path, tmp_path:
     again = run(site_dir, "send", "--forum", FORUM, "--follow-up", "--as-of", LATER)
     assert again.exit_code == 0 and ": 0 sent, 5 already sent (skipped)" in again.output  # each answer once
     assert len(outbox(site_dir)) == before + len(READERS)
+
+
+# -- re-import: the organiser's file kept as they left it; a document imported twice named ------------
+def imported_and_curated(site_dir: Path, tmp_path: Path) -> tuple[Path, str]:
+    (tmp_path / "autumn-v1.txt").write_text(V1, encoding="utf-8")
+    assert run(site_dir, "import", str(tmp_path / "autumn-v1.txt"), "--id", FORUM).exit_code == 0
+    forum_file = site_dir / "content" / "forums" / f"{FORUM}.yaml"
+    curated = curate(forum_file.read_text(encoding="utf-8")).replace(
+        "        question: Can schools apply",
+        "        # My own note: ask the funding team\n        question: Can schools apply",
+    )
+    forum_file.write_text(curated, encoding="utf-8")
+    assert run(site_dir, "ready", FORUM).exit_code == 0
+    return forum_file, forum_file.read_text(encoding="utf-8")
+
+
+def test_a_reimport_changes_only_what_the_document_changed(site_dir: Path, tmp_path: Path) -> None:
+    forum_file, curated = imported_and_curated(site_dir, tmp_path)
+    (tmp_path / "autumn-v2.txt").write_text(V2, encoding="utf-8")
+    assert run(site_dir, "import", str(tmp_path / "autumn-v2.txt"), "--id", FORUM, "--force").exit_code == 0
+    after = forum_file.read_text(encoding="utf-8")
+    sha = re.search(r"# Source sha256: (\w+)", curated).group(1)
+    import hashlib
+
+    assert sha == hashlib.sha256(V1.encode()).hexdigest()
+    expected = curated.replace(sha, hashlib.sha256(V2.encode()).hexdigest())
+    for was, now in (("Answer to follow.", SALT), ("To be confirmed.", RATES)):
+        expected = re.sub(
+            rf"(  # doc: q \w+, a )\w+(\n(?:        .*\n)*?)        answer: {re.escape(was)}\n"
+            rf"        status: pending  # .*\n",
+            lambda m, now=now: (
+                f"{m.group(1)}{{fp}}{m.group(2)}        answer: {now}\n        summary: {now}\n"
+                "        status: answered\n"
+            ),
+            expected,
+            count=1,
+        )
+    # every byte as the organiser left it (their comment, the quoting, the blank lines), but the
+    # two answers that arrived, their summaries and status, and the fingerprints of those answers
+    assert (
+        re.sub(r"(  # doc: q \w+, a )\w+(\n        question: >-\n          (?:How long|When will))", r"\1{fp}\2", after)
+        == expected
+    )
+    assert "# My own note: ask the funding team" in after
+
+
+def test_a_new_question_never_takes_the_id_of_one_the_file_has(site_dir: Path, tmp_path: Path) -> None:
+    forum_file, _ = imported_and_curated(site_dir, tmp_path)
+    dover = (
+        "How long is the wait for speech and language therapy assessments for autistic pupils in Dover?\tSix weeks.\n"
+    )
+    v3 = V1.replace("Question/comment\tResponse\nHow long", "Question/comment\tResponse\n" + dover + "How long", 1)
+    (tmp_path / "autumn-v3.txt").write_text(v3, encoding="utf-8")
+    result = run(site_dir, "import", str(tmp_path / "autumn-v3.txt"), "--id", FORUM, "--force")
+    assert result.exit_code == 0, result.output
+    assert "new (1): t-long-wait-speech-language-therapy-2" in result.output
+    import yaml
+
+    items = {i["id"]: i for s in yaml.safe_load(forum_file.read_text(encoding="utf-8"))["sections"] for i in s["items"]}
+    assert "Swale" in items["t-long-wait-speech-language-therapy"]["question"]
+    assert items["t-long-wait-speech-language-therapy-2"]["answer"] == "Six weeks."
+    assert items["t-long-wait-speech-language-therapy"]["audience"] == {"districts": ["Swale"]}
+
+
+def test_a_document_already_imported_as_another_forum_is_named_and_nothing_written(
+    site_dir: Path, tmp_path: Path
+) -> None:
+    imported_and_curated(site_dir, tmp_path)
+    forums = site_dir / "content" / "forums"
+    before = sorted(p.name for p in forums.iterdir())
+    same = run(site_dir, "import", str(tmp_path / "autumn-v1.txt"), "--id", "2025-09-again")
+    assert same.exit_code == 1
+    assert (
+        "autumn-v1.txt is a forum already: this very document was imported as forum '2025-09-autumn' "
+        "(content/forums/2025-09-autumn.yaml). To bring in its changes, import it over that forum" in same.stderr
+    )
+    (tmp_path / "autumn-v2.docx.txt").write_text(V2, encoding="utf-8")  # another file, the same questions
+    revised = run(site_dir, "import", str(tmp_path / "autumn-v2.docx.txt"), "--id", "2025-09-again")
+    assert revised.exit_code == 1
+    assert (
+        "5 of its 5 questions are those of forum '2025-09-autumn' (content/forums/2025-09-autumn.yaml)"
+        in revised.stderr
+    )
+    assert sorted(p.name for p in forums.iterdir()) == before
