@@ -101,6 +101,26 @@ def test_a_forum_without_status_is_ready(site_dir: Path) -> None:
     assert site.forums[FORUM].status == "ready" and not todo.problems(site)
 
 
+def test_the_preview_shows_the_draft_and_the_same_list(with_draft: Path) -> None:
+    import html
+    import re
+
+    from starlette.testclient import TestClient
+    from support import FIXTURE_DAY
+
+    from digest.preview.app import create_app
+    from digest.preview.live import LiveSite
+
+    preview = LiveSite(lambda: load_settings(with_draft), as_of=FIXTURE_DAY)
+    with TestClient(create_app(preview, watch=False), base_url="http://127.0.0.1") as client:
+        page = client.get("/f/2025-09-draft").text
+    assert "<h1>Draft SENCO Forum</h1>" in page  # the preview shows a draft
+    panel = page.split("<h3>Left to do in a draft (5)</h3>")[1].split("</ul>")[0]
+    shown = [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", panel)]
+    check = run(with_draft, "check").stderr.splitlines()
+    assert shown == [line for line in check if line.startswith("content/forums/2025-09-draft.yaml")]
+
+
 def test_send_refuses_a_draft_with_its_list_and_sends_nothing(with_draft: Path) -> None:
     add_readers(with_draft)
     result = run(with_draft, "send", "--forum", "2025-09-draft", "--as-of", AS_OF)
