@@ -224,3 +224,18 @@ def test_an_error_every_send_reads_still_stops_the_send(site_dir: Path) -> None:
     result = run(site_dir, "send", "--forum", FORUM, "--as-of", AS_OF)
     assert result.exit_code == 1 and "in content every send reads" in result.stderr
     assert outbox(site_dir) == []
+
+
+def test_a_draft_is_never_among_the_earlier_forums_a_digest_lists_answers_of(site_dir: Path) -> None:
+    from digest.delivery import since
+
+    forums = site_dir / "content" / "forums"
+    (forums / "2025-06-draft.yaml").write_text(
+        DRAFT.replace("2025-09-draft", "2025-06-draft").replace("2025-09-20", "2025-06-20"), encoding="utf-8"
+    )
+    site = load_site(load_settings(site_dir))
+    assert since.earlier(site, site.forums[FORUM]) == []
+    ready = (forums / "2025-06-draft.yaml").read_text(encoding="utf-8").replace("status: draft", "status: ready")
+    (forums / "2025-06-draft.yaml").write_text(ready, encoding="utf-8")
+    site = load_site(load_settings(site_dir))
+    assert [f.id for f in since.earlier(site, site.forums[FORUM])] == ["2025-06-draft"]
