@@ -239,3 +239,23 @@ def test_a_draft_is_never_among_the_earlier_forums_a_digest_lists_answers_of(sit
     (forums / "2025-06-draft.yaml").write_text(ready, encoding="utf-8")
     site = load_site(load_settings(site_dir))
     assert [f.id for f in since.earlier(site, site.forums[FORUM])] == ["2025-06-draft"]
+
+
+def test_a_schedule_run_by_hand_sends_beside_a_broken_forum_file_and_names_it(site_dir: Path) -> None:
+    add_readers(site_dir)
+    (site_dir / "content" / "forums" / "2025-10-broken.yaml").write_text(BROKEN, encoding="utf-8")
+    (site_dir / "schedules").mkdir()
+    (site_dir / "schedules" / "post.yaml").write_text(
+        f"name: post\ntrigger:\n  dates: [2025-07-11T16:00]\nsend:\n  kind: forum-digest\n  forum: {FORUM}\n"
+    )
+    (site_dir / "schedules" / "half.yaml").write_text(
+        "name: half\ntrigger:\n  dates: [2025-10-02T16:00]\nsend:\n  kind: forum-digest\n  forum: 2025-10-broken\n"
+    )
+    result = run(site_dir, "schedules", "run", "post", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "forum '2025-10-broken' did not load (1 error): nothing of it is sent until they are fixed" in result.stderr
+    assert len(outbox(site_dir)) == 5
+    half = run(site_dir, "schedules", "run", "half", "--as-of", "2025-10-02")
+    assert half.exit_code == 1
+    assert "half @ 2025-10-02 (run by hand): failed: content/forums/2025-10-broken.yaml:10:17:" in half.output
+    assert len(outbox(site_dir)) == 5
