@@ -47,6 +47,8 @@ def _yaml() -> Any:
 
 def write_over(old_text: str, fresh_text: str, draft: Draft, changes: Changes) -> str:
     """The organiser's file with the document's changes applied; fresh_text if it cannot be."""
+    if not (changes.changed or changes.new or changes.gone):
+        return old_text  # the document changed nothing the file holds
     from ruamel.yaml import YAMLError
 
     yaml = _yaml()

@@ -227,3 +227,12 @@ def test_a_document_already_imported_as_another_forum_is_named_and_nothing_writt
         in revised.stderr
     )
     assert sorted(p.name for p in forums.iterdir()) == before
+
+
+def test_importing_the_same_document_again_leaves_the_organisers_file_byte_for_byte(
+    site_dir: Path, tmp_path: Path
+) -> None:
+    forum_file, curated = imported_and_curated(site_dir, tmp_path)
+    result = run(site_dir, "import", str(tmp_path / "autumn-v1.txt"), "--id", FORUM, "--force")
+    assert result.exit_code == 0, result.output
+    assert forum_file.read_text(encoding="utf-8") == curated
