@@ -259,3 +259,16 @@ def test_a_schedule_run_by_hand_sends_beside_a_broken_forum_file_and_names_it(si
     assert half.exit_code == 1
     assert "half @ 2025-10-02 (run by hand): failed: content/forums/2025-10-broken.yaml:10:17:" in half.output
     assert len(outbox(site_dir)) == 5
+
+
+def test_reminders_go_out_beside_a_broken_forum_file(site_dir: Path) -> None:
+    from support.schedules import WEEKLY, write_schedule
+
+    add_readers(site_dir)
+    (site_dir / "content" / "forums" / "2025-10-broken.yaml").write_text(BROKEN, encoding="utf-8")
+    write_schedule(site_dir, WEEKLY)
+    result = run(site_dir, "schedules", "run", "weekly", "--as-of", "2025-09-15")
+    assert result.exit_code == 0, result.output
+    assert "weekly @ 2025-09-15 (run by hand): sent" in result.output
+    assert "content/forums/2025-10-broken.yaml: forum '2025-10-broken' did not load (1 error)" in result.stderr
+    assert outbox(site_dir)  # the week's dates went to the readers they apply to
