@@ -106,7 +106,9 @@ def _update(item: Any, new: Any, notes: list[str]) -> None:
             after = [k for k in ("question", "headline", "answer", "summary") if k in item]
             item.insert(list(item).index(after[-1]) + 1 if after else len(item), key, new[key])
             continue
-        if item[key] != new[key] and key == "status":
+        if item[key] == new[key]:
+            continue  # as the organiser wrote it, in their style
+        if key == "status":
             _drop_eol(item, key)  # "# it only says the answer is to follow" no longer holds
         item[key] = new[key]
     fingerprint = _FINGERPRINT.search(_eol(new, "id"))
