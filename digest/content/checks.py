@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
-from digest.content import routes, wording
+from digest.content import routes, todo, wording
 from digest.content.load import Site
 from digest.content.model import Item
 from digest.errors import WARNING, Problem
@@ -203,6 +203,7 @@ CHECKS = (
     ("Topics no other item uses", lonely_topics),
     ("Contacts with no way to reach them", routes.no_route),
     ("Headlines and summaries that say more than their answer", routes.beyond_answer),
+    ("Left to do in a draft", todo.problems),
 )
 
 
