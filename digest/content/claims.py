@@ -138,6 +138,8 @@ def added(item: Item, contact: Contact | None = None, labels: str = "") -> list[
         if name == "headline":
             context = " ".join([labels, *item.topics] + ([item.question] if written.rstrip().endswith("?") else []))
             allowed = known | {(c.kind, c.key) for c in claims(context)}
+            if not getattr(item, name):  # made from the question: only its dates could pass as the answer's
+                allowed |= {(c.kind, c.key) for c in claims(item.question) if c.kind != "date"}
         extra: list[Claim] = []
         for c in claims(written):
             if (c.kind, c.key) not in allowed and all(e.key != c.key or e.kind != c.kind for e in extra):

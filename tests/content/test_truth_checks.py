@@ -165,6 +165,6 @@ def test_a_headline_made_from_a_statement_in_the_question_is_checked_too(site_di
     )
     (found,) = warnings(site_dir)
     assert (
-        "sections[0].items[1].question: no headline, and the one made from the question holds the number '18',"
-        " the date 'July', which its answer does not (add `headline:` that keeps to what the answer says)"
+        "sections[0].items[1].question: no headline, and the one made from the question holds the date 'July',"
+        " which its answer does not (add `headline:` that keeps to what the answer says)"
     ) in found
