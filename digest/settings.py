@@ -45,6 +45,9 @@ class SiteSettings(_Section):
     reply_to: Line = Field("senco-forum@example.org", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
     base_url: str = Field("https://digest.example.org", pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     postal_address: str = "Kent SENCO Forum, Sessions House, County Road, Maidstone ME14 1XQ"
+    # officers' own work addresses (contacts with `officer: true`) on the public site too, not
+    # only in the emails to SENCOs: the archive and the editions' browser copies
+    officer_addresses_public: bool = False
 
 
 class PathSettings(_Section):

@@ -45,8 +45,9 @@ def test_every_footer_names_the_organisation_once(tmp_path: Path) -> None:
     )
     texts = [rendered.html, rendered.text]
     schedules, _ = load_schedules(settings, site)
-    reminder = next(s for s in schedules if s.kind == "upcoming-dates")
-    plan = KINDS["upcoming-dates"].plan(settings, site, reminder, date(2025, 9, 15), "schedule:test")
+    reminder = next(s for s in schedules if s.name == "weekly-dates")
+    # the week of the primary Mainstream Core Standards training (2 May 2024)
+    plan = KINDS["upcoming-dates"].plan(settings, site, reminder, date(2024, 4, 29), "schedule:test")
     plan.add([Profile("Swale", ("primary",), "mainstream")])
     texts += [p.rendered.text for p in plan.prepared] + [p.rendered.html for p in plan.prepared]
     with TestClient(create_app(settings)) as client:

@@ -2,7 +2,9 @@
 
 - near-duplicate questions: the forum documents repeat questions verbatim;
 - personal data in a question: an email address, a named questioner;
-- items, events and contacts that reach no reader at all.
+- items, events and contacts that reach no reader at all;
+- answers that say "contact ..." with no way to, and headlines or summaries that say
+  more than their answer (digest.content.routes).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
-from digest.content import todo, wording
+from digest.content import routes, todo, wording
 from digest.content.load import Site
 from digest.content.model import Item
 from digest.errors import WARNING, Problem
@@ -199,6 +201,8 @@ CHECKS = (
     ("Personal data in questions", personal_data),
     ("Headlines and summaries too long to scan", too_long),
     ("Topics no other item uses", lonely_topics),
+    ("Contacts with no way to reach them", routes.no_route),
+    ("Headlines and summaries that say more than their answer", routes.beyond_answer),
     ("Left to do in a draft", todo.problems),
 )
 

@@ -33,6 +33,7 @@ from digest.content import wording
 from digest.content.load import Site
 from digest.content.model import Forum, Item, Section, slug
 from digest.content.updates import Placed, changes
+from digest.editions.public import public
 from digest.editions.render import Renderer, Shown
 from digest.editions.urls import CONTACTS, SEARCH, forum_page, topic_page
 from digest.files import write_atomic
@@ -169,7 +170,7 @@ def write_archive(
 
     def page(path: str, template: str, **ctx: object) -> None:
         root = "../" * path.count("/")
-        write_atomic(out / path, env.get_template(template).render(**common, root=root, **ctx))
+        write_atomic(out / path, public(env.get_template(template).render(**common, root=root, **ctx), site))
         written.append(out / path)
 
     forums = newest_first(site)

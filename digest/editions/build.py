@@ -13,6 +13,7 @@ from pathlib import Path
 from digest.content.load import Site
 from digest.editions.archive import entries, write_archive
 from digest.editions.calendar import write_calendars
+from digest.editions.public import public
 from digest.editions.render import Rendered, Renderer
 from digest.editions.search import Index, write_index
 from digest.editions.select import Edition, editions, today
@@ -57,8 +58,9 @@ def write_copy(out: Path, rendered: Rendered) -> None:
     editions it sends (a school of several phases has its own)."""
     path = out / edition_path(rendered.edition.forum.id, rendered.edition.id)
     html, text = rendered.personalise(sample_personal(rendered.edition))
-    write_atomic(path, html)
-    write_atomic(path.with_suffix(".txt"), text)
+    site = rendered.edition.site
+    write_atomic(path, public(html, site))  # a public page: officers' addresses as digest.toml says
+    write_atomic(path.with_suffix(".txt"), public(text, site))
 
 
 def render_forum(site: Site, forum_id: str, as_of: date | None, renderer: Renderer) -> ForumBuild:

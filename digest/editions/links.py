@@ -42,6 +42,8 @@ def event_url(event: Event, settings: Settings) -> str:
 def details(event: Event) -> str:
     """The event's description as plain text, with its join and booking links."""
     lines = [markup.to_text(event.description, width=10_000)] if event.description else []
+    if not event.timed:
+        lines.insert(0, "Time to be confirmed.")
     if event.status == "cancelled":
         lines.insert(0, "This event is cancelled.")
     else:
@@ -53,7 +55,8 @@ def details(event: Event) -> str:
 
 
 def location(event: Event) -> str:
-    return event.venue or f"Online: {event.online}"
+    """Where it is: the venue, or its join link ('' when neither is known yet)."""
+    return event.venue or (f"Online: {event.online}" if event.online else "")
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,16 @@ def _utc(moment: datetime, fmt: str) -> str:
 def add_links(u: Upcoming, settings: Settings) -> AddLinks:
     """The event's .ics, and Google/Outlook links that add its next date (times in UTC)."""
     ev = u.event
+    if ev.timed:
+        dates = f"{_utc(u.start, '%Y%m%dT%H%M%SZ')}/{_utc(u.end, '%Y%m%dT%H%M%SZ')}"
+        when = {"startdt": _utc(u.start, "%Y-%m-%dT%H:%M:%SZ"), "enddt": _utc(u.end, "%Y-%m-%dT%H:%M:%SZ")}
+    else:  # a date alone: an all-day entry
+        dates = f"{u.start:%Y%m%d}/{u.end:%Y%m%d}"
+        when = {"startdt": f"{u.start:%Y-%m-%d}", "enddt": f"{u.end:%Y-%m-%d}", "allday": "true"}
     google = {
         "action": "TEMPLATE",
         "text": ev.title,
-        "dates": f"{_utc(u.start, '%Y%m%dT%H%M%SZ')}/{_utc(u.end, '%Y%m%dT%H%M%SZ')}",
+        "dates": dates,
         "details": details(ev),
         "location": location(ev),
     }
@@ -82,8 +91,7 @@ def add_links(u: Upcoming, settings: Settings) -> AddLinks:
         "path": "/calendar/action/compose",
         "rru": "addevent",
         "subject": ev.title,
-        "startdt": _utc(u.start, "%Y-%m-%dT%H:%M:%SZ"),
-        "enddt": _utc(u.end, "%Y-%m-%dT%H:%M:%SZ"),
+        **when,
         "body": details(ev),
         "location": location(ev),
     }

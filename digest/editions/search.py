@@ -26,6 +26,7 @@ from digest.content import wording
 from digest.content.load import Site
 from digest.editions.archive import Entry, when
 from digest.editions.markup import to_text
+from digest.editions.public import public
 from digest.editions.urls import SEARCH_INDEX, forum_page
 from digest.files import write_atomic
 
@@ -91,6 +92,6 @@ def index_json(site: Site, found: dict[str, Entry]) -> str:
 def write_index(site: Site, out: Path, found: dict[str, Entry]) -> Index:
     """Write every entry to OUT/search/index.json, replacing the last index whole."""
     start = time.perf_counter()
-    text = index_json(site, found)
+    text = public(index_json(site, found), site)  # officers' addresses as digest.toml says
     write_atomic(out / SEARCH_INDEX, text)
     return Index(len(found), len(text.encode("utf-8")), time.perf_counter() - start)

@@ -8,7 +8,8 @@ out now are served over HTTP. A mistake
 in content, settings or a template shows on the page, as `digest check` words it, until
 it is fixed.
 
-This module serves; pages.py draws the pages, followups.py the follow-ups, live.py
+This module serves; pages.py draws the pages, followups.py the follow-ups, items.py the
+items against their answers, live.py
 keeps the site loaded, and reload.py reloads open pages when a file is saved.
 """
 
@@ -29,6 +30,7 @@ from starlette.routing import Mount, Route
 
 from digest.errors import DigestError
 from digest.preview.followups import FollowUpPages
+from digest.preview.items import ItemPages
 from digest.preview.live import LiveSite
 from digest.preview.pages import PreviewPages
 from digest.preview.reload import watch as watch_files
@@ -82,6 +84,7 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -
     """The preview's routes; with watch, saved files reload open pages (see preview.reload)."""
     pages = PreviewPages(preview)
     follow_ups = FollowUpPages(preview, pages)
+    items = ItemPages(preview, pages)
 
     async def on_change(changes: set) -> None:
         await anyio.to_thread.run_sync(preview.reload)
@@ -109,6 +112,7 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True) -
             Route("/f/{forum}/edition.html", pages.email("html")),
             Route("/f/{forum}/edition.txt", pages.email("txt")),
             Route("/f/{forum}/edition.eml", pages.email("eml")),
+            Route("/f/{forum}/items", items.page),
             Route("/f/{forum}/follow-ups", follow_ups.page),
             Route("/f/{forum}/follow-up.html", follow_ups.email("html")),
             Route("/f/{forum}/follow-up.txt", follow_ups.email("txt")),

@@ -57,6 +57,11 @@ NOT_OPEN_TO: dict[str, frozenset[str]] = {
     # will this be rolled out to the rest of the county?"
     "bs-rollout-rest-of-county": frozenset({MEDWAY}),
     "bs-baseline-evaluation-questions": frozenset({MEDWAY}),
+    # March 2024: the SEN Inclusion Advisers, a KCC service with one adviser per Kent district,
+    # and their surgeries for SENCOs ("We are introducing SEN IA Surgeries for SENCOs ...").
+    "senia-hard-to-contact": frozenset({MEDWAY}),
+    "senia-capacity-for-meetings": frozenset({MEDWAY}),
+    "senia-how-to-contact": frozenset({MEDWAY}),
 }
 
 # The answers that concern exactly the readers an offer leaves out.

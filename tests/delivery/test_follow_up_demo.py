@@ -55,7 +55,7 @@ def test_the_demo_answer_reaches_only_the_example_readers_who_were_waiting(tmp_p
 
     text = got[0].get_body(("plain",)).get_content()
     assert str(got[0]["Subject"]) == "Term 6 Countywide SENCO Forum: 1 answer you were waiting for"
-    assert "Funding for a new arrival who had no support at their last school" in text
+    assert "How do we get funding for a new arrival who had no support before?" in text
     body = text.split("\n* ", 1)[1].split("\n\nEvery question", 1)[0]  # the answer itself
     assert "Community of Schools funding panel" in body
     assert words(text) - words(body) <= 300  # the rest of the email

@@ -73,7 +73,7 @@ def test_an_answer_a_later_forum_changed_says_so_on_both(example) -> None:
         earlier = text.split('id="bs-rollout-rest-of-county"', 1)[1].split("</article>", 1)[0]
         assert '<span class="badge changed">Changed later</span>' in earlier
         assert "A later answer changed this one:" in earlier
-        assert "Swale speech and language therapy: Balanced System NHS contract from 27 October 2025" in earlier
+        assert "Swale speech and language therapy: new NHS Balanced System contract begins 27 October 2025" in earlier
         assert "Term 6 Countywide SENCO Forum, 2 and 10 July 2025; for Swale" in earlier
     july = (out / "2025-07-term6/index.html").read_text()
     later = july.split('id="bs-swale-salt-ot-access"', 1)[1].split("</article>", 1)[0]

@@ -385,3 +385,30 @@ def test_calendars_are_the_bytes_icalendar_writes_for_the_whole_calendar(site_di
     mine, theirs = cal.Sequences(tmp_path / "a.json"), cal.Sequences(tmp_path / "b.json")
     for _ in range(2):
         assert cal.calendar(events, site, mine) == whole(theirs)
+
+
+# -- a date alone: time to be confirmed ---------------------------------------------------------
+def test_a_date_without_a_time_is_an_all_day_entry_that_says_so(site_dir: Path) -> None:
+    """The document gave the day and no time, nor a place: no time is invented, anywhere."""
+    edit_events(
+        site_dir,
+        "    start: 2025-09-18T15:30\n    end: 2025-09-18T17:00\n    venue: Kent Event Centre, Detling\n",
+        "    start: 2025-09-18\n",
+    )
+    site = load(site_dir)
+    event = next(e for e in site.events if e.id == "mcs-primary")
+    assert not event.timed and event.venue is None and event.online is None
+    (ev,) = parse(built(site_dir) / "calendar" / "events" / "mcs-primary.ics").walk("VEVENT")
+    assert ev.decoded("dtstart") == date(2025, 9, 18) and ev.decoded("dtend") == date(2025, 9, 19)
+    assert str(ev["description"]).startswith("Time to be confirmed.")
+    assert "location" not in ev  # no "Online: None"
+    u = upcoming(event, date(2025, 9, 1), 120)
+    links = add_links(u, site.settings)
+    google = parse_qs(urlsplit(links.google).query)
+    assert google["dates"] == ["20250918/20250919"]  # Google's all-day form
+    assert parse_qs(urlsplit(links.outlook_live).query)["allday"] == ["true"]
+    rendered = Renderer(site.settings).render(
+        select(site, site.forum("2025-07-test"), date(2025, 9, 1), Profile("Swale", ("primary",), "mainstream"))
+    )
+    assert "Thu 18 September 2025, time to be confirmed" in rendered.text
+    assert "time to be confirmed" in rendered.html and "00:00" not in rendered.text

@@ -107,6 +107,28 @@ def test_home_opens_the_most_recent_forum(client: TestClient) -> None:
     assert response.headers["location"] == f"/f/{FORUM}"
 
 
+def test_items_page_marks_what_a_summary_says_that_its_answer_does_not(site_dir: Path) -> None:
+    forum = site_dir / FORUM_FILE
+    forum.write_text(
+        forum.read_text().replace(
+            "        answer: OOC schools have a separate process.\n",
+            "        answer: OOC schools have a separate process.\n"
+            "        summary: From 27 October 2025 OOC schools have their own process.\n",
+        )
+    )
+    preview = LiveSite(lambda: load_settings(site_dir), as_of=FIXTURE_DAY)
+    with TestClient(create_app(preview, watch=False), base_url="http://127.0.0.1") as client:
+        assert 'href="/f/2025-07-test/items"' in client.get(f"/f/{FORUM}").text  # linked from the matrix
+        page = client.get(f"/f/{FORUM}/items").text
+    row = page.split('<tr id="pt-medway"', 1)[1].split("</tr>", 1)[0]
+    assert "From <mark>27</mark> <mark>October</mark> <mark>2025</mark> OOC schools have their own process." in row
+    assert "OOC schools have a separate process." in row  # beside its answer
+    assert "The summary holds “27”, “2025”, “October”, which the answer does not." in text_of(row)
+    assert "1 item says more than its answer; 0 answers tell readers" in text_of(page)
+    other = page.split('<tr id="pt-preference-email"', 1)[1].split("</tr>", 1)[0]
+    assert "<mark>" not in other and 'class="differs"' not in other
+
+
 def test_matrix_is_the_build_index_table_with_links_to_preview_pages(client: TestClient, site_dir: Path) -> None:
     page = client.get(f"/f/{FORUM}").text
     assert [m for m in re.findall(r"<h2>([^<]+) schools</h2>", page)] == [
@@ -571,7 +593,7 @@ def test_at_phone_width_no_preview_page_is_wider_than_the_screen(live: SimpleNam
     context = browser.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()
     try:
-        for url in ("/", f"/f/{FORUM}", edition_url()):
+        for url in ("/", f"/f/{FORUM}", edition_url(), f"/f/{FORUM}/items"):
             page.goto(live.url + url)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, (url, width)
@@ -583,7 +605,7 @@ def test_preview_pages_pass_axe_core(live: SimpleNamespace, browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        for url in (f"/f/{FORUM}", edition_url()):
+        for url in (f"/f/{FORUM}", edition_url(), f"/f/{FORUM}/items"):
             page.goto(live.url + url)
             violations = axe_violations(page)
             assert violations == [], violations
