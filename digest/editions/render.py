@@ -101,7 +101,7 @@ class LinkRef:
 
 class Shown:
     """What an edition (or an archive page) shows of a forum's items, as of a date: dates
-    gone by are marked "(past)"."""
+    gone by are marked ", now past"."""
 
     def __init__(self, as_of: date, forum: Forum | None, urls: SiteUrls, edition: Edition | None = None) -> None:
         self.as_of, self.forum, self.urls, self.edition = as_of, forum, urls, edition
