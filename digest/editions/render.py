@@ -175,9 +175,16 @@ class Rendered:
 
 
 def subject_for(edition: Edition) -> str:
+    """'<forum>: 4 answers for you, 2 upcoming dates', or, when the reader has something to
+    do, the soonest action first: '<forum>: Send the forms by Tue 22 July 2025; 4 answers for you'."""
     forum = edition.forum
+    answers = f"{fmt.plural(len(edition.items), 'answer')} for you"
+    todo = edition.actions[0] if edition.actions else None
+    if todo is not None:
+        when = f" by {fmt.day(todo.due.day)}" if todo.due else ""
+        return f"{forum.title}: {todo.text.rstrip('.')}{when}; {answers}"
     dates = f", {fmt.plural(len(edition.events), 'upcoming date')}" if edition.events else ""
-    return f"{forum.title}: {fmt.plural(len(edition.items), 'answer')} for you{dates}"
+    return f"{forum.title}: {answers}{dates}"
 
 
 EVENT_WORDS = 30
@@ -202,6 +209,7 @@ class Renderer:
             "subject": subject,
             "as_of": edition.as_of,
             "parts": getattr(edition, "parts", None),
+            "actions": getattr(edition, "actions", []),
             "events": edition.events,
             "contacts": edition.contacts,
             "links": shown.links(),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
+from digest.content.actions import Action, actions
 from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.content.model import Contact, Event, Forum, Item
@@ -119,11 +120,29 @@ class Edition:
         return self.site.taxonomy.for_whom(self.site.rule("item", item.id))
 
     @cached_property
+    def actions(self) -> list[Action]:
+        """What the reader must do, soonest first: the "To do" the email opens with."""
+        return actions(self.items, self.site.due, self.as_of)
+
+    def _first(self, item: Item) -> int:
+        """Decisions and deadlines before background: an item asking something of the
+        reader comes before the others of its part."""
+        return 0 if item.action else 1
+
+    def _group_rank(self, group: tuple[str, list[Item]]) -> tuple[int, int]:
+        """ "For your school" groups: those with something to do first, then the most
+        particular to the school: its kind of school, then its district, then its phase."""
+        why, items = group
+        named = self.site.taxonomy.narrowing(self.site.rule("item", items[0].id))
+        which = 0 if "settings" in named else 1 if "districts" in named else 2
+        return min(self._first(i) for i in items), which
+
+    @cached_property
     def parts(self) -> Parts:
         """The items by the part of the email they go in, each item in exactly one."""
         yours: dict[str, list[Item]] = {}
         highlights, pending, rest = [], [], []
-        for item in self.items:
+        for item in sorted(self.items, key=self._first):
             if why := self.for_whom(item):
                 yours.setdefault(why, []).append(item)
             elif item.status == "pending":
@@ -135,7 +154,8 @@ class Edition:
         topics: dict[str, list[Item]] = {}
         for item in rest:
             topics.setdefault(item.topic or OTHER, []).append(item)
-        return Parts(tuple(yours.items()), tuple(highlights), tuple(topics.items()), tuple(pending))
+        groups = sorted(yours.items(), key=self._group_rank)
+        return Parts(tuple(groups), tuple(highlights), tuple(topics.items()), tuple(pending))
 
     @property
     def feedback(self) -> int:
