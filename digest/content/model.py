@@ -8,7 +8,7 @@ references) are checked in digest.content, which loads and cross-checks everythi
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -159,9 +159,10 @@ class Event(Strict):
     id: Slug
     title: Text
     kind: Literal["training", "drop-in", "surgery", "webinar", "forum", "conference"]
-    start: LocalTime
+    start: LocalTime  # a date alone (2025-09-18) when the document gives no time: see time_tbc
     end: LocalTime
-    online: Url | None = None
+    time_tbc: bool = False  # no time known: shown "time to be confirmed", an all-day calendar entry
+    online: Url | None = None  # neither online nor venue: "joining details to follow"
     venue: str | None = None
     booking: Url | None = None
     description: str | None = None
@@ -170,17 +171,55 @@ class Event(Strict):
     repeat: Repeat | None = None
     audience: Audience | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _date_alone(cls, data: object) -> object:
+        """`start: 2025-09-18` (no time): the whole day, from its first moment to the next
+        day's, with `time_tbc` set; `end:` may name a later day, or be left out."""
+        start = data.get("start") if isinstance(data, dict) else None
+        if not (isinstance(start, date) and not isinstance(start, datetime)) and not (
+            isinstance(data, dict) and data.get("time_tbc") is True
+        ):
+            return data
+        data = dict(data)
+        first = start if isinstance(start, date) else _day_of(start)
+        end = data.get("end", first)
+        if not isinstance(end, date) or isinstance(end, datetime):
+            if isinstance(start, date) and not isinstance(start, datetime):
+                raise field_error(
+                    "end",
+                    "the start has no time, so the end takes none either",
+                    "write `end:` as a date (YYYY-MM-DD) or leave it out, or give `start:` its time",
+                )
+            end = _day_of(end)
+        if first is None or end is None:
+            return data  # the field validators name what is wrong
+        data.update(
+            start=datetime.combine(first, time.min),
+            end=datetime.combine(end + timedelta(days=1), time.min),
+            time_tbc=True,
+        )
+        return data
+
     @model_validator(mode="after")
     def _times_and_place(self) -> Event:
         if self.end <= self.start:
             raise field_error("end", "end is not after start", "the end time must come after the start time")
-        if not (self.online or self.venue):
-            raise field_error("online", "an event needs a place", "give `online:` (a join link) or `venue:`")
         if self.repeat and self.repeat.until < self.start.date():
             raise field_error(
                 "repeat", "repeat.until is before the first occurrence", "set `until:` on or after the start date"
             )
         return self
+
+
+def _day_of(value: object) -> date | None:
+    """The day of a date and time as written ('2025-09-18T15:30'), or None if it is not one."""
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return datetime.fromisoformat(str(value)).date()
+    except ValueError:
+        return None
 
 
 class Events(Strict):

@@ -45,9 +45,17 @@ def vevent(event: Event, settings: Settings) -> icalendar.Event:
     ev = icalendar.Event()
     ev.add("uid", uid(event, settings))
     ev.add("summary", event.title)
-    ev.add("dtstart", event.start)
-    ev.add("dtend", event.end)
-    if event.repeat:
+    if event.time_tbc:  # no time known: an all-day entry (VALUE=DATE), the note in its description
+        ev.add("dtstart", event.start.date())
+        ev.add("dtend", event.end.date())
+    else:
+        ev.add("dtstart", event.start)
+        ev.add("dtend", event.end)
+    if event.repeat and event.time_tbc:
+        ev.add("rrule", {"freq": "weekly", "until": event.repeat.until})  # a DATE, as DTSTART is
+        if event.repeat.except_:
+            ev.add("exdate", list(event.repeat.except_))
+    elif event.repeat:
         until = datetime.combine(event.repeat.until, event.start.timetz()).replace(tzinfo=LONDON)
         ev.add("rrule", {"freq": "weekly", "until": until.astimezone(UTC)})  # UNTIL is UTC when DTSTART has a TZID
         if event.repeat.except_:
@@ -55,7 +63,8 @@ def vevent(event: Event, settings: Settings) -> icalendar.Event:
                 "exdate",
                 [datetime.combine(d, event.start.timetz()).replace(tzinfo=LONDON) for d in event.repeat.except_],
             )
-    ev.add("location", location(event))
+    if where := location(event):
+        ev.add("location", where)
     if text := details(event):
         ev.add("description", text)
     if url := event.booking or event.online:

@@ -39,21 +39,31 @@ def event_url(event: Event, settings: Settings) -> str:
     return f"{settings.site.base_url.rstrip('/')}/calendar/events/{event.id}.ics"
 
 
+TIME_TBC = "Time to be confirmed."
+TO_FOLLOW = "Joining details to follow."
+
+
 def details(event: Event) -> str:
-    """The event's description as plain text, with its join and booking links."""
+    """The event's description as plain text, with its join and booking links, and what is
+    not known yet (its time, how to join): never an invented time or link."""
     lines = [markup.to_text(event.description, width=10_000)] if event.description else []
+    if event.time_tbc:
+        lines.insert(0, TIME_TBC)
     if event.status == "cancelled":
         lines.insert(0, "This event is cancelled.")
     else:
         if event.online:
             lines.append(f"Join online: {event.online}")
+        elif not event.venue:
+            lines.append(TO_FOLLOW)
         if event.booking:
             lines.append(f"Book a place: {event.booking}")
     return "\n\n".join(lines)
 
 
 def location(event: Event) -> str:
-    return event.venue or f"Online: {event.online}"
+    """The venue, the join link, or "" when neither is known yet."""
+    return event.venue or (f"Online: {event.online}" if event.online else "")
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,12 @@ def add_links(u: Upcoming, settings: Settings) -> AddLinks:
         "body": details(ev),
         "location": location(ev),
     }
+    if ev.time_tbc:  # all day: the day itself, no time (Google's end date is the day after)
+        google["dates"] = f"{u.start:%Y%m%d}/{u.end:%Y%m%d}"
+        outlook.update(startdt=f"{u.start:%Y-%m-%d}", enddt=f"{u.end:%Y-%m-%d}", allday="true")
+    for query in (google, outlook):
+        if not query["location"]:
+            del query["location"]
     query = {k: urlencode(v, quote_via=quote) for k, v in (("google", google), ("outlook", outlook))}
     return AddLinks(
         ics=event_url(ev, settings),

@@ -123,9 +123,10 @@ def test_fixture_site_is_clean(site_dir: Path) -> None:
         ),
         (
             "content/events.yaml",
-            "    venue: Kent Event Centre, Detling\n",
-            "",
-            "content/events.yaml:2:5: events[0].online: an event needs a place (give `online:` (a join link) or `venue:`)",
+            "start: 2025-09-18T15:30",
+            "start: 2025-09-18",
+            "content/events.yaml:6:5: events[0].end: the start has no time, so the end takes none either (write `end:` "
+            "as a date (YYYY-MM-DD) or leave it out, or give `start:` its time)",
         ),
         (
             "content/events.yaml",
