@@ -53,3 +53,25 @@ def test_an_independent_special_school_gets_none_of_the_kent_only_funding() -> N
     assert got.isdisjoint(kent_only)
     [special] = editions(site, forum, max(forum.dates), [Profile("Dover", ALL, "special")])
     assert set(kent_only) <= {i.id for i in special.items}  # a maintained special school gets them
+
+
+def test_an_all_age_special_schools_email_does_not_open_with_items_for_one_phase() -> None:
+    """Issue 20: it opened with six Year R funding items. Items narrowed by phase alone to a
+    part of an all-age school go under their topic; a primary school still has them first."""
+    from datetime import date
+
+    from digest.editions.render import Renderer
+    from digest.editions.select import select
+
+    site = load_or_fail(load_settings(REPO))
+    forum = site.forum("2025-07-term6")
+    renderer = Renderer(site.settings)
+    all_age = select(site, forum, date(2025, 7, 11), Profile("Thanet", ALL, "special"))
+    primary = select(site, forum, date(2025, 7, 11), Profile("Thanet", ("primary",), "special"))
+    year_r = "pt-eyfs-complex-needs-funding"
+    assert year_r in {i.id for i in all_age.items} and year_r in all_age.apart
+    assert year_r not in {i.id for i in all_age.parts.for_your_school}
+    assert year_r in {i.id for i in primary.parts.for_your_school} and not primary.apart
+    text = renderer.render(all_age).text
+    assert "Year R funding: schools are told their amounts" in text.split("EVERYTHING ELSE")[1]
+    assert ("apart", all_age.apart) in all_age.selection  # readers grouped by it too: rendered apart
