@@ -174,15 +174,22 @@ class Rendered:
         return html, text
 
 
+def soonest(edition: Edition) -> str:
+    """The reader's soonest action as a subject names it ('Complete the forms by Tue 22 July
+    2025'), or "" when they have none."""
+    if not edition.actions:
+        return ""
+    todo = edition.actions[0]
+    return todo.text.rstrip(".") + (f" by {fmt.day(todo.due.day)}" if todo.due else "")
+
+
 def subject_for(edition: Edition) -> str:
     """'<forum>: 4 answers for you, 2 upcoming dates', or, when the reader has something to
     do, the soonest action first: '<forum>: Send the forms by Tue 22 July 2025; 4 answers for you'."""
     forum = edition.forum
     answers = f"{fmt.plural(len(edition.items), 'answer')} for you"
-    todo = edition.actions[0] if edition.actions else None
-    if todo is not None:
-        when = f" by {fmt.day(todo.due.day)}" if todo.due else ""
-        return f"{forum.title}: {todo.text.rstrip('.')}{when}; {answers}"
+    if todo := soonest(edition):
+        return f"{forum.title}: {todo}; {answers}"
     dates = f", {fmt.plural(len(edition.events), 'upcoming date')}" if edition.events else ""
     return f"{forum.title}: {answers}{dates}"
 

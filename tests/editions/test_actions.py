@@ -118,3 +118,20 @@ def test_the_swale_primary_july_edition_opens_with_its_actions() -> None:
     assert "Complete your phase transfer paperwork by Tue 22 July 2025" in r.subject
     # then the items for the school, those asking something of the reader first
     assert r.text.index("TO DO") < r.text.index("FOR YOUR SCHOOL") < r.text.index("HIGHLIGHTS")
+
+
+def test_the_example_post_forum_schedule_names_the_soonest_action_as_a_plain_send_does() -> None:
+    import yaml
+
+    from digest.editions.render import soonest, subject_for
+    from digest.schedules.subjects import render_subject, subject_template
+
+    site = load_or_fail(load_settings(REPO))
+    forum = site.forum("2025-07-term6")
+    spec = yaml.safe_load((REPO / "schedules" / "post-forum-2025-07-term6.yaml").read_text())
+    for profile in (Profile("Swale", ("primary",), "mainstream"), Profile("Medway", ("secondary",), "independent")):
+        edition = select(site, forum, date(2025, 7, 11), profile)
+        values = {"forum": forum, "count": len(edition.items), "todo": soonest(edition)}
+        assert render_subject(subject_template(spec["subject"]), values) == subject_for(edition)
+    late = select(site, forum, date(2025, 7, 23), Profile("Swale", ("primary",), "mainstream"))
+    assert soonest(late) == "" and re.match(r"Term 6 Countywide SENCO Forum: \d+ answers for you", subject_for(late))
