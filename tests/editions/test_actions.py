@@ -135,3 +135,14 @@ def test_the_example_post_forum_schedule_names_the_soonest_action_as_a_plain_sen
         assert render_subject(subject_template(spec["subject"]), values) == subject_for(edition)
     late = select(site, forum, date(2025, 7, 23), Profile("Swale", ("primary",), "mainstream"))
     assert soonest(late) == "" and re.match(r"Term 6 Countywide SENCO Forum: \d+ answers for you", subject_for(late))
+
+
+def test_the_archive_shows_the_action_with_its_answer(tmp_path: Path) -> None:
+    from digest.editions.archive import write_archive
+    from digest.editions.calendar import feeds
+
+    site = load_or_fail(load_settings(REPO))
+    for as_of, shown in ((date(2025, 7, 11), "Tue 22 July 2025"), (date(2025, 9, 1), "Tue 22 July 2025, now past")):
+        write_archive(site, tmp_path, as_of, Renderer(site.settings), feeds(site))
+        page = (tmp_path / "2025-07-term6" / "index.html").read_text(encoding="utf-8")
+        assert f"<strong>To do by {shown} (end of Term 6):</strong> Complete your phase transfer paperwork" in page
