@@ -121,6 +121,10 @@ def resolve(
 def _term_end(
     text: str, forum: Forum, terms: dict[tuple[str, int], Term], have_file: bool, shown: str
 ) -> tuple[Due | None, tuple[str, str] | None]:
+    try:
+        return Due(date.fromisoformat(text.strip())), None  # a date written in quotes
+    except ValueError:
+        pass
     m = _TERM.match(" ".join(text.split()).lower())
     if not m:
         return None, (
