@@ -146,3 +146,11 @@ def test_the_archive_shows_the_action_with_its_answer(tmp_path: Path) -> None:
         write_archive(site, tmp_path, as_of, Renderer(site.settings), feeds(site))
         page = (tmp_path / "2025-07-term6" / "index.html").read_text(encoding="utf-8")
         assert f"<strong>To do by {shown} (end of Term 6):</strong> Complete your phase transfer paperwork" in page
+
+
+def test_the_preheader_an_inbox_shows_names_the_soonest_action() -> None:
+    site = load_or_fail(load_settings(REPO))
+    edition = select(site, site.forum("2025-07-term6"), date(2025, 7, 11), Profile("Swale", ("primary",), "mainstream"))
+    html = Renderer(site.settings).render(edition).html
+    preheader = re.search(r'<div class="preheader"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert preheader.strip().startswith("To do: Complete your phase transfer paperwork by Tue 22 July 2025.")
