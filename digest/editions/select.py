@@ -134,8 +134,8 @@ class Edition:
         return 0 if item.action else 1
 
     def _group_rank(self, group: tuple[str, list[Item]]) -> tuple[int, int]:
-        """ "For your school" groups: those with something to do first, then the most
-        particular to the school: its kind of school, then its district, then its phase."""
+        """Where a group of "For your school" goes: those with something to do first, then
+        the most particular to the school: its kind of school, then its district, its phase."""
         why, items = group
         named = self.site.taxonomy.narrowing(self.site.rule("item", items[0].id))
         which = 0 if "settings" in named else 1 if "districts" in named else 2
