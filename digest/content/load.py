@@ -372,12 +372,12 @@ def load_site(settings: Settings) -> Site:
             )
         if event.repeat:
             for xi, day in enumerate(event.repeat.except_):
-                if day.weekday() != event.start.weekday() or not event.start.date() <= day <= event.repeat.until:
+                if day.weekday() != event.day.weekday() or not event.day <= day <= event.repeat.until:
                     problems.add(
                         esrc.problem(
                             ("events", ei, "repeat", "except", xi),
                             f"{day} is not one of this event's weekly dates",
-                            f"use a {event.start:%A} between {event.start:%Y-%m-%d} and {event.repeat.until}",
+                            f"use a {event.day:%A} between {event.day:%Y-%m-%d} and {event.repeat.until}",
                             value=True,
                         )
                     )

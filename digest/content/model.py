@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from digest.fmt import LONDON
@@ -60,11 +60,31 @@ def _one_line(value: str) -> str:
     return value
 
 
+def _start(value: object) -> datetime | date:
+    """A date and time (Europe/London), or a date alone when the time is not known."""
+    if isinstance(value, datetime):
+        return _local(value)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text) if len(text) == 10 else _local(datetime.fromisoformat(text))
+        except ValueError:
+            pass
+    raise field_error(
+        "",
+        f"'{str(value)[:60]}' is not a valid date and time",
+        "write YYYY-MM-DDTHH:MM in Europe/London time, e.g. 2025-07-10T15:30",
+    )
+
+
 Url = Annotated[str, AfterValidator(_check_url)]
 Slug = Annotated[str, Field(pattern=SLUG, max_length=80)]
 Text = Annotated[str, Field(min_length=1)]
 Line = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]  # text that goes into a mail header
 LocalTime = Annotated[datetime, AfterValidator(_local)]
+Start = Annotated[datetime | date, PlainValidator(_start)]  # a date alone: time to be confirmed
 
 
 class Strict(BaseModel):
@@ -162,9 +182,10 @@ class Event(Strict):
     id: Slug
     title: Text
     kind: Literal["training", "drop-in", "surgery", "webinar", "forum", "conference"]
-    start: LocalTime  # a date alone (2025-09-18) when the document gives no time: see time_tbc
-    end: LocalTime
-    time_tbc: bool = False  # no time known: shown "time to be confirmed", an all-day calendar entry
+    # a date alone (2024-05-02) when the document gives no time: "time to be confirmed",
+    # an all-day calendar entry; a date and time (2024-05-02T15:30) with its `end`
+    start: Start
+    end: LocalTime | None = None
     online: Url | None = None  # neither online nor venue: "joining details to follow"
     venue: str | None = None
     booking: Url | None = None
@@ -174,55 +195,45 @@ class Event(Strict):
     repeat: Repeat | None = None
     audience: Audience | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _date_alone(cls, data: object) -> object:
-        """`start: 2025-09-18` (no time): the whole day, from its first moment to the next
-        day's, with `time_tbc` set; `end:` may name a later day, or be left out."""
-        start = data.get("start") if isinstance(data, dict) else None
-        if not (isinstance(start, date) and not isinstance(start, datetime)) and not (
-            isinstance(data, dict) and data.get("time_tbc") is True
-        ):
-            return data
-        data = dict(data)
-        first = start if isinstance(start, date) else _day_of(start)
-        end = data.get("end", first)
-        if not isinstance(end, date) or isinstance(end, datetime):
-            if isinstance(start, date) and not isinstance(start, datetime):
-                raise field_error(
-                    "end",
-                    "the start has no time, so the end takes none either",
-                    "write `end:` as a date (YYYY-MM-DD) or leave it out, or give `start:` its time",
-                )
-            end = _day_of(end)
-        if first is None or end is None:
-            return data  # the field validators name what is wrong
-        data.update(
-            start=datetime.combine(first, time.min),
-            end=datetime.combine(end + timedelta(days=1), time.min),
-            time_tbc=True,
-        )
-        return data
+    @property
+    def timed(self) -> bool:
+        """True when the document gave the time, not only the date."""
+        return isinstance(self.start, datetime)
+
+    @property
+    def day(self) -> date:
+        """The (first) date."""
+        return self.start.date() if isinstance(self.start, datetime) else self.start
+
+    def span(self, day: date | None = None) -> tuple[datetime, datetime]:
+        """(start, end) on its first date, or on `day`: a date alone is the whole day."""
+        day = day or self.day
+        if isinstance(self.start, datetime) and self.end is not None:
+            start = datetime.combine(day, self.start.timetz()).replace(tzinfo=LONDON)
+            return start, start + (self.end - self.start)
+        start = datetime.combine(day, time.min, LONDON)
+        return start, datetime.combine(day + timedelta(days=1), time.min, LONDON)
 
     @model_validator(mode="after")
     def _times_and_place(self) -> Event:
-        if self.end <= self.start:
-            raise field_error("end", "end is not after start", "the end time must come after the start time")
-        if self.repeat and self.repeat.until < self.start.date():
+        if isinstance(self.start, datetime):
+            if self.end is None:
+                raise field_error(
+                    "end",
+                    "a start time needs an end time",
+                    "give `end:`, or give `start:` as a date alone (time to be confirmed)",
+                )
+            if self.end <= self.start:
+                raise field_error("end", "end is not after start", "the end time must come after the start time")
+        elif self.end is not None:
+            raise field_error(
+                "end", "an event with a date alone has no end time", "give `start:` a time too, or remove `end:`"
+            )
+        if self.repeat and self.repeat.until < self.day:
             raise field_error(
                 "repeat", "repeat.until is before the first occurrence", "set `until:` on or after the start date"
             )
         return self
-
-
-def _day_of(value: object) -> date | None:
-    """The day of a date and time as written ('2025-09-18T15:30'), or None if it is not one."""
-    if isinstance(value, datetime):
-        return value.date()
-    try:
-        return datetime.fromisoformat(str(value)).date()
-    except ValueError:
-        return None
 
 
 class Events(Strict):

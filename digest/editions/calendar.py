@@ -45,17 +45,13 @@ def vevent(event: Event, settings: Settings) -> icalendar.Event:
     ev = icalendar.Event()
     ev.add("uid", uid(event, settings))
     ev.add("summary", event.title)
-    if event.time_tbc:  # no time known: an all-day entry (VALUE=DATE), the note in its description
-        ev.add("dtstart", event.start.date())
-        ev.add("dtend", event.end.date())
-    else:
+    if isinstance(event.start, datetime):
         ev.add("dtstart", event.start)
         ev.add("dtend", event.end)
-    if event.repeat and event.time_tbc:
-        ev.add("rrule", {"freq": "weekly", "until": event.repeat.until})  # a DATE, as DTSTART is
-        if event.repeat.except_:
-            ev.add("exdate", list(event.repeat.except_))
-    elif event.repeat:
+    else:  # a date alone, time to be confirmed: an all-day entry (DTSTART;VALUE=DATE)
+        ev.add("dtstart", event.start)
+        ev.add("dtend", event.start + timedelta(days=1))
+    if event.repeat and isinstance(event.start, datetime):
         until = datetime.combine(event.repeat.until, event.start.timetz()).replace(tzinfo=LONDON)
         ev.add("rrule", {"freq": "weekly", "until": until.astimezone(UTC)})  # UNTIL is UTC when DTSTART has a TZID
         if event.repeat.except_:
@@ -63,6 +59,10 @@ def vevent(event: Event, settings: Settings) -> icalendar.Event:
                 "exdate",
                 [datetime.combine(d, event.start.timetz()).replace(tzinfo=LONDON) for d in event.repeat.except_],
             )
+    elif event.repeat:
+        ev.add("rrule", {"freq": "weekly", "until": event.repeat.until})  # a date, as DTSTART is
+        if event.repeat.except_:
+            ev.add("exdate", list(event.repeat.except_))
     if where := location(event):
         ev.add("location", where)
     if text := details(event):
@@ -142,8 +142,8 @@ def calendar(events: list[Event], site: Site, sequences: Sequences, name: str | 
     blocks = [_event_block(event, site.settings, dtstamp, sequences) for event in events]
     # The VTIMEZONE spans the events' years; an empty feed still gets one, since RFC 5545
     # wants at least one component in a calendar.
-    first = min((e.start.date() for e in events), default=dtstamp.date())
-    last = max((e.repeat.until if e.repeat else e.end.date() for e in events), default=dtstamp.date())
+    first = min((e.day for e in events), default=dtstamp.date())
+    last = max((e.repeat.until if e.repeat else e.span()[1].date() for e in events), default=dtstamp.date())
     head = cal.to_ical().removesuffix(END)
     return head + _timezone(first.year, last.year + 2) + b"".join(blocks) + END  # the zone before the events
 

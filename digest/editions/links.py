@@ -39,30 +39,25 @@ def event_url(event: Event, settings: Settings) -> str:
     return f"{settings.site.base_url.rstrip('/')}/calendar/events/{event.id}.ics"
 
 
-TIME_TBC = "Time to be confirmed."
-TO_FOLLOW = "Joining details to follow."
-
-
 def details(event: Event) -> str:
-    """The event's description as plain text, with its join and booking links, and what is
-    not known yet (its time, how to join): never an invented time or link."""
+    """The event's description as plain text, with its join and booking links."""
     lines = [markup.to_text(event.description, width=10_000)] if event.description else []
-    if event.time_tbc:
-        lines.insert(0, TIME_TBC)
+    if not event.timed:
+        lines.insert(0, "Time to be confirmed.")
     if event.status == "cancelled":
         lines.insert(0, "This event is cancelled.")
     else:
         if event.online:
             lines.append(f"Join online: {event.online}")
         elif not event.venue:
-            lines.append(TO_FOLLOW)
+            lines.append("Joining details to follow.")  # never an invented link
         if event.booking:
             lines.append(f"Book a place: {event.booking}")
     return "\n\n".join(lines)
 
 
 def location(event: Event) -> str:
-    """The venue, the join link, or "" when neither is known yet."""
+    """Where it is: the venue, or its join link ('' when neither is known yet)."""
     return event.venue or (f"Online: {event.online}" if event.online else "")
 
 
@@ -81,10 +76,16 @@ def _utc(moment: datetime, fmt: str) -> str:
 def add_links(u: Upcoming, settings: Settings) -> AddLinks:
     """The event's .ics, and Google/Outlook links that add its next date (times in UTC)."""
     ev = u.event
+    if ev.timed:
+        dates = f"{_utc(u.start, '%Y%m%dT%H%M%SZ')}/{_utc(u.end, '%Y%m%dT%H%M%SZ')}"
+        when = {"startdt": _utc(u.start, "%Y-%m-%dT%H:%M:%SZ"), "enddt": _utc(u.end, "%Y-%m-%dT%H:%M:%SZ")}
+    else:  # a date alone: an all-day entry
+        dates = f"{u.start:%Y%m%d}/{u.end:%Y%m%d}"
+        when = {"startdt": f"{u.start:%Y-%m-%d}", "enddt": f"{u.end:%Y-%m-%d}", "allday": "true"}
     google = {
         "action": "TEMPLATE",
         "text": ev.title,
-        "dates": f"{_utc(u.start, '%Y%m%dT%H%M%SZ')}/{_utc(u.end, '%Y%m%dT%H%M%SZ')}",
+        "dates": dates,
         "details": details(ev),
         "location": location(ev),
     }
@@ -92,17 +93,13 @@ def add_links(u: Upcoming, settings: Settings) -> AddLinks:
         "path": "/calendar/action/compose",
         "rru": "addevent",
         "subject": ev.title,
-        "startdt": _utc(u.start, "%Y-%m-%dT%H:%M:%SZ"),
-        "enddt": _utc(u.end, "%Y-%m-%dT%H:%M:%SZ"),
+        **when,
         "body": details(ev),
         "location": location(ev),
     }
-    if ev.time_tbc:  # all day: the day itself, no time (Google's end date is the day after)
-        google["dates"] = f"{u.start:%Y%m%d}/{u.end:%Y%m%d}"
-        outlook.update(startdt=f"{u.start:%Y-%m-%d}", enddt=f"{u.end:%Y-%m-%d}", allday="true")
     for query in (google, outlook):
         if not query["location"]:
-            del query["location"]
+            del query["location"]  # neither venue nor link known yet
     query = {k: urlencode(v, quote_via=quote) for k, v in (("google", google), ("outlook", outlook))}
     return AddLinks(
         ics=event_url(ev, settings),

@@ -37,19 +37,23 @@ class Upcoming:
     def recurring(self) -> bool:
         return self.event.repeat is not None
 
+    @property
+    def timed(self) -> bool:
+        """False for a date alone: "time to be confirmed"."""
+        return self.event.timed
+
 
 def occurrences(event: Event) -> list[tuple[datetime, datetime]]:
-    """Every (start, end) of an event, weekly ones expanded in Europe/London wall time."""
-    length = event.end - event.start
+    """Every (start, end) of an event, weekly ones expanded in Europe/London wall time; an
+    event with a date alone (time to be confirmed) spans its whole day."""
     if event.repeat is None:
-        return [(event.start, event.end)]
+        return [event.span()]
     skip = set(event.repeat.except_)
     out = []
-    day = event.start.date()
+    day = event.day
     while day <= event.repeat.until:
         if day not in skip:
-            start = datetime.combine(day, event.start.timetz()).replace(tzinfo=LONDON)
-            out.append((start, start + length))
+            out.append(event.span(day))
         day += timedelta(days=7)
     return out
 

@@ -123,10 +123,15 @@ def test_fixture_site_is_clean(site_dir: Path) -> None:
         ),
         (
             "content/events.yaml",
-            "start: 2025-09-18T15:30",
-            "start: 2025-09-18",
-            "content/events.yaml:6:5: events[0].end: the start has no time, so the end takes none either (write `end:` "
-            "as a date (YYYY-MM-DD) or leave it out, or give `start:` its time)",
+            "    end: 2025-09-18T17:00\n",
+            "",
+            "content/events.yaml:2:5: events[0].end: a start time needs an end time (give `end:`, or give `start:` as a date alone (time to be confirmed))",
+        ),
+        (
+            "content/events.yaml",
+            "    start: 2025-09-18T15:30\n",
+            "    start: 2025-09-18\n",  # a date alone keeps no end time
+            "content/events.yaml:6:5: events[0].end: an event with a date alone has no end time (give `start:` a time too, or remove `end:`)",
         ),
         (
             "content/events.yaml",
