@@ -13,13 +13,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The demo writes and sends as of the day after the latest forum (demo/as_of.py): as of today,
+# every date in the example content would be past, with no dates, calendars or reminders to see.
 demo: $(STAMP)
 	$(BIN)/digest check
-	$(BIN)/digest build
-	$(BIN)/digest subscribers import --skip-existing content/subscribers.example.csv
-	for f in content/forums/*.yaml; do $(BIN)/digest send --forum "$$(basename "$$f" .yaml)" || exit 1; done
+	@AS_OF=$$($(BIN)/python -m demo.as_of) || exit 1; \
+	echo "The demo is written and sent as of $$AS_OF, the day after the latest forum, so its dates are still to come."; \
+	$(BIN)/digest build --as-of "$$AS_OF" && \
+	$(BIN)/digest subscribers import --skip-existing content/subscribers.example.csv && \
+	for f in content/forums/*.yaml; do $(BIN)/digest send --forum "$$(basename "$$f" .yaml)" --as-of "$$AS_OF" || exit 1; done
 	$(BIN)/digest schedules
 	@echo
+	@echo "Every email and page above is as of the day after the latest forum (python -m demo.as_of), not today:"
+	@echo "'digest build' and 'digest send' without --as-of write for today, when the example dates are past."
 	@echo "Open build/index.html for the archive (build/editions.html: every edition of every forum),"
 	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."
 	@echo "Then 'make serve' and open http://127.0.0.1:8000/ to search every answer (and the subscribe and"
@@ -33,8 +39,9 @@ demo-follow-up: demo
 	rm -rf $(FOLLOW_UP_COPY) && mkdir -p $(dir $(FOLLOW_UP_COPY)) && cp -R content $(FOLLOW_UP_COPY)
 	$(BIN)/python -m demo.answer --demo $(FOLLOW_UP_COPY)
 	DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest check
-	DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest send --forum 2025-07-term6 --follow-up --dry-run
-	DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest send --forum 2025-07-term6 --follow-up
+	AS_OF=$$($(BIN)/python -m demo.as_of) && \
+	DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest send --forum 2025-07-term6 --follow-up --dry-run --as-of "$$AS_OF" && \
+	DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest send --forum 2025-07-term6 --follow-up --as-of "$$AS_OF"
 	@echo
 	@echo "The follow-ups are the newest messages in var/outbox/new/ (subject: ... 1 answer you were waiting for)."
 	@echo "To see them in the preview: DIGEST_CONTENT=$(FOLLOW_UP_COPY) $(BIN)/digest preview, then Follow-ups."

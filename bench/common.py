@@ -98,11 +98,22 @@ def rows(tax, n: int, seed: int = 8) -> Iterator[tuple]:
     stamp = "2025-07-01T00:00:00+00:00"
     for s in readers(tax, n, seed):
         p = s.profile
-        yield (s.email, s.name, p.district, ";".join(p.phases), p.setting, "confirmed", stamp, "import", stamp, stamp)
+        yield (
+            s.email,
+            s.name,
+            p.district,
+            ";".join(p.phases),
+            ";".join(p.settings),
+            "confirmed",
+            stamp,
+            "import",
+            stamp,
+            stamp,
+        )
 
 
 INSERT = (
-    "INSERT INTO subscribers (email, name, district, phases, setting, status, consent_at, consent_method, created_at,"
+    "INSERT INTO subscribers (email, name, district, phases, settings, status, consent_at, consent_method, created_at,"
     " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
 

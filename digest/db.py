@@ -162,6 +162,15 @@ MIGRATIONS: list[tuple[str, str]] = [
             );
         """,
     ),
+    (
+        "0007_subscriber_settings",
+        """
+        -- a school may be more than one kind (an independent special school): canonical
+        -- settings joined with ';', as phases are; every reader before this had one, which
+        -- stays as it was
+        ALTER TABLE subscribers RENAME COLUMN setting TO settings;
+        """,
+    ),
 ]
 
 

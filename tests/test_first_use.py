@@ -153,6 +153,22 @@ def test_make_serve_and_make_preview_take_a_port() -> None:
         assert re.search(rf"digest {target}\s*$", plain, re.M), plain
 
 
+def test_make_demo_sends_as_of_the_day_after_the_latest_forum_and_says_so() -> None:
+    """Issue 20: sent as of today, every example date was past (no dates, calendars or
+    reminders to see). The day comes from the content, not from the clock."""
+    from demo.as_of import demo_day
+
+    site = load_or_fail(load_settings(REPO))
+    latest = max(max(f.dates) for f in site.forums.values())
+    assert date.fromisoformat(demo_day(REPO)) == date.fromordinal(latest.toordinal() + 1)
+    planned = subprocess.run(["make", "-n", "demo"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert "python -m demo.as_of" in planned
+    assert (
+        'digest build --as-of "$AS_OF"' in planned and '--as-of "$AS_OF" || exit 1' in planned
+    )  # build and every send
+    assert "the day after the latest forum" in planned  # and it says so
+
+
 def test_the_example_settings_leave_the_public_address_unset() -> None:
     """So `make serve` and `make preview` put their own address in the links they mail."""
     settings = load_settings(REPO)

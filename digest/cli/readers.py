@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from digest.settings import Settings
 
 # -- subscribers ---------------------------------------------------------------------------
-_OPTION = {"email": "EMAIL", "district": "--district", "phases": "--phase", "setting": "--setting"}
+_OPTION = {"email": "EMAIL", "district": "--district", "phases": "--phase", "setting": "--settings"}
 PHASES = click.option(
     "--phase", "phases", multiple=True, help="A phase the school covers (repeat it, or write 'primary;secondary')."
 )
@@ -81,7 +81,13 @@ def subscribers() -> None:
 @click.argument("email")
 @click.option("--district", required=True, help="The school's district, e.g. Swale.")
 @PHASES
-@click.option("--setting", required=True, help="The school's setting, e.g. mainstream.")
+@click.option(
+    "--settings",
+    "--setting",
+    "setting",
+    required=True,
+    help="What kind of school it is, e.g. mainstream; more than one with ';': independent;special.",
+)
 @click.option("--name", default="", help="The reader's name.")
 @click.option("--school", default="", help="The reader's school.")
 @click.option("--status", default="confirmed", show_default=True, help="pending, confirmed, unsubscribed or bounced.")
@@ -170,7 +176,9 @@ def subscribers_list(ctx: Ctx, status: str | None) -> None:
     for count, reader in enumerate(store.everyone(conn, status), 1):  # noqa: B007 - the count is used below
         p = reader.profile
         state = reader.status + (" (paused)" if reader.paused else "")
-        click.echo(f"{reader.id:>6}  {reader.email:<40} {state:<21} {p.district} · {'; '.join(p.phases)} · {p.setting}")
+        click.echo(
+            f"{reader.id:>6}  {reader.email:<40} {state:<21} {p.district} · {'; '.join(p.phases)} · {'; '.join(p.settings)}"
+        )
     click.echo(plural(count, "reader"))
 
 
@@ -178,7 +186,7 @@ def subscribers_list(ctx: Ctx, status: str | None) -> None:
 @click.argument("email")
 @click.option("--district", help="New district.")
 @PHASES
-@click.option("--setting", help="New setting.")
+@click.option("--settings", "--setting", "setting", help="New settings, e.g. special, or independent;special.")
 @click.option("--name", help="New name.")
 @click.option("--school", help="New school.")
 @click.option("--status", help="pending, confirmed, unsubscribed or bounced.")
@@ -206,7 +214,10 @@ def subscribers_set(
         if district or phases or setting:
             p = reader.profile
             profile = store.parse_profile(
-                load_taxonomy(settings), district or p.district, ";".join(phases or p.phases), setting or p.setting
+                load_taxonomy(settings),
+                district or p.district,
+                ";".join(phases or p.phases),
+                setting or ";".join(p.settings),
             )
         store.update(conn, reader.id, profile=profile, name=name, school=school, status=status, paused=paused)
     click.echo(f"Updated {_describe(store.get(conn, reader.id))}")

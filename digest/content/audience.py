@@ -1,6 +1,6 @@
 """Who gets what: the taxonomy, a reader's profile, and audience rules.
 
-A reader has one district, one or more phases and one setting (a Profile). An item,
+A reader has one district, one or more phases and one or more settings (a Profile). An item,
 event or contact has an audience, resolved here against the taxonomy into a Rule. A
 reader gets the thing when the rule matches their profile.
 """
@@ -15,23 +15,36 @@ from digest.content.model import Audience, Taxonomy
 from digest.content.yamlio import Located
 from digest.errors import Problem, suggest
 
+ALL_AGE = 3  # a school covering this many phases or more is "all-age" in plain words
+
 
 @dataclass(frozen=True, order=True)
 class Profile:
+    """A reader's school: one district, one or more phases, one or more settings (an
+    independent special school is both). A single setting may be given as a string."""
+
     district: str
     phases: tuple[str, ...]
-    setting: str
+    settings: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.settings, str):
+            object.__setattr__(self, "settings", (self.settings,))
 
     def describe(self) -> str:
-        """'a primary mainstream school in Swale'"""
-        phases = " and ".join(self.phases)
-        return f"{'an' if phases[:1] in 'aeiou' else 'a'} {phases} {self.setting} school in {self.district}"
+        """What the school is, in plain words: 'a primary mainstream school in Swale', 'an
+        all-age independent special school in Dover', 'a primary and secondary special school'."""
+        phases = "all-age" if len(self.phases) >= ALL_AGE else " and ".join(self.phases)
+        # "independent" reads first: an independent special school, not a special independent one
+        kinds = sorted(self.settings, key=lambda s: s != "independent")
+        words = f"{phases} {' '.join(kinds) if len(kinds) <= 2 else ', '.join(kinds)}"
+        return f"{'an' if words[:1] in 'aeiou' else 'a'} {words} school in {self.district}"
 
     @property
     def key(self) -> str:
         from digest.content.model import slug
 
-        return slug(f"{self.district} {'+'.join(self.phases)} {self.setting}")
+        return slug(f"{self.district} {'+'.join(self.phases)} {'+'.join(self.settings)}")
 
 
 @dataclass(frozen=True)
@@ -69,10 +82,10 @@ class Rule:
             return False
         if self.phases is not None and self.phases.isdisjoint(p.phases):
             return False
-        if self.settings is not None and p.setting not in self.settings:
-            return False
-        if p.district in self.not_districts or p.setting in self.not_settings:
-            return False
+        if self.settings is not None and self.settings.isdisjoint(p.settings):
+            return False  # "special schools" reaches an independent special school
+        if p.district in self.not_districts or not self.not_settings.isdisjoint(p.settings):
+            return False  # "not open to independent schools" leaves it out
         return not (self.not_phases and set(p.phases) <= self.not_phases)
 
 
@@ -108,14 +121,14 @@ class Tax:
         for d, ph, st in product(self.districts, self.phases, self.settings):
             yield Profile(d, (ph,), st)
 
-    def profile(self, district: str, phases: Iterable[str], setting: str) -> Profile:
+    def profile(self, district: str, phases: Iterable[str], settings: Iterable[str] | str) -> Profile:
         """A profile from names the caller has already validated (canonical order)."""
         d = self.canonical("district", district)
-        s = self.canonical("setting", setting)
         ph = {self.canonical("phase", p) for p in phases}
-        if d is None or s is None or None in ph or not ph:
-            raise ValueError(f"unknown profile {district!r} {phases!r} {setting!r}")
-        return Profile(d, tuple(p for p in self.phases if p in ph), s)
+        st = {self.canonical("setting", s) for s in ([settings] if isinstance(settings, str) else settings)}
+        if d is None or None in ph or not ph or None in st or not st:
+            raise ValueError(f"unknown profile {district!r} {phases!r} {settings!r}")
+        return Profile(d, tuple(p for p in self.phases if p in ph), tuple(s for s in self.settings if s in st))
 
     # -- rules ---------------------------------------------------------------
     def resolve(self, audience: Audience | None, src: Located, path: tuple) -> tuple[Rule, list[Problem]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from digest.content import actions as act
 from digest.content import synonyms as syn
 from digest.content.audience import EVERYONE, Rule, Tax
 from digest.content.model import Audience, Contact, Contacts, Event, Events, Forum, Taxonomy, slug
@@ -44,6 +45,7 @@ class Site:
     # to one is not reported once per reference, but counted in `dependents` for one line
     broken: dict[str, str] = field(default_factory=dict)
     dependents: dict[str, Counter] = field(default_factory=dict)
+    due: dict[str, act.Due] = field(default_factory=dict)  # item id -> its `by:` as a date (content/actions.py)
     # forum files left out so that the rest can be sent (content/usable.py): id -> their errors
     set_aside: dict[str, list[Problem]] = field(default_factory=dict)
 
@@ -382,6 +384,7 @@ def load_site(settings: Settings) -> Site:
     for ci, contact in enumerate(contacts):
         register("contact", contact, csrc, ("contacts", ci))
     problems.extend(check_updates(site))
+    site.due = act.resolve(list(forums.values()), content, root, problems, read_model)
     return site
 
 

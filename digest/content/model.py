@@ -128,6 +128,8 @@ class Item(Strict):
     asked: int = Field(default=1, ge=1)
     highlight: bool = False  # every reader this item reaches sees its headline and summary
     updates: Slug | None = None  # the id of an earlier item whose answer this one changes (content/updates.py)
+    action: Line | None = None  # what the reader must do, one line (an edition's "To do" opens with it)
+    by: date | str | None = None  # when: YYYY-MM-DD or "end of Term 6" (content/actions.py resolves it)
 
     @model_validator(mode="after")
     def _answered_has_answer(self) -> Item:

@@ -33,7 +33,7 @@ class ForumBuild:
         """The edition a single-phase reader of this district and setting gets."""
         if not hasattr(self, "_cells"):
             self._cells = {
-                (p.district, p.phases[0], p.setting): self.rendered[e.id] for e in self.editions for p in e.profiles
+                (p.district, p.phases[0], p.settings[0]): self.rendered[e.id] for e in self.editions for p in e.profiles
             }
         return self._cells[(district, phase, setting)]
 

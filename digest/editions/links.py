@@ -49,6 +49,8 @@ def details(event: Event) -> str:
     else:
         if event.online:
             lines.append(f"Join online: {event.online}")
+        elif not event.venue:
+            lines.append("Joining details to follow.")  # never an invented link
         if event.booking:
             lines.append(f"Book a place: {event.booking}")
     return "\n\n".join(lines)
@@ -95,6 +97,9 @@ def add_links(u: Upcoming, settings: Settings) -> AddLinks:
         "body": details(ev),
         "location": location(ev),
     }
+    for query in (google, outlook):
+        if not query["location"]:
+            del query["location"]  # neither venue nor link known yet
     query = {k: urlencode(v, quote_via=quote) for k, v in (("google", google), ("outlook", outlook))}
     return AddLinks(
         ics=event_url(ev, settings),

@@ -1,6 +1,8 @@
-"""Dates inside answers that have gone by: "Tuesday 7 May 2024" reads "Tuesday 7 May 2024
-(past)" in an edition written after it, and a link whose title names a past date (a
-booking or join link for that session) is marked the same way.
+"""Dates inside answers that have gone by: "Tuesday 7 May 2024" reads "Tuesday 7 May 2024,
+now past" in an edition written after it, and a link whose title names a past date (a
+booking or join link for that session) is marked the same way. The note is a clause of
+the sentence, never a bracket spliced into it: "book by 2 May to attend" reads "book by
+2 May, now past, to attend", and "(2 May)" reads "(2 May, now past)".
 
 The dates are found as people write them in the forum documents: a day and a month
 name with an optional weekday, ordinal and year ("7 May 2024", "Tue 7th May",
@@ -22,8 +24,9 @@ _DAY_MONTH = re.compile(
     rf"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\.?(?:,?\s+(?P<year>20\d\d))?\b"
 )  # month names capitalised, as written: "2 may" in a sentence is not a date
 _NUMERIC = re.compile(r"\b(?P<day>[0-3]?\d)/(?P<month>[01]?\d)/(?P<year>20\d\d)\b")
-_MARKED = re.compile(r"(?:,?\s+20\d\d)?\s*\(past\)")  # what follows a date already marked
-MARK = " (past)"
+_MARKED = re.compile(r"(?:,?\s+20\d\d)?, now past\b")  # what follows a date already marked
+MARK = ", now past"
+_CLOSES = re.compile(r"[*_]*\s*(?:$|[),.;:!?\]])")  # the sentence or the bracket ends after the date
 
 
 def _month(name: str) -> int:
@@ -44,8 +47,8 @@ def _when(m: re.Match[str], around: date) -> date | None:
 
 @lru_cache(maxsize=8192)
 def mark_past(text: str, as_of: date, around: date) -> str:
-    """text with " (past)" after every date before as_of (`around`: the forum's date, for
-    dates written without a year)."""
+    """text with ", now past" after every date before as_of (`around`: the forum's date, for
+    dates written without a year), and a comma after it where the sentence goes on."""
     if not text:
         return text
 
@@ -53,6 +56,8 @@ def mark_past(text: str, as_of: date, around: date) -> str:
         if _MARKED.match(m.string, m.end()):
             return m[0]
         when = _when(m, around)
-        return m[0] + MARK if when is not None and when < as_of else m[0]
+        if when is None or when >= as_of:
+            return m[0]
+        return m[0] + MARK + ("" if _CLOSES.match(m.string, m.end()) else ",")
 
     return _NUMERIC.sub(mark, _DAY_MONTH.sub(mark, text))

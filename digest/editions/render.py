@@ -101,7 +101,7 @@ class LinkRef:
 
 class Shown:
     """What an edition (or an archive page) shows of a forum's items, as of a date: dates
-    gone by are marked "(past)"."""
+    gone by are marked ", now past"."""
 
     def __init__(self, as_of: date, forum: Forum | None, urls: SiteUrls, edition: Edition | None = None) -> None:
         self.as_of, self.forum, self.urls, self.edition = as_of, forum, urls, edition
@@ -174,10 +174,24 @@ class Rendered:
         return html, text
 
 
+def soonest(edition: Edition) -> str:
+    """The reader's soonest action as a subject names it ('Complete the forms by Tue 22 July
+    2025'), or "" when they have none."""
+    if not edition.actions:
+        return ""
+    todo = edition.actions[0]
+    return todo.text.rstrip(".") + (f" by {fmt.day(todo.due.day)}" if todo.due else "")
+
+
 def subject_for(edition: Edition) -> str:
+    """'<forum>: 4 answers for you, 2 upcoming dates', or, when the reader has something to
+    do, the soonest action first: '<forum>: Send the forms by Tue 22 July 2025; 4 answers for you'."""
     forum = edition.forum
+    answers = f"{fmt.plural(len(edition.items), 'answer')} for you"
+    if todo := soonest(edition):
+        return f"{forum.title}: {todo}; {answers}"
     dates = f", {fmt.plural(len(edition.events), 'upcoming date')}" if edition.events else ""
-    return f"{forum.title}: {fmt.plural(len(edition.items), 'answer')} for you{dates}"
+    return f"{forum.title}: {answers}{dates}"
 
 
 EVENT_WORDS = 30
@@ -202,6 +216,7 @@ class Renderer:
             "subject": subject,
             "as_of": edition.as_of,
             "parts": getattr(edition, "parts", None),
+            "actions": getattr(edition, "actions", []),
             "events": edition.events,
             "contacts": edition.contacts,
             "links": shown.links(),

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
-from digest.content.audience import Profile
+from digest.content.actions import Action, actions
+from digest.content.audience import ALL_AGE, Profile
 from digest.content.load import Site
 from digest.content.model import Contact, Event, Forum, Item
 from digest.fmt import LONDON
@@ -82,16 +83,20 @@ class Edition:
     # for in their last digest (digest.delivery.since), and how many more there are
     since: tuple[tuple[Forum, Item], ...] = ()
     since_more: int = 0
+    # items narrowed only by phase to a part of an all-age school: not "for your school"
+    # (an all-age special school's email does not open with Year R items), in their topic instead
+    apart: tuple[str, ...] = ()
 
     @cached_property  # items, events and contacts never change after selection; a send asks per reader
     def selection(self) -> tuple:
         """What the reader's profile selects (the same for every reader of the profile)."""
-        return (
+        base = (
             self.forum.id,
             tuple(i.id for i in self.items),
             tuple((u.event.id, u.start.isoformat()) for u in self.events),
             tuple(c.id for c in self.contacts),
         )
+        return (*base, ("apart", self.apart)) if self.apart else base
 
     @cached_property
     def key(self) -> tuple:
@@ -123,12 +128,30 @@ class Edition:
         return self.site.taxonomy.for_whom(self.site.rule("item", item.id))
 
     @cached_property
+    def actions(self) -> list[Action]:
+        """What the reader must do, soonest first: the "To do" the email opens with."""
+        return actions(self.items, self.site.due, self.as_of)
+
+    def _first(self, item: Item) -> int:
+        """Decisions and deadlines before background: an item asking something of the
+        reader comes before the others of its part."""
+        return 0 if item.action else 1
+
+    def _group_rank(self, group: tuple[str, list[Item]]) -> tuple[int, int]:
+        """Where a group of "For your school" goes: those with something to do first, then
+        the most particular to the school: its kind of school, then its district, its phase."""
+        why, items = group
+        named = self.site.taxonomy.narrowing(self.site.rule("item", items[0].id))
+        which = 0 if "settings" in named else 1 if "districts" in named else 2
+        return min(self._first(i) for i in items), which
+
+    @cached_property
     def parts(self) -> Parts:
         """The items by the part of the email they go in, each item in exactly one."""
         yours: dict[str, list[Item]] = {}
         highlights, pending, rest = [], [], []
-        for item in self.items:
-            if why := self.for_whom(item):
+        for item in sorted(self.items, key=self._first):
+            if item.id not in self.apart and (why := self.for_whom(item)):
                 yours.setdefault(why, []).append(item)
             elif item.status == "pending":
                 pending.append(item)
@@ -139,7 +162,8 @@ class Edition:
         topics: dict[str, list[Item]] = {}
         for item in rest:
             topics.setdefault(item.topic or OTHER, []).append(item)
-        return Parts(tuple(yours.items()), tuple(highlights), tuple(topics.items()), tuple(pending))
+        groups = sorted(yours.items(), key=self._group_rank)
+        return Parts(tuple(groups), tuple(highlights), tuple(topics.items()), tuple(pending))
 
     @property
     def feedback(self) -> int:
@@ -185,7 +209,20 @@ def _select(
         for c in site.contacts
         if (rule := site.rule("contact", c.id)).matches(profile) and (c.id in named or site.taxonomy.narrowing(rule))
     )
-    return Edition(site, forum, as_of, items, tuple(events), contacts)
+    return Edition(site, forum, as_of, items, tuple(events), contacts, apart=_apart(site, items, profile))
+
+
+def _apart(site: Site, items: tuple[Item, ...], profile: Profile) -> tuple[str, ...]:
+    """The items an all-age school gets for one part of it only: narrowed by phase alone,
+    to phases that leave some of the school's out."""
+    if len(profile.phases) < ALL_AGE:
+        return ()
+    out = []
+    for item in items:
+        named = site.taxonomy.narrowing(site.rule("item", item.id))
+        if set(named) == {"phases"} and not set(profile.phases) <= named["phases"]:
+            out.append(item.id)
+    return tuple(out)
 
 
 def editions(site: Site, forum: Forum, as_of: date, profiles: Iterable[Profile]) -> list[Edition]:

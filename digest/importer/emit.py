@@ -115,6 +115,8 @@ def field(key: str, value: Any, indent: int) -> list[str]:
     if isinstance(value, str):
         first, *rest = scalar(value, indent)
         return [f"{pad}{key}:{first}", *rest]
+    if isinstance(value, date):  # a kept `by:`
+        return [f"{pad}{key}: {value.isoformat()}"]
     if isinstance(value, bool | int):
         return [f"{pad}{key}: {str(value).lower() if isinstance(value, bool) else value}"]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):

@@ -4,8 +4,8 @@ An item of the file is the same as an item of the revised document when the docu
 question is unchanged: its `# doc:` fingerprint matches (whatever the organiser did to
 the question's wording since), or, for a file written by hand, the question reads the
 same. Such an item keeps its id and what the organiser wrote: headline, audience,
-contacts, links, highlight, topics, and its question. Its answer, status and summary
-are kept too while the document's answer is unchanged; when the answer changed the new
+contacts, links, highlight, action and `by:`, topics, and its question. Its answer,
+status and summary are kept too while the document's answer is unchanged; when the answer changed the new
 one comes in (a summary the organiser wrote is kept, and flagged to check).
 
 Items of the file that the revised document no longer has are kept, with a note, so
@@ -29,7 +29,7 @@ from digest.errors import DigestError, display_path
 from digest.importer.draft import Draft, DraftItem, DraftSection, digest_of, norm, unique
 from digest.importer.emit import FINGERPRINT
 
-_ITEM_KEPT = ("audience", "answered_by", "links", "highlight")
+_ITEM_KEPT = ("audience", "answered_by", "links", "highlight", "action", "by")
 
 
 @dataclass

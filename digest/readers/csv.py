@@ -289,7 +289,7 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, status: str | None = None)
                 _quote(s.school),
                 p.district,
                 ";".join(p.phases),
-                p.setting,
+                ";".join(p.settings),
                 s.status,
                 "yes" if s.paused else "no",
             ]

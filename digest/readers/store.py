@@ -1,4 +1,4 @@
-"""Subscribers: who reads, for which district, phases and setting, and their consent.
+"""Subscribers: who reads, for which district, phases and settings, and their consent.
 
 This module is the store (plain functions over the SQLite connection). The CLI and the
 web preference centre call it; delivery reads confirmed readers from it.
@@ -56,26 +56,34 @@ def clean_text(field: str, value: str | None, limit: int = 200) -> str:
     return value
 
 
-def parse_profile(tax: Tax, district: str, phases: list[str] | str, setting: str) -> Profile:
-    """A validated Profile from names as a person typed them (';' or ',' between phases)."""
-    phases = [p for p in (re.split(r"[;,]", phases) if isinstance(phases, str) else phases) if p.strip()]
-    district, setting = (district or "").strip(), (setting or "").strip()
+def _names(value: list[str] | tuple[str, ...] | str) -> list[str]:
+    """Names as a person typed them: a list, or one string with ';' or ',' between them."""
+    return [v.strip() for v in (re.split(r"[;,]", value or "") if isinstance(value, str) else value) if v.strip()]
+
+
+def parse_profile(
+    tax: Tax, district: str, phases: list[str] | str, settings: list[str] | tuple[str, ...] | str
+) -> Profile:
+    """A validated Profile from names as a person typed them (';' or ',' between phases, and
+    between settings: "independent;special")."""
+    phases = _names(phases)
+    district, kinds = (district or "").strip(), _names(settings)
     if not district:
         raise InvalidSubscriber("district", "is empty", f"use one of: {', '.join(tax.districts)}")
     d = tax.canonical("district", district)
     if d is None:
         raise InvalidSubscriber("district", f"'{district}' is not a district", suggest(district, tax.districts))
-    if not setting:
-        raise InvalidSubscriber("setting", "is empty", f"use one of: {', '.join(tax.settings)}")
-    s = tax.canonical("setting", setting)
-    if s is None:
-        raise InvalidSubscriber("setting", f"'{setting}' is not a setting", suggest(setting, tax.settings))
+    if not kinds:
+        raise InvalidSubscriber("setting", "is empty", f"use one or more of: {', '.join(tax.settings)}")
+    for kind in kinds:
+        if tax.canonical("setting", kind) is None:
+            raise InvalidSubscriber("setting", f"'{kind}' is not a setting", suggest(kind, tax.settings))
     if not phases:
         raise InvalidSubscriber("phases", "choose at least one phase", f"use one or more of: {', '.join(tax.phases)}")
     for p in phases:
         if tax.canonical("phase", p) is None:
             raise InvalidSubscriber("phases", f"'{p.strip()}' is not a phase", suggest(p.strip(), tax.phases))
-    return tax.profile(d, [p.strip() for p in phases], s)
+    return tax.profile(d, phases, kinds)
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,7 @@ class Subscriber:
             row["email"],
             row["name"],
             row["school"],
-            Profile(row["district"], tuple(row["phases"].split(";")), row["setting"]),
+            Profile(row["district"], tuple(row["phases"].split(";")), tuple(row["settings"].split(";"))),
             row["status"],
             bool(row["paused"]),
         )
@@ -127,7 +135,7 @@ def add(
     stamp = now()
     try:
         cur = conn.execute(
-            "INSERT INTO subscribers (email, name, school, district, phases, setting, status, paused, consent_at,"
+            "INSERT INTO subscribers (email, name, school, district, phases, settings, status, paused, consent_at,"
             " consent_method, consent_ip, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 email,
@@ -135,7 +143,7 @@ def add(
                 clean_text("school", school),
                 profile.district,
                 ";".join(profile.phases),
-                profile.setting,
+                ";".join(profile.settings),
                 status,
                 int(paused),
                 stamp,
@@ -178,7 +186,7 @@ def update(
     """Change the given fields of one reader (None leaves a field as it is)."""
     values: dict[str, object] = {}
     if profile is not None:
-        values.update(district=profile.district, phases=";".join(profile.phases), setting=profile.setting)
+        values.update(district=profile.district, phases=";".join(profile.phases), settings=";".join(profile.settings))
     if name is not None:
         values["name"] = clean_text("name", name)
     if school is not None:
@@ -210,13 +218,13 @@ def confirm(conn: sqlite3.Connection, subscriber_id: int, client: str | None = N
 # from where it first asked, which its confirmation link is bound to); a confirmed one is left
 # as it is; an erased one is never stored. SET reads the row as it was.
 _REQUEST = """
-INSERT INTO subscribers (email, name, school, district, phases, setting, status, paused, consent_at,
+INSERT INTO subscribers (email, name, school, district, phases, settings, status, paused, consent_at,
     consent_method, consent_ip, created_at, updated_at)
-SELECT :email, :name, :school, :district, :phases, :setting, 'pending', 0, :asked, 'web', :client, :now, :now
+SELECT :email, :name, :school, :district, :phases, :settings, 'pending', 0, :asked, 'web', :client, :now, :now
 WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = :hash)
 ON CONFLICT (email) DO UPDATE SET
     name = excluded.name, school = excluded.school, district = excluded.district, phases = excluded.phases,
-    setting = excluded.setting, status = 'pending', paused = 0, updated_at = excluded.updated_at,
+    settings = excluded.settings, status = 'pending', paused = 0, updated_at = excluded.updated_at,
     consent_at = CASE status WHEN 'pending' THEN consent_at ELSE excluded.consent_at END,
     consent_method = CASE status WHEN 'pending' THEN consent_method ELSE excluded.consent_method END,
     consent_ip = CASE status WHEN 'pending' THEN consent_ip ELSE excluded.consent_ip END
@@ -248,7 +256,7 @@ def request_subscription(
         "school": clean_text("school", school),
         "district": profile.district,
         "phases": ";".join(profile.phases),
-        "setting": profile.setting,
+        "settings": ";".join(profile.settings),
         "now": now(),
         # to the microsecond: a confirmation link is bound to it (confirm_bound), and a request
         # after an unsubscribe in the same second is still a new one
@@ -347,8 +355,8 @@ def confirmed(conn: sqlite3.Connection) -> Iterator[Subscriber]:
 
 def receiving_profiles(conn: sqlite3.Connection) -> list[Profile]:
     """The distinct profiles of the readers who get the next digest (one edition each at most)."""
-    rows = conn.execute(f"SELECT DISTINCT district, phases, setting FROM subscribers WHERE {RECEIVING}")
-    return sorted(Profile(d, tuple(ph.split(";")), s) for d, ph, s in rows)
+    rows = conn.execute(f"SELECT DISTINCT district, phases, settings FROM subscribers WHERE {RECEIVING}")
+    return sorted(Profile(d, tuple(ph.split(";")), tuple(s.split(";"))) for d, ph, s in rows)
 
 
 def count_receiving(conn: sqlite3.Connection) -> int:
@@ -358,6 +366,6 @@ def count_receiving(conn: sqlite3.Connection) -> int:
 def receiving_counts(conn: sqlite3.Connection) -> dict[Profile, int]:
     """How many readers who get the next digest have each profile."""
     rows = conn.execute(
-        f"SELECT district, phases, setting, COUNT(*) FROM subscribers WHERE {RECEIVING} GROUP BY 1, 2, 3"
+        f"SELECT district, phases, settings, COUNT(*) FROM subscribers WHERE {RECEIVING} GROUP BY 1, 2, 3"
     )
-    return {Profile(d, tuple(ph.split(";")), s): n for d, ph, s, n in rows}
+    return {Profile(d, tuple(ph.split(";")), tuple(s.split(";"))): n for d, ph, s, n in rows}

@@ -114,7 +114,12 @@ KINDS: dict[str, Kind] = {
         ForumDigest,
         forum_plan,
         describe=lambda o: f"the {o.forum} digest",
-        sample=lambda o, site: {"forum": site.forums[o.forum], "count": 12, "dates": 3},
+        sample=lambda o, site: {
+            "forum": site.forums[o.forum],
+            "count": 12,
+            "dates": 3,
+            "todo": "Complete the forms by Tue 22 July 2025",
+        },
         check=check_forum,
         nothing_new=forum_already_sent,
     ),

@@ -17,7 +17,7 @@ from digest.content.load import Site
 from digest.delivery.compose import Plan
 from digest.delivery.followup import FollowUp, FollowUpPlan
 from digest.editions.inline import inline_css
-from digest.editions.render import Rendered, Renderer
+from digest.editions.render import Rendered, Renderer, soonest
 from digest.editions.select import Edition, Upcoming, editions, upcoming
 from digest.fmt import LONDON
 from digest.schedules.subjects import render_subject, subject_template
@@ -152,4 +152,9 @@ def subject_values(schedule: Schedule, edition: Any, as_of: date) -> dict[str, A
         return values | {"count": len(edition.events), "days": edition.days, "until": fmt.day(edition.until)}
     if isinstance(edition, FollowUp):
         return values | {"forum": edition.forum, "count": len(edition.items)}
-    return values | {"forum": edition.forum, "count": len(edition.items), "dates": len(edition.events)}
+    return values | {
+        "forum": edition.forum,
+        "count": len(edition.items),
+        "dates": len(edition.events),
+        "todo": soonest(edition),
+    }

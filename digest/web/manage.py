@@ -29,7 +29,7 @@ class Managing:
             return self.pages.bad_link(request, bad)
         context = {
             "reader": s,
-            "values": {"district": s.profile.district, "setting": s.profile.setting},
+            "values": {"district": s.profile.district, "settings": list(s.profile.settings)},
             "phases": list(s.profile.phases),
         }
         if request.method != "POST":  # GET, or HEAD: it only ever shows
@@ -43,12 +43,12 @@ class Managing:
                 checked = self.pages.profile_form(form)
                 if checked.errors:
                     context |= {
-                        "values": {"district": checked.district, "setting": checked.setting},
+                        "values": {"district": checked.district, "settings": checked.settings},
                         "phases": checked.phases,
                     }
                     return self.pages.page(request, "preferences.html", 400, errors=checked.errors, **context)
                 store.update(
-                    conn, s.id, profile=self.pages.tax.profile(checked.district, checked.phases, checked.setting)
+                    conn, s.id, profile=self.pages.tax.profile(checked.district, checked.phases, checked.settings)
                 )
                 done = "Your preferences are saved. The next digest will follow them."
             elif action in ("pause", "resume"):
@@ -72,7 +72,7 @@ class Managing:
         context |= {
             "reader": s,
             "done": done,
-            "values": {"district": s.profile.district, "setting": s.profile.setting},
+            "values": {"district": s.profile.district, "settings": list(s.profile.settings)},
             "phases": list(s.profile.phases),
         }
         return self.pages.page(request, "preferences.html", **context)

@@ -40,11 +40,11 @@ log = logging.getLogger("digest.web")
 
 @dataclass(frozen=True)
 class ProfileForm:
-    """What the district, phases and setting fields held, and what was wrong with them."""
+    """What the district, phases and settings fields held, and what was wrong with them."""
 
     district: str
     phases: list[str]
-    setting: str
+    settings: list[str]  # an independent special school ticks both
     errors: dict[str, str]
 
 
@@ -147,16 +147,17 @@ class Pages:
         return request.client.host if request.client else "unknown"
 
     def profile_form(self, form: FormData) -> ProfileForm:
-        district, setting = str(form.get("district", "")), str(form.get("setting", ""))
+        district = str(form.get("district", ""))
         phases = [str(p) for p in form.getlist("phases")]
+        kinds = [str(s) for s in form.getlist("setting")]
         errors = {}
         if self.tax.canonical("district", district) is None:
             errors["district"] = "Choose your school's district"
         if not phases or any(self.tax.canonical("phase", p) is None for p in phases):
             errors["phases"] = "Choose at least one phase your school covers"
-        if self.tax.canonical("setting", setting) is None:
-            errors["setting"] = "Choose your school's setting"
-        return ProfileForm(district, phases, setting, errors)
+        if not kinds or any(self.tax.canonical("setting", k) is None for k in kinds):
+            errors["setting"] = "Choose what kind of school it is"
+        return ProfileForm(district, phases, kinds, errors)
 
     # -- after the answer ----------------------------------------------------------------
     def later(self, work: Callable[..., None], *args: Any) -> None:

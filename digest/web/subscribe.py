@@ -65,11 +65,11 @@ class Subscribing:
                 request,
                 "subscribe.html",
                 400,
-                values=values | {"district": checked.district, "setting": checked.setting},
+                values=values | {"district": checked.district, "settings": checked.settings},
                 phases=checked.phases,
                 errors=errors,
             )
-        profile = self.pages.tax.profile(checked.district, checked.phases, checked.setting)
+        profile = self.pages.tax.profile(checked.district, checked.phases, checked.settings)
         # Whether the address is new, pending, confirmed or erased is looked up after the
         # answer has gone (handed to the worker once the page is sent), so the answer is the
         # same page after the same work in every case.

@@ -123,10 +123,10 @@ def test_no_excluded_school_gets_an_item_not_open_to_it(site: Site, profiles: li
     for p in profiles:
         if p.district == MEDWAY and MEDWAY in excluded:
             assert not rule.matches(p), f"{item_id} reaches {p.describe()}"
-        if p.setting == INDEPENDENT and INDEPENDENT in excluded:
+        if INDEPENDENT in p.settings and INDEPENDENT in excluded:
             assert not rule.matches(p), f"{item_id} reaches {p.describe()}"
     # ... and it still reaches the Kent schools it is for
-    assert any(rule.matches(p) for p in profiles if p.district != MEDWAY and p.setting != INDEPENDENT), item_id
+    assert any(rule.matches(p) for p in profiles if p.district != MEDWAY and INDEPENDENT not in p.settings), item_id
 
 
 def test_exactly_the_table_is_kept_from_medway_and_from_independent_schools(
@@ -135,7 +135,7 @@ def test_exactly_the_table_is_kept_from_medway_and_from_independent_schools(
     """Nothing else is withheld: an item the documents do not confine still reaches them."""
     for who, readers in (
         (MEDWAY, [p for p in profiles if p.district == MEDWAY]),
-        (INDEPENDENT, [p for p in profiles if p.setting == INDEPENDENT]),
+        (INDEPENDENT, [p for p in profiles if INDEPENDENT in p.settings]),
     ):
         withheld = {i for i in sent_items(site) if not any(site.rule("item", i).matches(p) for p in readers)}
         assert withheld == {i for i, ex in NOT_OPEN_TO.items() if who in ex}, who
@@ -154,7 +154,7 @@ def test_the_independent_questions_reach_independent_schools_only(
 ) -> None:
     rule = site.rule("item", item_id)
     for p in profiles:
-        assert rule.matches(p) == (p.setting == INDEPENDENT), f"{item_id}: {p.describe()}"
+        assert rule.matches(p) == (INDEPENDENT in p.settings), f"{item_id}: {p.describe()}"
 
 
 @pytest.mark.parametrize("item_id", sorted(PHASE_CONFINED))

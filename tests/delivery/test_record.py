@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from support import FIXTURE_DAY
-from support.delivery import FORUM, KEY, add_readers, outbox
+from support.delivery import FORUM, KEY, add_readers, add_readers_before_0007, outbox
 
 from digest import db
 from digest.content.model import Item
@@ -101,7 +101,7 @@ def test_a_ledger_from_before_the_record_keeps_working(site_dir: Path, monkeypat
     path = settings.path("db")
     with monkeypatch.context() as patch:
         patch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:3])  # the database as the last release left it
-        ids = add_readers(site_dir)
+        ids = add_readers_before_0007(site_dir)
         conn = open_db(settings)  # and its ledger: everyone sent the digest, rows as that release wrote them
         rows = [(sid, f"{FORUM}-0000000{n}", f"<m{sid}@example.org>") for n, sid in enumerate(ids)]
         ledger.add_pending(conn, OLD_KEY, rows)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support import FIXTURE_DAY
-from support.delivery import FORUM, KEY, READERS, add_readers, outbox, parse
+from support.delivery import FORUM, KEY, READERS, add_readers, add_readers_before_0007, outbox, parse
 
 from digest import db
 from digest.cli.main import cli
@@ -135,7 +135,7 @@ def test_a_ledger_from_before_carries_on_its_newest_send_and_keeps_its_message_i
     day1, day2 = f"forum:{FORUM}@2025-07-10", f"forum:{FORUM}@2025-07-11"
     with monkeypatch.context() as patch:
         patch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:5])  # the database as the last release left it
-        ids = add_readers(site_dir)
+        ids = add_readers_before_0007(site_dir)
         conn = open_db(settings)
         for key, stamp in ((day2, "2025-07-11T09:00:00+00:00"), (day1, "2025-07-10T09:00:00+00:00")):
             ledger.add_pending(conn, key, [(sid, f"{FORUM}-00000000", f"<{key}.{sid}@x>") for sid in ids])

@@ -51,9 +51,9 @@ def test_every_selected_item_is_a_headline_linked_to_its_archive_anchor(site, re
         forum = r.edition.forum
         for item in r.edition.items:
             url = f"{base}/{forum.id}/#{item.id}"
-            link = re.search(rf'<a href="{re.escape(url)}"[^>]*>([^<]+)</a>', r.html)
-            assert link, (r.edition.id, item.id)
-            assert html.unescape(link.group(1)).startswith(wording.headline(item)[:20])
+            links = re.findall(rf'<a href="{re.escape(url)}"[^>]*>([^<]+)</a>', r.html)  # "To do" may link it too
+            assert links, (r.edition.id, item.id)
+            assert any(html.unescape(text).startswith(wording.headline(item)[:20]) for text in links)
             assert url in r.text, (r.edition.id, item.id)
 
 

@@ -39,13 +39,14 @@ def test_no_email_is_over_ten_phone_screens_and_the_estimate_holds(browser, long
         page.close()
 
 
-def test_for_your_school_is_the_first_thing_after_the_opening(browser, longest) -> None:
+def test_to_do_then_for_your_school_are_the_first_things_on_the_first_screen(browser, longest) -> None:
     page = browser.new_page(viewport={"width": 375, "height": SCREEN_PX})
     try:
         r = next(r for r in longest if r.edition.parts.yours)
         page.set_content(r.personalise(sample_personal(r.edition))[0])
         headings = page.locator("td[role=main] h2").all_inner_texts()
-        assert headings[0] == "For your school"
+        expected = (["To do"] if r.edition.actions else []) + ["For your school"]
+        assert headings[: len(expected)] == expected
         top = page.locator("#yours").bounding_box()["y"]
         assert top < SCREEN_PX  # on the first screen
     finally:

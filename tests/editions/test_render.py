@@ -156,3 +156,16 @@ def test_inlining_is_premailers_own_for_every_edition_and_a_changed_stylesheet(s
     inlined = inline_css(page)
     assert inlined == premailer_alone(page)
     assert 'align="center"' in inlined and "color:#123" in inlined
+
+
+def test_the_text_part_carries_the_badges_the_html_shows(site_dir: Path) -> None:
+    """Issue 20: "More to follow" was missing from the text part."""
+    path = site_dir / "content" / "forums" / "2025-07-test.yaml"
+    text = path.read_text()
+    old = "        topics: [Speech and language]\n"
+    assert old in text
+    path.write_text(text.replace(old, old + "        status: follow-up\n"))
+    site = load_or_fail(load_settings(site_dir))
+    r = render(site, Profile("Swale", ("primary",), "mainstream"))
+    assert "More to follow</span>" in r.html
+    assert "* Swale schools lack access to SALT and OT. What is being done? [more to follow]" in r.text

@@ -4,6 +4,7 @@ re-import of a revised document keeps what the organiser wrote."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,8 @@ def test_a_revised_document_keeps_the_organisers_edits(project: Path, seed_files
     edit(
         forum,
         "        topics: [Phase Transfer]\n",
-        "        topics: [Phase Transfer]\n        audience: {phases: [primary]}\n",
+        "        topics: [Phase Transfer]\n        audience: {phases: [primary]}\n"
+        "        action: Email SEN Data Coordination\n        by: 2025-07-18\n",
     )
     edit(forum, "question: Will I have access to KCC SharePoint?", "question: Do I need access to KCC SharePoint?")
     written = re.compile(r"(- id: pt-term-6-annual-review-use .*?\n        summary:).*?(\n        status:)", re.S)
@@ -142,6 +144,7 @@ def test_a_revised_document_keeps_the_organisers_edits(project: Path, seed_files
     kept = item(forum, "pt-contact-parent-received-preference-email")
     assert kept["headline"] == "Parent preference email not received"
     assert kept["audience"] == {"phases": ["primary"]}
+    assert (kept["action"], kept["by"]) == ("Email SEN Data Coordination", date(2025, 7, 18))  # and the action
     assert item(forum, "se06-access-kcc-sharepoint")["question"] == "Do I need access to KCC SharePoint?"
     arrived = item(forum, "pt-great-hear-sa-request-process")
     assert (arrived["status"], arrived["answer"]) == ("answered", "Yes, up to 20 MB per form.")

@@ -246,6 +246,16 @@ def test_add_list_and_set(run) -> None:
     assert result.output == (
         "     1  zed@school.example                       confirmed (paused)    Thanet · primary; secondary · special\n1 reader\n"
     )
+    # several settings, as for phases: an independent special school is both
+    result = run("set", "zed@school.example", "--settings", "independent;special")
+    assert result.output == (
+        "Updated zed@school.example (confirmed, paused): a primary and secondary independent special school in Thanet\n"
+    )
+    assert "Thanet · primary; secondary · special; independent" in run("list").output
+    assert run("export").output.splitlines()[1].endswith(",Thanet,primary;secondary,special;independent,confirmed,yes")
+    assert run("set", "zed@school.example", "--settings", "special;indepndent").output == (
+        "Error: --settings: 'indepndent' is not a setting (did you mean 'independent'?)\n"
+    )
 
 
 @pytest.mark.parametrize(

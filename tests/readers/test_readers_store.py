@@ -7,9 +7,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from support import REPO
 
+from digest.content.audience import Profile
+from digest.content.load import load_taxonomy
 from digest.db import MIGRATIONS, connect, transaction
 from digest.readers import store as store
+from digest.settings import load_settings
 from digest.web.app import HideTokens
 from digest.web.ratelimit import RateLimit
 
@@ -33,6 +37,20 @@ def test_a_database_from_before_0002_is_brought_up_to_date(tmp_path: Path) -> No
     assert store.consent(conn, 1)["confirmed_at"] is None
     store.confirm(conn, 1, "192.0.2.1")
     assert store.consent(conn, 1)["confirmed_ip"] == "192.0.2.1"
+    # 0007_subscriber_settings: the one setting a reader had is their settings, unchanged
+    assert store.get(conn, 1).profile == Profile("Swale", ("primary",), ("mainstream",))
+
+
+def test_a_reader_may_have_several_settings_as_for_phases(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "db.sqlite3")
+    tax = load_taxonomy(load_settings(REPO))
+    profile = store.parse_profile(tax, "Dover", "primary;secondary", "Special; independent")
+    assert profile.settings == ("special", "independent")  # canonical, in the taxonomy's order
+    rid = store.add(conn, "head@oak.example", profile)
+    assert store.get(conn, rid).profile == profile
+    assert store.receiving_profiles(conn) == [profile]
+    with pytest.raises(store.InvalidSubscriber, match="'specal' is not a setting"):
+        store.parse_profile(tax, "Dover", "primary", "independent;specal")
 
 
 def test_erase_is_one_transaction_and_keeps_only_a_hash(tmp_path: Path) -> None:

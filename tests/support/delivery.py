@@ -49,6 +49,24 @@ def add_readers(site_dir: Path, readers: list[tuple[str, str, str, str, str]] | 
         conn.close()
 
 
+def add_readers_before_0007(site_dir: Path) -> list[int]:
+    """READERS as a database from before 0007_subscriber_settings holds them (a `setting`
+    column): for the tests that open such a database, with db.MIGRATIONS cut short."""
+    conn = open_db(load_settings(site_dir))
+    try:
+        with conn:
+            return [
+                conn.execute(
+                    "INSERT INTO subscribers (email, name, district, phases, setting, status, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, 'confirmed', 'then', 'then')",
+                    row,
+                ).lastrowid
+                for row in READERS
+            ]
+    finally:
+        conn.close()
+
+
 def many_readers(n: int) -> list[tuple[str, str, str, str, str]]:
     return [(f"reader{i:05d}@example.org", f"Reader {i}", *PROFILES[i % len(PROFILES)]) for i in range(n)]
 

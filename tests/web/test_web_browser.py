@@ -20,6 +20,7 @@ from support import FIXTURE_DAY
 
 from digest.content.load import load_or_fail
 from digest.db import connect
+from digest.delivery.send import send_edition
 from digest.editions.build import build
 from digest.readers import store as store
 from digest.readers.tokens import Signer
@@ -127,7 +128,9 @@ def test_subscribe_confirm_change_pause_and_unsubscribe(server: str, page, site_
     page.get_by_role("button", name="Save preferences").click()
     assert "Your preferences are saved" in page.get_by_role("status").inner_text()
     assert reader().profile == store.Profile("Thanet", ("secondary",), "mainstream")
-    page.get_by_role("group", name="Setting").get_by_label("Special").check()
+    setting = page.get_by_role("group", name="Setting")
+    setting.get_by_label("Mainstream").uncheck()
+    setting.get_by_label("Special").check()
     page.get_by_role("button", name="Save preferences").click()
     assert reader().profile == store.Profile("Thanet", ("secondary",), "special")
 
@@ -198,3 +201,50 @@ def test_one_click_over_http_as_a_mail_provider_sends_it(server: str, site_dir: 
     assert response.status_code == 200 and "location" not in response.headers
     assert store.get(conn, sid).status == "unsubscribed"
     conn.close()
+
+
+SPECIAL_ITEM = """      - id: special-outreach
+        question: Is there outreach support for special schools?
+        answer: Yes, the special school outreach team visits each term.
+        topics: [Outreach]
+        audience: {settings: [special]}
+"""
+
+
+def test_an_independent_special_school_subscribes_as_one_and_gets_what_is_for_it(
+    server: str, page, site_dir: Path
+) -> None:
+    """Issue 20: the school ticks both settings; its digest holds the special-school item and
+    none of the funding that is not open to independent schools."""
+    forum = site_dir / "content" / "forums" / f"{FORUM}.yaml"
+    forum.write_text(forum.read_text() + SPECIAL_ITEM)
+    address = "head@rowanbank.example"
+    page.goto(f"{server}/subscribe")
+    page.get_by_label("Email address").fill(address)
+    page.get_by_label("District").select_option("Dover")
+    phases = page.get_by_role("group", name="Phases")
+    for phase in ("Early years", "Primary", "Secondary", "Post-16"):
+        phases.get_by_label(phase).check()
+    setting = page.get_by_role("group", name="Setting")
+    setting.get_by_label("Independent").check()
+    setting.get_by_label("Special").check()
+    page.get_by_role("button", name="Subscribe").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    [message] = wait_for_mail(site_dir / "var" / "outbox", 1)
+    page.goto(re.search(rf"{re.escape(server)}/confirm/\S+", message.get_body(("plain",)).get_content()).group(0))
+    page.get_by_role("button", name="Confirm").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "You are subscribed"
+    wait_for_mail(site_dir / "var" / "outbox", 2)  # the welcome, sent after the page
+
+    conn = connect(site_dir / "var" / "digest.sqlite3")
+    want = store.Profile("Dover", ("early years", "primary", "secondary", "post-16"), ("special", "independent"))
+    assert store.find(conn, address).profile == want
+    conn.close()
+    settings = load_settings(site_dir, overrides={"site.base_url": server})
+    assert send_edition(settings, FORUM, as_of=FIXTURE_DAY).ok
+    digest = wait_for_mail(site_dir / "var" / "outbox", 3)[-1]
+    text = digest.get_body(("plain",)).get_content()
+    assert "Is there outreach support for special schools?" in text.split("FOR YOUR SCHOOL")[1]
+    assert "For special schools" in text
+    assert "Year R funding" not in text  # not open to independent schools, so not to this one
+    assert "as the SENCO of an all-age independent special school in Dover." in text
