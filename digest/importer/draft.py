@@ -93,6 +93,7 @@ class Findings:
     cut: list[tuple[str, str]] = field(default_factory=list)  # (item id, "headline" | "summary")
     echoes: int = 0  # removed names and schools found again elsewhere (answers included) and removed
     joined_rows: int = 0
+    elsewhere: list[tuple[str, privacy.Removed]] = field(default_factory=list)  # the intro's and section titles'
 
 
 @dataclass
@@ -139,29 +140,43 @@ def build(raw: RawDoc, tax: Tax | None, forum_id: str, taken: set[str]) -> Draft
     """The draft forum; `taken` holds the item ids other forums already use."""
     findings = Findings()
     used: set[str] = set()
-    sections = [
-        DraftSection(unique(slug(" ".join(s.title.split()[:6])) or "section", used), s.title, s.presenter)
-        for s in raw.sections
-    ]
     removed: list[privacy.Removed] = []
+    elsewhere: list[tuple[str, privacy.Removed]] = []  # (where, what): the intro's and the titles'
+    sections = []
+    for s in raw.sections:
+        title, found = privacy.scrub(s.title)
+        presenter, more = privacy.scrub(s.presenter) if s.presenter else (None, [])
+        section = DraftSection(unique(slug(" ".join(title.split()[:6])) or "section", used), title, presenter)
+        elsewhere += [(f"section {section.id}", r) for r in found + more]
+        sections.append(section)
+    intro, found = privacy.scrub(raw.intro) if raw.intro else (None, [])
+    elsewhere += [("intro", r) for r in found]
+    removed += [r for _, r in elsewhere]
     items: list[DraftItem] = []
     for n, section in enumerate(raw.sections):
         for r in section.items:
             question, found = privacy.scrub_question(r.question)
-            removed.extend(found)
-            item = DraftItem(question, "\n\n".join(r.answer), n, r.asked, comment_only=r.comment_only)
+            answer, more = privacy.scrub("\n\n".join(r.answer))
+            removed.extend(found + more)
+            item = DraftItem(question, answer, n, r.asked, comment_only=r.comment_only)
             item.merged.extend(j for j in r.joined if j == "shared answer")
-            item.removed = found
+            item.removed = found + more
             findings.joined_rows += r.joined.count("next row")
             items.append(item)
     echoes = privacy.echoes(removed)
+    if intro:
+        intro = privacy.scrub_echoes(intro, echoes)
+    for section in sections:
+        section.title = privacy.scrub_echoes(section.title, echoes)
+        section.presenter = privacy.scrub_echoes(section.presenter, echoes) if section.presenter else None
     for item in items:
         before = item.question + item.answer
         item.question = privacy.scrub_echoes(item.question, echoes)
         item.answer = privacy.scrub_echoes(item.answer, echoes)
         findings.echoes += (item.question + item.answer).count(" removed]") - before.count(" removed]")
+    findings.elsewhere = elsewhere
     items = merge_duplicates(items)
-    draft = Draft(forum_id, raw.title, raw.dates, raw.intro, sections, items, raw.layout, findings, raw.skipped)
+    draft = Draft(forum_id, raw.title, raw.dates, intro, sections, items, raw.layout, findings, raw.skipped)
     for item in items:
         item.source = (digest_of(item.question), digest_of(item.answer))
         describe(item, sections[item.section].title, tax)

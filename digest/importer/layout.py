@@ -155,6 +155,12 @@ def heading_like(p: Para, nxt: Block | None, mode: str, in_answer: bool) -> bool
     if p.level is not None or not is_heading_text(p.text) or len(text.split()) > 12:
         return False
     before_question = isinstance(nxt, Table) or (isinstance(nxt, Para) and starts_question(nxt, mode) is not None)
+    if (
+        feedback_section(text)
+        and len(text.split()) <= 6
+        and (len(text.split()) <= 4 or not in_answer or whole_bold(p.text))
+    ):
+        return True  # "Feedback", "Comments from the forum": comments follow, not questions
     if not before_question:
         return False
     stands_out = whole_bold(p.text) or text.isupper() or not in_answer

@@ -52,9 +52,10 @@ def report(result: Result) -> str:
             f"  Audience suggestions: {n} on {plural(len(suggested), 'item')}, as comments: confirm or delete "
             "each (until then the item goes to everyone)"
         )
-    if f.removed:
-        lines.append(f"  Personal data removed from questions ({len(f.removed)}), never written to the draft:")
-        lines += _list([f"{item_id}: {r.kind} '{r.text}'" for item_id, r in f.removed])
+    if f.removed or f.elsewhere:
+        removed = f.elsewhere + f.removed
+        lines.append(f"  Personal data removed ({len(removed)}), never written to the draft:")
+        lines += _list([f"{where}: {r.kind} '{r.text}'" for where, r in removed])
         if f.echoes:
             lines.append(f"    and {plural(f.echoes, 'repeat')} of them elsewhere in the document, answers included")
     if f.officer_addresses:

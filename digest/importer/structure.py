@@ -121,7 +121,12 @@ def walk(blocks: list[Block], mode: str, answer_labels: bool) -> RawDoc:
                 answer.append(block)
             continue
         if comments:
-            section().items.append(RawItem(_question([text]), [], comment_only=True, joined=["comment"]))
+            said, items = layout.a_label(block.text), section().items
+            if said is not None and items and items[-1].joined == ["comment"]:
+                items[-1].answer.append(unbold(clean(said)))  # "Response: Thank you for your feedback."
+            else:
+                comment = layout.q_label(block.text) or block.text
+                items.append(RawItem(_question([comment]), [], comment_only=True, joined=["comment"]))
         elif not sections:
             front.append(text)
         else:

@@ -81,7 +81,7 @@ def test_an_import_prints_its_report_and_the_check(project: Path, seed_files: di
     for line in (
         "7 sections, 71 items (13 of them feedback), 11 pending, 4 merged from duplicates",
         "Duplicates merged (4)",
-        "Personal data removed from questions (6), never written to the draft:",
+        "Personal data removed (6), never written to the draft:",
         "name 'Rowan Ashby-Fenwick'",
         "Officers' own addresses in answers (5)",
         "digest check of the draft: 0 errors",
