@@ -42,6 +42,20 @@ PENDING = (
         r"responded\s+to)\s+(?:in|at)\s+(?:a|the)\s+(?:future|follow[\s-]*up|later|next)\s+(?:forum|session|meeting)",
     ),
     (
+        "it only says it will be shared later",
+        r"(?:the\s+|this\s+|these\s+|any\s+|further\s+|more\s+)?(?:[a-z/&-]+\s+){0,5}(?:will|is\s+going\s+to)\s+be\s+"
+        r"(?:made\s+available|shared|published|circulated|sent(?:\s+out)?|provided|confirmed|updated|issued|"
+        r"announced|added|uploaded|given)(?:\s+(?:to|with)\s+(?:you|schools|sencos|all))?\s+"
+        r"(?:as\s+soon\s+as\s+(?:possible|we\s+can|it\s+is\s+available)|shortly|soon|in\s+due\s+course|later|"
+        r"(?:after|when|once|following|at|in)\s+[^.?!]{0,80})",
+    ),
+    (
+        "it only says the answer will come later",
+        r"(?:we|i|they)\s+will\s+(?:share|confirm|update\s+(?:you|schools|sencos)|let\s+(?:you|schools)\s+know|"
+        r"provide\s+(?:an?\s+)?(?:update|answer|response|details|more\s+information)|send\s+(?:this|it|details)\s+out)"
+        r"\b[^.?!]{0,40}\b(?:as\s+soon\s+as|when|once|after|in\s+due\s+course|shortly|following)\b[^.?!]{0,80}",
+    ),
+    (
         "it only says the answer is to follow",
         r"(?:(?:the\s+)?(?:answer|response|more|details?)\s+)?(?:to\s+follow|to\s+come|tbc|tba|to\s+be\s+confirmed)"
         r"|awaiting\s+(?:a\s+)?(?:response|answer)",

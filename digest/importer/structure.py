@@ -71,6 +71,7 @@ def walk(blocks: list[Block], mode: str, answer_labels: bool) -> RawDoc:
     answer: list[Para] = []
     in_answer = False
     comments = False  # in a section of feedback: one comment per paragraph
+    listed_comments = False  # the comments are list items
 
     def section() -> RawSection:
         nonlocal current
@@ -122,11 +123,14 @@ def walk(blocks: list[Block], mode: str, answer_labels: bool) -> RawDoc:
             continue
         if comments:
             said, items = layout.a_label(block.text), section().items
+            if said is None and block.level is None and listed_comments:
+                said = block.text  # comments as list items, each reply a plain paragraph under one
             if said is not None and items and items[-1].joined == ["comment"]:
                 items[-1].answer.append(unbold(clean(said)))  # "Response: Thank you for your feedback."
             else:
                 comment = layout.q_label(block.text) or block.text
                 items.append(RawItem(_question([comment]), [], comment_only=True, joined=["comment"]))
+                listed_comments = block.level is not None
         elif not sections:
             front.append(text)
         else:
