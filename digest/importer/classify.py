@@ -111,6 +111,34 @@ def thanks(comment: str) -> bool:
     return bool(_PRAISE.search(comment))
 
 
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_BY = (
+    rf"\bby\s+(?:the\s+)?(?:end\s+of\s+(?:Term|term)\s+\d|end\s+of\s+(?:the\s+)?(?:autumn|spring|summer)\s+term|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|"
+    rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday)\s+\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?)"
+)
+_ACTIONS = (
+    re.compile(_BY),
+    re.compile(r"\b(?:return|send|submit|complete|book|register|apply|upload)\b[^.?!]{0,80}\bby\b", re.I),
+    re.compile(r"\b(?:email|e-mail|contact|call|ring|write\s+to)\b[^.?!]{1,80}\bwith\b", re.I),
+    re.compile(r"\bdeadline\b", re.I),
+)
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]|$)")
+
+
+def suggest_actions(answer: str) -> list[tuple[str, str]]:
+    """What the answer asks readers to do, each as (its sentence, by when or ""), from its
+    wording ("by the end of Term 6", "return the form by", "email ... with")."""
+    out: list[tuple[str, str]] = []
+    for sentence in _SENTENCE.findall(plain(answer)):
+        sentence = " ".join(sentence.split())
+        if len(sentence.split()) < 3 or not any(p.search(sentence) for p in _ACTIONS):
+            continue
+        by = re.search(_BY, sentence)
+        out.append((sentence, by.group(0) if by else ""))
+    return out[:3]
+
+
 def placeholders(text: str) -> list[str]:
     """The document's placeholder links ("[Click here](#)"), as written."""
     return [m.group(0) for m in PLACEHOLDER.finditer(text)]

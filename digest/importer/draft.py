@@ -52,6 +52,7 @@ class DraftItem:
     placeholders: list[str] = field(default_factory=list)  # the document's "[text](#)" links
     addresses: list[str] = field(default_factory=list)  # officers' own addresses in the answer
     suggestions: list[Suggestion] = field(default_factory=list)
+    actions: list[tuple[str, str]] = field(default_factory=list)  # (the answer's words, by when): suggested
     kept: dict[str, Any] = field(default_factory=dict)  # fields a re-import keeps from the forum file
     merged: list[str] = field(default_factory=list)  # how duplicates came together, for the report
     removed: list[privacy.Removed] = field(default_factory=list)  # personal data taken out of the question
@@ -74,6 +75,10 @@ class DraftItem:
             f"placeholder link in the document, {link}: put in the real https:// address" for link in self.placeholders
         ]
         out += [f"{a} is an officer's own address: put in the team's contact instead" for a in self.addresses]
+        out += [
+            f'Suggested action: "{said}"' + (f" ({by})" if by else "") + ": confirm it as the item's action, or delete"
+            for said, by in self.actions
+        ]
         return out + self.notes
 
 
@@ -94,6 +99,7 @@ class Findings:
     echoes: int = 0  # removed names and schools found again elsewhere (answers included) and removed
     joined_rows: int = 0
     elsewhere: list[tuple[str, privacy.Removed]] = field(default_factory=list)  # the intro's and section titles'
+    words: dict[str, int] = field(default_factory=dict)  # where the document's words went, for the report
 
 
 @dataclass
@@ -175,6 +181,7 @@ def build(raw: RawDoc, tax: Tax | None, forum_id: str, taken: set[str]) -> Draft
         item.answer = privacy.scrub_echoes(item.answer, echoes)
         findings.echoes += (item.question + item.answer).count(" removed]") - before.count(" removed]")
     findings.elsewhere = elsewhere
+    findings.words = account(raw)
     items = merge_duplicates(items)
     draft = Draft(forum_id, raw.title, raw.dates, intro, sections, items, raw.layout, findings, raw.skipped)
     for item in items:
@@ -182,6 +189,31 @@ def build(raw: RawDoc, tax: Tax | None, forum_id: str, taken: set[str]) -> Draft
         describe(item, sections[item.section].title, tax)
     assign_ids(draft, taken)
     return draft
+
+
+def account(raw: RawDoc) -> dict[str, int]:
+    """Where the document's words went: questions, answers, intro, feedback, the title and
+    headings, page furniture, not placed; "other" is the rest (labels such as "Q:", numbers)."""
+    from digest.importer.structure import count_words
+
+    out = dict.fromkeys(("questions", "answers", "intro", "feedback", "headings", "furniture", "not placed"), 0)
+    for section in raw.sections:
+        out["headings"] += count_words(section.title) + count_words(section.presenter or "")
+        for r in section.items:
+            out["lead"] = out.get("lead", 0) + count_words(r.lead)
+            answer = "\n\n".join(r.answer)
+            if classify.is_feedback(r.question, answer):
+                out["feedback"] += count_words(r.question) + count_words(answer)
+            else:
+                out["questions"] += count_words(r.question)
+                out["answers"] += count_words(answer)
+    out["intro"] = count_words(raw.intro or "")
+    out["headings"] += sum(count_words(t) for t in raw.front)
+    out["furniture"] = sum(count_words(t) for t in raw.furniture)
+    out["not placed"] = sum(count_words(t) for t in raw.skipped)
+    out["total"] = raw.total_words
+    out["other"] = max(0, raw.total_words - sum(v for k, v in out.items() if k != "total"))
+    return out
 
 
 def finish(draft: Draft) -> None:
@@ -223,6 +255,8 @@ def annotate(item: DraftItem) -> None:
         return
     item.placeholders = list(dict.fromkeys(classify.placeholders(item.question + "\n" + item.answer)))
     item.addresses = privacy.officer_addresses(item.answer)
+    if item.status == "answered":
+        item.actions = [(said.replace('"', "'"), by) for said, by in classify.suggest_actions(item.answer)]
 
 
 def _place_findings(draft: Draft) -> None:

@@ -116,7 +116,9 @@ def test_the_same_items_are_pending(imported, seed: str, kind: str) -> None:
     found_by = matches(seed, imported[seed, kind][3])
     cur = {i.id: i for i in curated(seed).items}
     pending = {c for c, i in found_by.items() if i.status == "pending"}
-    assert pending - PENDING_NOT_FOLLOW_UP == {c for c, i in cur.items() if i.status == "pending"} - PENDING_NOT_FOLLOW_UP
+    assert (
+        pending - PENDING_NOT_FOLLOW_UP == {c for c, i in cur.items() if i.status == "pending"} - PENDING_NOT_FOLLOW_UP
+    )
     assert {cur[c].status for c in pending & PENDING_NOT_FOLLOW_UP} <= {"follow-up", "pending"}
 
 
