@@ -91,12 +91,18 @@ def check_depth(data: bytes, name: str) -> None:
 
     depth = 0
     parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False)
-    for start in range(0, len(data), 1 << 16):
-        parser.feed(data[start : start + (1 << 16)])
+    deep = DigestError(f"{name} is nested more than {MAX_DEPTH} deep; a Word document is not: not imported")
+    for start in range(0, len(data), 1 << 12):
+        try:
+            parser.feed(data[start : start + (1 << 12)])
+        except etree.XMLSyntaxError as exc:
+            if "depth" in str(exc).lower():
+                raise deep from None
+            raise DigestError(f"{name} is not well-formed XML ({exc}): not imported") from None
         for event, _ in parser.read_events():
             depth += 1 if event == "start" else -1
             if depth > MAX_DEPTH:
-                raise DigestError(f"{name} is nested more than {MAX_DEPTH} deep; a Word document is not: not imported")
+                raise deep
 
 
 def _limits() -> None:  # pragma: no cover - runs in the child
