@@ -15,16 +15,17 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
-from digest.content import wording
+from digest.content import duplicates, wording
 from digest.content.audience import Tax
 from digest.content.model import slug
 from digest.importer import classify, privacy
 from digest.importer.classify import Suggestion
 from digest.importer.parse import RawDoc, terminal
 
-SAME = 0.9  # as digest check's near-duplicate warning
+SAME = duplicates.SIMILAR  # digest check's rule
 CLOSE = 0.65  # within a section, when the answers overlap too
 _STOP = privacy.word_set(
     """a an the of to for in on and or is are be been being we our us you your i my me it its this that these those
@@ -128,9 +129,7 @@ def join_sentences(first: str, second: str) -> str:
     return f"{first}{'' if terminal(first) else '.'} {second}"
 
 
-def norm(text: str) -> str:
-    """Text compared without case, punctuation, markup or spacing."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", wording.plain(text).lower()).split())
+norm = duplicates.norm
 
 
 def digest_of(text: str) -> str:
@@ -270,24 +269,32 @@ def _place_findings(draft: Draft) -> None:
 
 # -- duplicates ---------------------------------------------------------------------------------
 def merge_duplicates(items: list[DraftItem]) -> list[DraftItem]:
+    """Each item merged into the first earlier one it repeats. Only the earlier items that
+    share enough of its words are compared (digest.content.duplicates.Index), so the time
+    grows with the document, not with its square."""
     out: list[DraftItem] = []
     normed: dict[int, str] = {}  # id(item) -> its question as compared
+    index = duplicates.Index()
+    place: dict[int, int] = {}  # id(item) -> its place in out
+    matcher = SequenceMatcher(None, autojunk=False)
     for item in items:
-        normed[id(item)] = norm(item.question)
-        matcher = SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(normed[id(item)])  # indexed once, compared with every item before it
+        normed[id(item)] = norm(item.question)[: duplicates.COMPARED]
+        matcher.set_seq2(normed[id(item)])  # indexed once, compared with the items that share its words
         match, how = None, ""
-        for kept in out:
+        for k in index.near(normed[id(item)], 0.3):
+            kept = out[k]
             if how := same_question(kept, item, normed[id(kept)], matcher):
                 match = kept
                 break
         if match is None:
+            place[id(item)] = index.add(normed[id(item)], len(out))
             out.append(item)
             continue
         qa, qb = normed[id(match)], normed[id(item)]
         if qb not in qa and qa not in qb:
             match.question = join_sentences(match.question, item.question)
-            normed[id(match)] = norm(match.question)
+            normed[id(match)] = norm(match.question)[: duplicates.COMPARED]
+            index.add(normed[id(match)], place[id(match)])
         match.answer = merge_answers(match.answer, item.answer)
         match.asked += item.asked
         match.comment_only = match.comment_only and item.comment_only
@@ -297,19 +304,20 @@ def merge_duplicates(items: list[DraftItem]) -> list[DraftItem]:
 
 
 def same_question(a: DraftItem, b: DraftItem, qa: str, m: SequenceMatcher) -> str:
-    """How b repeats a ("" if it does not); qa is a's question as compared, and m holds b's."""
+    """How b repeats a ("" if it does not); qa is a's question as compared, and m holds b's.
+    "same question" is digest check's rule; within a section, close questions whose
+    answers overlap, and an unanswered repeat of an answered one, are merged too."""
     if not qa or not m.b:
         return ""
     nearby = a.section == b.section and not (a.comment_only or b.comment_only)
-    m.set_seq1(qa)
-    floor = CLOSE if nearby else SAME
-    ratio = m.ratio() if m.real_quick_ratio() >= floor and m.quick_ratio() >= floor else 0.0
-    if ratio >= SAME:
+    if duplicates.same(qa, m.b, m):
         return "same question"
     if not nearby:
         return ""
-    if ratio >= CLOSE and _share_a_paragraph(a.answer, b.answer):
-        return "similar question, overlapping answers"
+    if duplicates.overlap(qa, m.b) >= 0.3 and _share_a_paragraph(a.answer, b.answer):
+        m.set_seq1(qa)
+        if duplicates.ratio(m, CLOSE) >= CLOSE:
+            return "similar question, overlapping answers"
     for asked, unanswered in ((a, b), (b, a)):
         if asked.answer.strip() and not unanswered.answer.strip() and "?" in unanswered.question:
             words, others = content_words(unanswered.question), content_words(asked.question)
@@ -322,9 +330,13 @@ def _paragraphs(answer: str) -> list[str]:
     return [p for p in answer.split("\n\n") if p.strip()]
 
 
+@lru_cache(maxsize=8192)
+def _normed_paragraphs(answer: str) -> frozenset[str]:
+    return frozenset(norm(p) for p in _paragraphs(answer))
+
+
 def _share_a_paragraph(a: str, b: str) -> bool:
-    na = {norm(p) for p in _paragraphs(a)}
-    return any(norm(p) in na for p in _paragraphs(b))
+    return bool(_normed_paragraphs(a) & _normed_paragraphs(b))
 
 
 def merge_answers(a: str, b: str) -> str:

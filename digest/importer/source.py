@@ -110,6 +110,7 @@ def decode(path: Path) -> str:
 # -- plain text -------------------------------------------------------------------------
 _BULLET = re.compile(r"^( *)[-*•]\s+(?:o\s+)?(.*)$")
 _NUMBERED = re.compile(r"^( *)\d{1,2}[.)]\s+(.*)$")
+_LABEL = re.compile(r"^\s*\**\s*(?:Q|A|Question|Answer|Response|Reply|Comment)\s*\d{0,3}\s*[:.)]\s", re.I)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
@@ -151,7 +152,7 @@ def read_text(text: str) -> list[Block]:
             indent, body = len(listed.group(1)), listed.group(2)
             para = Para(body.strip(), (indent + 1) // 2, listed.re is _NUMBERED)
             blocks.append(para)
-        elif para is not None:
+        elif para is not None and not _LABEL.match(line):
             para.text += " " + line.strip()  # a wrapped line, or an address under its bullet
         else:
             para = Para(line.strip())
