@@ -36,6 +36,7 @@ _A_LABEL = re.compile(
     re.I,
 )
 _TYPED_NUMBER = re.compile(r"^\s*(?:\*{1,3}\s*)?\d{1,3}[.)]\s+(?:\*{1,3}\s*)?")
+_BARE_QUESTION_LABEL = re.compile(r"[\s*]*Question\s*\d{1,3}\s*[:.)\-–]?[\s*]*", re.I)
 _WHOLE_BOLD = re.compile(r"^\s*\*\*(?!\*)(.+?)\*\*\s*$")
 _FEEDBACK_TITLE = re.compile(r"\b(?:feedback|comments?|evaluation)\b", re.I)
 _NOT_HEADING = re.compile(r"https?://|@|\bwww\.|[:;,]\s*$")
@@ -46,10 +47,15 @@ def _bare(text: str) -> str:
 
 
 def q_label(text: str) -> str | None:
-    """The text after a question label, or None."""
+    """The text after a question label ("" for a label alone, "Question 3:", whose
+    question is the next paragraph), or None."""
     m = _Q_LABEL.match(text)
-    if not m or not text[m.end() :].strip():
+    if not m:
         return None
+    if not text[m.end() :].strip():
+        return (
+            "" if re.fullmatch(r"[\s*]*(?:Q|Question|Comment|Query)\s*\d{0,3}\s*[:.)\-–]?[\s*]*", text, re.I) else None
+        )
     return _balance(text[m.end() :], text[: m.end()])
 
 
@@ -129,6 +135,8 @@ def starts_question(p: Para, mode: str) -> str | None:
     """The question's text if p starts one in this document's way, else None."""
     if mode == "labels":
         return q_label(p.text)
+    if _BARE_QUESTION_LABEL.fullmatch(p.text):
+        return ""  # "Question 3" alone: the question is the next paragraph
     if not asks(p.text):
         return None
     if mode == "numbered" and _numbered(p):

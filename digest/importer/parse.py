@@ -291,7 +291,7 @@ def _bold_convention(blocks: list[Block]) -> bool:
     return bool(answers) and len(bold) * 2 >= len(answers)
 
 
-_QUESTION_COL = re.compile(r"^(?:questions?|comments?|quer(?:y|ies)|issues?(?: raised)?|you asked|asked)\b", re.I)
+_QUESTION_COL = re.compile(r"^(?:q\b|questions?|comments?|quer(?:y|ies)|issues?(?: raised)?|you asked|asked)\b", re.I)
 _ANSWER_COL = re.compile(
     r"^(?:answers?|responses?|repl(?:y|ies)|we said|kcc response|la response|officer response)\b", re.I
 )

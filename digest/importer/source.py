@@ -110,7 +110,9 @@ def decode(path: Path) -> str:
 # -- plain text -------------------------------------------------------------------------
 _BULLET = re.compile(r"^( *)[-*•]\s+(?:o\s+)?(.*)$")
 _NUMBERED = re.compile(r"^( *)\d{1,2}[.)]\s+(.*)$")
-_LABEL = re.compile(r"^\s*\**\s*(?:Q|A|Question|Answer|Response|Reply|Comment)\s*\d{0,3}\s*[:.)]\s", re.I)
+_LABEL = re.compile(
+    r"^\s*\**\s*(?:Q|A|Question|Answer|Response|Reply|Comment)\s*\d{0,3}\s*(?:[:.)]\s|[:.)]?\s*\**\s*$)", re.I
+)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
@@ -152,7 +154,7 @@ def read_text(text: str) -> list[Block]:
             indent, body = len(listed.group(1)), listed.group(2)
             para = Para(body.strip(), (indent + 1) // 2, listed.re is _NUMBERED)
             blocks.append(para)
-        elif para is not None and not _LABEL.match(line):
+        elif para is not None and not _LABEL.match(line) and not _LABEL.match(para.text + " "):
             para.text += " " + line.strip()  # a wrapped line, or an address under its bullet
         else:
             para = Para(line.strip())

@@ -82,7 +82,7 @@ def walk(blocks: list[Block], mode: str, answer_labels: bool) -> RawDoc:
 
     def finish() -> None:
         nonlocal question, answer, in_answer
-        if question is not None:
+        if question is not None and "".join(question).strip():
             parts = [Para(unbold(clean(p.text)), p.level, p.numbered) for p in answer]
             section().items.append(RawItem(_question(question), _cell_blocks(parts), joined=[mode]))
         question, answer, in_answer = None, [], False
@@ -115,6 +115,8 @@ def walk(blocks: list[Block], mode: str, answer_labels: bool) -> RawDoc:
                 in_answer = True
                 if said:
                     answer.append(Para(said, block.level, block.numbered))
+            elif not in_answer and (not question or question == [""]):
+                question = [text]  # the question after a label standing alone
             elif answer_labels and not in_answer and block.level is None:
                 question.append(text)  # the question goes on until its answer's label
             else:

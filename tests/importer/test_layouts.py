@@ -116,3 +116,30 @@ def test_a_table_column_naming_the_lead_is_not_the_answer(imported) -> None:
     assert not any("SEN Service" in (i.answer or "") for i in forum.items)
     _, _, forum = imported["table-any-order.docx"]
     assert not any("Area SEN Officer" in (i.answer or "") or "Area SEN Officer" in i.question for i in forum.items)
+
+
+def test_a_label_standing_alone_heads_the_question_below_it(tmp_path: Path) -> None:
+    """ "Question 1" on its own line, the question on the next, "Answer" alone above the
+    answer, as meeting notes typed in plain text often are."""
+    text = "SENCO Network Meeting notes, 3 March 2026\n"
+    for n, (q, a) in enumerate(
+        [
+            ("How do we request an EHC needs assessment?", "Use the online portal and attach the evidence."),
+            ("Who chairs the annual review?", "The school chairs it."),
+            ("When is the next network meeting?", "To be confirmed."),
+        ],
+        1,
+    ):
+        text += f"\nQuestion {n}\n{q}\nAnswer\n{a}\n"
+    source = tmp_path / "notes.txt"
+    source.write_text(text, encoding="utf-8")
+    project = example_project(tmp_path / "project")
+    result = import_document(load_settings(project), source, "2026-03-notes", None, None, False)
+    items = result.draft.items
+    assert [i.question for i in items] == [
+        "How do we request an EHC needs assessment?",
+        "Who chairs the annual review?",
+        "When is the next network meeting?",
+    ]
+    assert [i.status for i in items] == ["answered", "answered", "pending"]
+    assert items[1].answer == "The school chairs it."
