@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from digest.content import duplicates, personal, wording
+from digest.content import duplicates, personal, todo, wording
 from digest.content.load import Site
 from digest.content.yamlio import Located
 from digest.errors import WARNING, Problem
@@ -208,6 +208,7 @@ CHECKS = (
     ("Personal data in questions", personal_data),
     ("Headlines and summaries too long to scan", too_long),
     ("Topics no other item uses", lonely_topics),
+    ("Left to do in a draft", todo.problems),
 )
 
 
