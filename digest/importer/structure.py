@@ -31,6 +31,7 @@ from digest.importer.parse import parse as parse_lists
 from digest.importer.source import Block, Para, Table
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
+_INLINE_ANSWER = re.compile(r"\s(?:\*{1,2})?(?:A|Answer|Response)(?:\*{1,2})?\s?[:\-–](?:\*{1,2})?\s+(?=\S)")
 
 
 def count_words(text: str) -> int:
@@ -97,6 +98,10 @@ def walk(blocks: list[Block], mode: str, answer_labels: bool) -> RawDoc:
         if asked is not None:
             finish()
             question = [asked]
+            inline = _INLINE_ANSWER.search(asked)
+            if inline and "?" in asked[: inline.start()] + "?" * (mode == "labels"):
+                question = [asked[: inline.start()]]  # "Q: How ...? A: We ..." in one paragraph
+                answer, in_answer = [Para(asked[inline.end() :].strip())], True
             continue
         text = clean(block.text)
         if not title and question is None and not sections:

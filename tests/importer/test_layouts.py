@@ -143,3 +143,22 @@ def test_a_label_standing_alone_heads_the_question_below_it(tmp_path: Path) -> N
     ]
     assert [i.status for i in items] == ["answered", "answered", "pending"]
     assert items[1].answer == "The school chairs it."
+
+
+def test_a_question_and_its_answer_in_one_paragraph(tmp_path: Path) -> None:
+    text = "Forum notes, 3 March 2026\n\n" + "\n\n".join(
+        [
+            "Q: How do we request an EHC needs assessment? A: Use the online portal and attach the evidence.",
+            "Q: Who chairs the annual review? **A:** The school chairs it.",
+            "Q: When is the next network meeting? Answer: To be confirmed.",
+        ]
+    )
+    source = tmp_path / "notes.md"
+    source.write_text(text, encoding="utf-8")
+    project = example_project(tmp_path / "project")
+    items = import_document(load_settings(project), source, "2026-03-notes", None, None, False).draft.items
+    assert [(i.question, i.answer, i.status) for i in items] == [
+        ("How do we request an EHC needs assessment?", "Use the online portal and attach the evidence.", "answered"),
+        ("Who chairs the annual review?", "The school chairs it.", "answered"),
+        ("When is the next network meeting?", "To be confirmed.", "pending"),
+    ]
