@@ -51,7 +51,8 @@ PENDING = (
     ),
     (
         "it only says the answer will come later",
-        r"(?:we|i|they)\s+will\s+(?:share|confirm|update\s+(?:you|schools|sencos)|let\s+(?:you|schools)\s+know|"
+        r"(?:we|i|they|(?:the\s+)?(?:[a-z&/-]+\s+){0,2}(?:team|service|officers?|transport|la|council|kcc))"
+        r"\s+will\s+(?:share|confirm|update\s+(?:you|schools|sencos)|let\s+(?:you|schools)\s+know|"
         r"provide\s+(?:an?\s+)?(?:update|answer|response|details|more\s+information)|send\s+(?:this|it|details)\s+out)"
         r"\b[^.?!]{0,40}\b(?:as\s+soon\s+as|when|once|after|in\s+due\s+course|shortly|following)\b[^.?!]{0,80}",
     ),

@@ -91,6 +91,7 @@ class Evidence:
     bold: int = 0
     headed: int = 0
     asked: int = 0
+    statements: int = 0  # a bold statement (no "?") with a plain answer below: "Concerns about ..."
     bullets: int = 0  # a top-level bullet followed by deeper ones (the seeds' layout)
     tables: int = 0
 
@@ -105,6 +106,8 @@ class Evidence:
             return name
         if self.asked >= MIN_SIGNS:
             return "asked"
+        if self.bold + self.statements >= MIN_SIGNS:
+            return "bold"
         return "bullets" if self.bullets or not self.tables else "tables"
 
 
@@ -125,16 +128,37 @@ def evidence(blocks: list[Block]) -> Evidence:
             ev.bold += whole_bold(p.text)
             ev.headed += p.heading is not None and p.heading > 0
             ev.asked += p.level is None
+        ev.statements += bold_statement(p, nxt)
         if p.level == 0 and nxt is not None and (nxt.level or 0) >= 1:
             ev.bullets += 1
     ev.tables = sum(isinstance(b, Table) for b in blocks)
     return ev
 
 
-def starts_question(p: Para, mode: str) -> str | None:
-    """The question's text if p starts one in this document's way, else None."""
+def bold_statement(p: Para, nxt: Block | None) -> bool:
+    """A bold paragraph that asks without a question mark ("Concerns about the 11+ for
+    pupils with an EHCP"), its answer a plain paragraph below: six words or more, not a
+    lead-in to a list (":"), not a heading style."""
+    return (
+        whole_bold(p.text)
+        and not asks(p.text)
+        and p.heading is None
+        and 6 <= len(_bare(p.text).split()) <= 60
+        and not _bare(p.text).rstrip("*_ ").endswith(":")
+        and isinstance(nxt, Para)
+        and nxt.heading is None
+        and not whole_bold(nxt.text)
+        and q_label(nxt.text) is None
+    )
+
+
+def starts_question(p: Para, mode: str, nxt: Block | None = None) -> str | None:
+    """The question's text if p starts one in this document's way, else None (nxt, the
+    block after p, tells a bold statement that asks from a bold line in an answer)."""
     if mode == "labels":
         return q_label(p.text)
+    if mode == "bold" and bold_statement(p, nxt):
+        return _TYPED_NUMBER.sub("", p.text, count=1)
     if _BARE_QUESTION_LABEL.fullmatch(p.text):
         return ""  # "Question 3" alone: the question is the next paragraph
     if not asks(p.text):
@@ -150,7 +174,7 @@ def starts_question(p: Para, mode: str) -> str | None:
     return None
 
 
-def heading_like(p: Para, nxt: Block | None, mode: str, in_answer: bool) -> bool:
+def heading_like(p: Para, nxt: Block | None, mode: str, in_answer: bool, after: Block | None = None) -> bool:
     """Whether p titles a section: a heading style, or a short line that is not a sentence
     before a question or a table (in an answer, only if it stands out: bold or capitals)."""
     from digest.importer.parse import is_heading_text
@@ -162,7 +186,9 @@ def heading_like(p: Para, nxt: Block | None, mode: str, in_answer: bool) -> bool
         return not asks(p.text)
     if p.level is not None or not is_heading_text(p.text) or len(text.split()) > 12:
         return False
-    before_question = isinstance(nxt, Table) or (isinstance(nxt, Para) and starts_question(nxt, mode) is not None)
+    before_question = isinstance(nxt, Table) or (
+        isinstance(nxt, Para) and starts_question(nxt, mode, after) is not None
+    )
     if (
         feedback_section(text)
         and len(text.split()) <= 6

@@ -94,7 +94,8 @@ def walk(blocks: list[Block], mode: str, answer_labels: bool) -> RawDoc:
             finish()
             _table_items(block, section())
             continue
-        asked = layout.starts_question(block, mode)
+        after = blocks[i + 2] if i + 2 < len(blocks) else None
+        asked = layout.starts_question(block, mode, nxt)
         if asked is not None:
             finish()
             question = [asked]
@@ -107,7 +108,7 @@ def walk(blocks: list[Block], mode: str, answer_labels: bool) -> RawDoc:
         if not title and question is None and not sections:
             title = text
             continue
-        if layout.heading_like(block, nxt, mode, question is not None):
+        if layout.heading_like(block, nxt, mode, question is not None, after):
             finish()
             name, presenter = heading(text)
             current = RawSection(name, presenter)

@@ -162,3 +162,38 @@ def test_a_question_and_its_answer_in_one_paragraph(tmp_path: Path) -> None:
         ("Who chairs the annual review?", "The school chairs it.", "answered"),
         ("When is the next network meeting?", "To be confirmed.", "pending"),
     ]
+
+
+def test_bold_statements_that_ask_without_a_question_mark(tmp_path: Path) -> None:
+    """ "Concerns about ..." in bold with its answer in plain text below is a question; a
+    short bold line inside an answer ("Next steps") is not."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("SENCO Forum notes, 3 March 2026")
+
+    def bold(text: str) -> None:
+        document.add_paragraph().add_run(text).bold = True
+
+    bold("Funding")
+    bold("Concerns about the high needs funding for pupils arriving mid-year")
+    document.add_paragraph("Funding follows the pupil from the date they arrive.")
+    bold("Request for the banding descriptors to be shared with all schools")
+    document.add_paragraph("The descriptors are on KELSI.")
+    bold("Can the LA attend a Year 9 review?")
+    document.add_paragraph("Yes, where it is a phase transfer review.")
+    bold("Next steps")
+    document.add_paragraph("Speak to your area officer.")
+    bold("Transport")
+    bold("Taxi arrangements for pupils moving to a specialist resource base")
+    document.add_paragraph("Transport will confirm arrangements after the panel meeting.")
+    source = tmp_path / "notes.docx"
+    document.save(source)
+    project = example_project(tmp_path / "project")
+    result = import_document(load_settings(project), source, "2026-03-notes", None, None, False)
+    items = result.draft.items
+    assert result.draft.layout == "bold"
+    assert [i.question.split()[0] for i in items] == ["Concerns", "Request", "Can", "Taxi"]
+    assert "Next steps" in items[2].answer and "area officer" in items[2].answer
+    assert [s.title for s in result.draft.sections] == ["Funding", "Transport"]
+    assert items[3].status == "pending"
