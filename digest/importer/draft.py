@@ -165,6 +165,9 @@ def build(raw: RawDoc, tax: Tax | None, forum_id: str, taken: set[str]) -> Draft
             removed.extend(found + more)
             item = DraftItem(question, answer, n, r.asked, comment_only=r.comment_only)
             item.merged.extend(j for j in r.joined if j == "shared answer")
+            if r.lead and item.answer:
+                lead, _ = privacy.scrub(r.lead)
+                item.notes.append(f"the document's Lead column says '{lead}': set answered_by to their contact")
             item.removed = found + more
             findings.joined_rows += r.joined.count("next row")
             items.append(item)

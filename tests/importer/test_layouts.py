@@ -112,8 +112,9 @@ def test_suggested_actions_are_comments_from_the_answers_words(imported) -> None
 
 
 def test_a_table_column_naming_the_lead_is_not_the_answer(imported) -> None:
-    _, _, forum = imported["table-three.docx"]
+    _, text, forum = imported["table-three.docx"]
     assert not any("SEN Service" in (i.answer or "") for i in forum.items)
+    assert "# The document's Lead column says 'SEN Service': set answered_by to their contact" in text
     _, _, forum = imported["table-any-order.docx"]
     assert not any("Area SEN Officer" in (i.answer or "") or "Area SEN Officer" in i.question for i in forum.items)
 
