@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from difflib import SequenceMatcher
 
-from digest.content import routes, todo, wording
+from digest.content import duplicates, personal, routes, todo, wording
 from digest.content.load import Site
-from digest.content.model import Item
+from digest.content.yamlio import Located
 from digest.errors import WARNING, Problem
 
 # These run over every question, whatever its length, so each is linear in the text: every
@@ -34,47 +33,28 @@ _NAMED = [
     re.compile(rf"\b(?:SENCO|SENDCo)\s{{0,8}},\s{{0,8}}{_NAME}"),
 ]
 _PHONE = re.compile(r"\b0\d{3,4}[ -]?\d{3}[ -]?\d{3,4}\b")
-_NOT_ALNUM = re.compile(r"[^a-z0-9 ]+")
-SIMILAR = 0.9
-COMPARED = 2_000  # characters of each question compared for near-duplicates: the comparison is quadratic
-
-
-def _norm(text: str) -> str:
-    return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
+SIMILAR = duplicates.SIMILAR
+COMPARED = duplicates.COMPARED
 
 
 def near_duplicates(site: Site) -> list[Problem]:
-    """Each item whose question repeats an earlier one of its forum, against the first it repeats.
-
-    One SequenceMatcher per item (its question as the second sequence, whose index it
-    builds once), compared with the earlier ones by the cheap bounds first; questions
-    are compared up to COMPARED characters, so no pair costs more than a bounded amount."""
+    """Each item whose question repeats an earlier one of its forum, against the first it
+    repeats, by the rule the importer merges with (digest.content.duplicates)."""
     out = []
     for forum in site.forums.values():  # a question asked again at a later forum is news, not a copy
-        earlier: list[tuple[Item, str]] = []
-        matcher = SequenceMatcher(None, autojunk=False)
-        for ib in forum.items:
-            qb = _norm(ib.question)[:COMPARED]
-            matcher.set_seq2(qb)
-            for ia, qa in earlier:
-                matcher.set_seq1(qa)
-                if (
-                    matcher.real_quick_ratio() >= SIMILAR
-                    and matcher.quick_ratio() >= SIMILAR
-                    and matcher.ratio() >= SIMILAR
-                ):
-                    ofile, oline = site.where(f"item:{ia.id}")
-                    src, path = site.origins[f"item:{ib.id}"]
-                    out.append(
-                        src.problem(
-                            path + ("question",),
-                            f"question repeats item '{ia.id}' ({ofile}:{oline})",
-                            f"merge them into one item and set `asked: {ia.asked + ib.asked}`",
-                            WARNING,
-                        )
-                    )
-                    break
-            earlier.append((ib, qb))
+        items = list(forum.items)
+        for i, j in duplicates.repeats([item.question for item in items]):
+            ia, ib = items[i], items[j]
+            ofile, oline = site.where(f"item:{ia.id}")
+            src, path = site.origins[f"item:{ib.id}"]
+            out.append(
+                src.problem(
+                    path + ("question",),
+                    f"question repeats item '{ia.id}' ({ofile}:{oline})",
+                    f"merge them into one item and set `asked: {ia.asked + ib.asked}`",
+                    WARNING,
+                )
+            )
     return out
 
 
@@ -99,8 +79,10 @@ def personal_data(site: Site) -> list[Problem]:
                         path + ("question",), "question contains a phone number", "remove it before publishing", WARNING
                     )
                 )
+            named = False
             for pattern in _NAMED:
                 if m := pattern.search(q):
+                    named = True
                     out.append(
                         src.problem(
                             path + ("question",),
@@ -110,6 +92,33 @@ def personal_data(site: Site) -> list[Problem]:
                         )
                     )
                     break
+            fields = [("question", q)] * (not named) + [
+                (name, getattr(item, name) or "") for name in ("headline", "answer", "summary")
+            ]
+            out += _personal_in(src, path, fields)
+        src, path = site.origins[f"forum:{forum.id}"]
+        out += _personal_in(src, path, [("title", forum.title), ("intro", forum.intro or "")])
+        for section in forum.sections:
+            src, path = site.origins[f"section:{forum.id}/{section.id}"]
+            out += _personal_in(src, path, [("title", section.title), ("presenter", section.presenter or "")])
+    return out
+
+
+def _personal_in(src: Located, path: tuple, fields: list[tuple[str, str]]) -> list[Problem]:
+    """A questioner's name, school or home address in any of the fields (the patterns the
+    importer removes them with: digest.content.personal), one warning per field."""
+    out = []
+    for name, text in fields:
+        found = personal.find(text, contacts=False) if text else []
+        if found:
+            out.append(
+                src.problem(
+                    path + (name,),
+                    f"{name} may hold a questioner's personal data ({found[0].kind}): '{found[0].said}'",
+                    "remove it before publishing (a questioner's name, school and address are never republished)",
+                    WARNING,
+                )
+            )
     return out
 
 

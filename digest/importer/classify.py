@@ -42,6 +42,21 @@ PENDING = (
         r"responded\s+to)\s+(?:in|at)\s+(?:a|the)\s+(?:future|follow[\s-]*up|later|next)\s+(?:forum|session|meeting)",
     ),
     (
+        "it only says it will be shared later",
+        r"(?:the\s+|this\s+|these\s+|any\s+|further\s+|more\s+)?(?:[a-z/&-]+\s+){0,5}(?:will|is\s+going\s+to)\s+be\s+"
+        r"(?:made\s+available|shared|published|circulated|sent(?:\s+out)?|provided|confirmed|updated|issued|"
+        r"announced|added|uploaded|given)(?:\s+(?:to|with)\s+(?:you|schools|sencos|all))?\s+"
+        r"(?:as\s+soon\s+as\s+(?:possible|we\s+can|it\s+is\s+available)|shortly|soon|in\s+due\s+course|later|"
+        r"(?:after|when|once|following|at|in)\s+[^.?!]{0,80})",
+    ),
+    (
+        "it only says the answer will come later",
+        r"(?:we|i|they|(?:the\s+)?(?:[a-z&/-]+\s+){0,2}(?:team|service|officers?|transport|la|council|kcc))"
+        r"\s+will\s+(?:share|confirm|update\s+(?:you|schools|sencos)|let\s+(?:you|schools)\s+know|"
+        r"provide\s+(?:an?\s+)?(?:update|answer|response|details|more\s+information)|send\s+(?:this|it|details)\s+out)"
+        r"\b[^.?!]{0,40}\b(?:as\s+soon\s+as|when|once|after|in\s+due\s+course|shortly|following)\b[^.?!]{0,80}",
+    ),
+    (
         "it only says the answer is to follow",
         r"(?:(?:the\s+)?(?:answer|response|more|details?)\s+)?(?:to\s+follow|to\s+come|tbc|tba|to\s+be\s+confirmed)"
         r"|awaiting\s+(?:a\s+)?(?:response|answer)",
@@ -95,6 +110,34 @@ def acknowledges(answer: str) -> bool:
 def thanks(comment: str) -> bool:
     """Feedback that thanks or praises, which needs no reply (a request or a concern does)."""
     return bool(_PRAISE.search(comment))
+
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_BY = (
+    rf"\bby\s+(?:the\s+)?(?:end\s+of\s+(?:Term|term)\s+\d|end\s+of\s+(?:the\s+)?(?:autumn|spring|summer)\s+term|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|"
+    rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday)\s+\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?)"
+)
+_ACTIONS = (
+    re.compile(_BY),
+    re.compile(r"\b(?:return|send|submit|complete|book|register|apply|upload)\b[^.?!]{0,80}\bby\b", re.I),
+    re.compile(r"\b(?:email|e-mail|contact|call|ring|write\s+to)\b[^.?!]{1,80}\bwith\b", re.I),
+    re.compile(r"\bdeadline\b", re.I),
+)
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]|$)")
+
+
+def suggest_actions(answer: str) -> list[tuple[str, str]]:
+    """What the answer asks readers to do, each as (its sentence, by when or ""), from its
+    wording ("by the end of Term 6", "return the form by", "email ... with")."""
+    out: list[tuple[str, str]] = []
+    for sentence in _SENTENCE.findall(plain(answer)):
+        sentence = " ".join(sentence.split())
+        if len(sentence.split()) < 3 or not any(p.search(sentence) for p in _ACTIONS):
+            continue
+        by = re.search(_BY, sentence)
+        out.append((sentence, by.group(0) if by else ""))
+    return out[:3]
 
 
 def placeholders(text: str) -> list[str]:

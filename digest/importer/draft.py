@@ -15,16 +15,17 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
-from digest.content import wording
+from digest.content import duplicates, wording
 from digest.content.audience import Tax
 from digest.content.model import slug
 from digest.importer import classify, privacy
 from digest.importer.classify import Suggestion
 from digest.importer.parse import RawDoc, terminal
 
-SAME = 0.9  # as digest check's near-duplicate warning
+SAME = duplicates.SIMILAR  # digest check's rule
 CLOSE = 0.65  # within a section, when the answers overlap too
 _STOP = privacy.word_set(
     """a an the of to for in on and or is are be been being we our us you your i my me it its this that these those
@@ -52,6 +53,7 @@ class DraftItem:
     placeholders: list[str] = field(default_factory=list)  # the document's "[text](#)" links
     addresses: list[str] = field(default_factory=list)  # officers' own addresses in the answer
     suggestions: list[Suggestion] = field(default_factory=list)
+    actions: list[tuple[str, str]] = field(default_factory=list)  # (the answer's words, by when): suggested
     kept: dict[str, Any] = field(default_factory=dict)  # fields a re-import keeps from the forum file
     merged: list[str] = field(default_factory=list)  # how duplicates came together, for the report
     removed: list[privacy.Removed] = field(default_factory=list)  # personal data taken out of the question
@@ -74,6 +76,10 @@ class DraftItem:
             f"placeholder link in the document, {link}: put in the real https:// address" for link in self.placeholders
         ]
         out += [f"{a} is an officer's own address: put in the team's contact instead" for a in self.addresses]
+        out += [
+            f'Suggested action: "{said}"' + (f" ({by})" if by else "") + ": confirm it as the item's action, or delete"
+            for said, by in self.actions
+        ]
         return out + self.notes
 
 
@@ -93,6 +99,8 @@ class Findings:
     cut: list[tuple[str, str]] = field(default_factory=list)  # (item id, "headline" | "summary")
     echoes: int = 0  # removed names and schools found again elsewhere (answers included) and removed
     joined_rows: int = 0
+    elsewhere: list[tuple[str, privacy.Removed]] = field(default_factory=list)  # the intro's and section titles'
+    words: dict[str, int] = field(default_factory=dict)  # where the document's words went, for the report
 
 
 @dataclass
@@ -121,9 +129,7 @@ def join_sentences(first: str, second: str) -> str:
     return f"{first}{'' if terminal(first) else '.'} {second}"
 
 
-def norm(text: str) -> str:
-    """Text compared without case, punctuation, markup or spacing."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", wording.plain(text).lower()).split())
+norm = duplicates.norm
 
 
 def digest_of(text: str) -> str:
@@ -139,34 +145,77 @@ def build(raw: RawDoc, tax: Tax | None, forum_id: str, taken: set[str]) -> Draft
     """The draft forum; `taken` holds the item ids other forums already use."""
     findings = Findings()
     used: set[str] = set()
-    sections = [
-        DraftSection(unique(slug(" ".join(s.title.split()[:6])) or "section", used), s.title, s.presenter)
-        for s in raw.sections
-    ]
     removed: list[privacy.Removed] = []
+    elsewhere: list[tuple[str, privacy.Removed]] = []  # (where, what): the intro's and the titles'
+    sections = []
+    for s in raw.sections:
+        title, found = privacy.scrub(s.title)
+        presenter, more = privacy.scrub(s.presenter) if s.presenter else (None, [])
+        section = DraftSection(unique(slug(" ".join(title.split()[:6])) or "section", used), title, presenter)
+        elsewhere += [(f"section {section.id}", r) for r in found + more]
+        sections.append(section)
+    intro, found = privacy.scrub(raw.intro) if raw.intro else (None, [])
+    elsewhere += [("intro", r) for r in found]
+    removed += [r for _, r in elsewhere]
     items: list[DraftItem] = []
     for n, section in enumerate(raw.sections):
         for r in section.items:
             question, found = privacy.scrub_question(r.question)
-            removed.extend(found)
-            item = DraftItem(question, "\n\n".join(r.answer), n, r.asked, comment_only=r.comment_only)
+            answer, more = privacy.scrub("\n\n".join(r.answer))
+            removed.extend(found + more)
+            item = DraftItem(question, answer, n, r.asked, comment_only=r.comment_only)
             item.merged.extend(j for j in r.joined if j == "shared answer")
-            item.removed = found
+            if r.lead and item.answer:
+                lead, _ = privacy.scrub(r.lead)
+                item.notes.append(f"the document's Lead column says '{lead}': set answered_by to their contact")
+            item.removed = found + more
             findings.joined_rows += r.joined.count("next row")
             items.append(item)
     echoes = privacy.echoes(removed)
+    if intro:
+        intro = privacy.scrub_echoes(intro, echoes)
+    for section in sections:
+        section.title = privacy.scrub_echoes(section.title, echoes)
+        section.presenter = privacy.scrub_echoes(section.presenter, echoes) if section.presenter else None
     for item in items:
         before = item.question + item.answer
         item.question = privacy.scrub_echoes(item.question, echoes)
         item.answer = privacy.scrub_echoes(item.answer, echoes)
         findings.echoes += (item.question + item.answer).count(" removed]") - before.count(" removed]")
+    findings.elsewhere = elsewhere
+    findings.words = account(raw)
     items = merge_duplicates(items)
-    draft = Draft(forum_id, raw.title, raw.dates, raw.intro, sections, items, raw.layout, findings, raw.skipped)
+    draft = Draft(forum_id, raw.title, raw.dates, intro, sections, items, raw.layout, findings, raw.skipped)
     for item in items:
         item.source = (digest_of(item.question), digest_of(item.answer))
         describe(item, sections[item.section].title, tax)
     assign_ids(draft, taken)
     return draft
+
+
+def account(raw: RawDoc) -> dict[str, int]:
+    """Where the document's words went: questions, answers, intro, feedback, the title and
+    headings, page furniture, not placed; "other" is the rest (labels such as "Q:", numbers)."""
+    from digest.importer.structure import count_words
+
+    out = dict.fromkeys(("questions", "answers", "intro", "feedback", "headings", "furniture", "not placed"), 0)
+    for section in raw.sections:
+        out["headings"] += count_words(section.title) + count_words(section.presenter or "")
+        for r in section.items:
+            out["lead"] = out.get("lead", 0) + count_words(r.lead)
+            answer = "\n\n".join(r.answer)
+            if classify.is_feedback(r.question, answer):
+                out["feedback"] += count_words(r.question) + count_words(answer)
+            else:
+                out["questions"] += count_words(r.question)
+                out["answers"] += count_words(answer)
+    out["intro"] = count_words(raw.intro or "")
+    out["headings"] += sum(count_words(t) for t in raw.front)
+    out["furniture"] = sum(count_words(t) for t in raw.furniture)
+    out["not placed"] = sum(count_words(t) for t in raw.skipped)
+    out["total"] = raw.total_words
+    out["other"] = max(0, raw.total_words - sum(v for k, v in out.items() if k != "total"))
+    return out
 
 
 def finish(draft: Draft) -> None:
@@ -208,6 +257,8 @@ def annotate(item: DraftItem) -> None:
         return
     item.placeholders = list(dict.fromkeys(classify.placeholders(item.question + "\n" + item.answer)))
     item.addresses = privacy.officer_addresses(item.answer)
+    if item.status == "answered":
+        item.actions = [(said.replace('"', "'"), by) for said, by in classify.suggest_actions(item.answer)]
 
 
 def _place_findings(draft: Draft) -> None:
@@ -221,24 +272,32 @@ def _place_findings(draft: Draft) -> None:
 
 # -- duplicates ---------------------------------------------------------------------------------
 def merge_duplicates(items: list[DraftItem]) -> list[DraftItem]:
+    """Each item merged into the first earlier one it repeats. Only the earlier items that
+    share enough of its words are compared (digest.content.duplicates.Index), so the time
+    grows with the document, not with its square."""
     out: list[DraftItem] = []
     normed: dict[int, str] = {}  # id(item) -> its question as compared
+    index = duplicates.Index()
+    place: dict[int, int] = {}  # id(item) -> its place in out
+    matcher = SequenceMatcher(None, autojunk=False)
     for item in items:
-        normed[id(item)] = norm(item.question)
-        matcher = SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(normed[id(item)])  # indexed once, compared with every item before it
+        normed[id(item)] = norm(item.question)[: duplicates.COMPARED]
+        matcher.set_seq2(normed[id(item)])  # indexed once, compared with the items that share its words
         match, how = None, ""
-        for kept in out:
+        for k in index.near(normed[id(item)], 0.3):
+            kept = out[k]
             if how := same_question(kept, item, normed[id(kept)], matcher):
                 match = kept
                 break
         if match is None:
+            place[id(item)] = index.add(normed[id(item)], len(out))
             out.append(item)
             continue
         qa, qb = normed[id(match)], normed[id(item)]
         if qb not in qa and qa not in qb:
             match.question = join_sentences(match.question, item.question)
-            normed[id(match)] = norm(match.question)
+            normed[id(match)] = norm(match.question)[: duplicates.COMPARED]
+            index.add(normed[id(match)], place[id(match)])
         match.answer = merge_answers(match.answer, item.answer)
         match.asked += item.asked
         match.comment_only = match.comment_only and item.comment_only
@@ -248,19 +307,20 @@ def merge_duplicates(items: list[DraftItem]) -> list[DraftItem]:
 
 
 def same_question(a: DraftItem, b: DraftItem, qa: str, m: SequenceMatcher) -> str:
-    """How b repeats a ("" if it does not); qa is a's question as compared, and m holds b's."""
+    """How b repeats a ("" if it does not); qa is a's question as compared, and m holds b's.
+    "same question" is digest check's rule; within a section, close questions whose
+    answers overlap, and an unanswered repeat of an answered one, are merged too."""
     if not qa or not m.b:
         return ""
     nearby = a.section == b.section and not (a.comment_only or b.comment_only)
-    m.set_seq1(qa)
-    floor = CLOSE if nearby else SAME
-    ratio = m.ratio() if m.real_quick_ratio() >= floor and m.quick_ratio() >= floor else 0.0
-    if ratio >= SAME:
+    if duplicates.same(qa, m.b, m):
         return "same question"
     if not nearby:
         return ""
-    if ratio >= CLOSE and _share_a_paragraph(a.answer, b.answer):
-        return "similar question, overlapping answers"
+    if duplicates.overlap(qa, m.b) >= 0.3 and _share_a_paragraph(a.answer, b.answer):
+        m.set_seq1(qa)
+        if duplicates.ratio(m, CLOSE) >= CLOSE:
+            return "similar question, overlapping answers"
     for asked, unanswered in ((a, b), (b, a)):
         if asked.answer.strip() and not unanswered.answer.strip() and "?" in unanswered.question:
             words, others = content_words(unanswered.question), content_words(asked.question)
@@ -273,9 +333,13 @@ def _paragraphs(answer: str) -> list[str]:
     return [p for p in answer.split("\n\n") if p.strip()]
 
 
+@lru_cache(maxsize=8192)
+def _normed_paragraphs(answer: str) -> frozenset[str]:
+    return frozenset(norm(p) for p in _paragraphs(answer))
+
+
 def _share_a_paragraph(a: str, b: str) -> bool:
-    na = {norm(p) for p in _paragraphs(a)}
-    return any(norm(p) in na for p in _paragraphs(b))
+    return bool(_normed_paragraphs(a) & _normed_paragraphs(b))
 
 
 def merge_answers(a: str, b: str) -> str:

@@ -34,6 +34,7 @@ class RawItem:
     answer: list[str] = field(default_factory=list)  # Markdown blocks: paragraphs and lists
     asked: int = 1
     comment_only: bool = False  # from a table with no response column
+    lead: str = ""  # the officer a table's "Lead" column names
     joined: list[str] = field(default_factory=list)  # how the document's pieces were put together
 
 
@@ -52,6 +53,9 @@ class RawDoc:
     sections: list[RawSection]
     layout: str
     skipped: list[str] = field(default_factory=list)  # paragraphs that fit nowhere, for the report
+    front: list[str] = field(default_factory=list)  # the title and the lines before the first section that are no intro
+    furniture: list[str] = field(default_factory=list)  # text repeated on every page, dropped
+    total_words: int = 0  # the document's words, for the report's account of them
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -265,11 +269,19 @@ def parse(blocks: list[Block]) -> RawDoc:
             skipped.append(text)
     finish()
 
+    layout = " and ".join(n for n, used in (("bullets", bullets_used), ("tables", tables_used)) if used) or "none"
+    return assemble(title, front, sections, skipped, layout)
+
+
+def assemble(title: str, front: list[str], sections: list[RawSection], skipped: list[str], layout: str) -> RawDoc:
+    """The document from what a walk found: its title and the lines before the first
+    section (the dates are read from them, the sentences among them are the intro)."""
     dates, dated = find_dates(" ".join([title, *front]))
     intro = " ".join(t for t in front if terminal(t)) or None
-    layout = " and ".join(n for n, used in (("bullets", bullets_used), ("tables", tables_used)) if used) or "none"
     sections = [s for s in sections if s.items]
-    return RawDoc(clean_title(unbold(title), dated), dates, intro, sections, layout, skipped)
+    doc = RawDoc(clean_title(unbold(title), dated), dates, intro, sections, layout, skipped)
+    doc.front = [title, *(t for t in front if not terminal(t))]
+    return doc
 
 
 def _bold_convention(blocks: list[Block]) -> bool:
@@ -279,9 +291,31 @@ def _bold_convention(blocks: list[Block]) -> bool:
     return bool(answers) and len(bold) * 2 >= len(answers)
 
 
-def _is_header_row(row: list[list[Para]]) -> bool:
-    first = unbold(clean(" ".join(p.text for p in row[0]))) if row and row[0] else ""
-    return bool(HEADER.match(first)) or bool(re.match(r"^\s*questions?\s*(?:/|$)", first, re.I))
+_QUESTION_COL = re.compile(r"^(?:q\b|questions?|comments?|quer(?:y|ies)|issues?(?: raised)?|you asked|asked)\b", re.I)
+_ANSWER_COL = re.compile(
+    r"^(?:answers?|responses?|repl(?:y|ies)|we said|kcc response|la response|officer response)\b", re.I
+)
+_LEAD_COL = re.compile(r"^(?:lead|officers?|owner|responder|answered by|who|team|service)\b", re.I)
+
+
+def _cell_text(cell: list[Para]) -> str:
+    return unbold(clean(" ".join(p.text for p in cell))).strip("*: ")
+
+
+def header_columns(row: list[list[Para]]) -> tuple[int, list[int], list[int]] | None:
+    """For a header row in any order ("Question | Response | Lead", "Officer | Comment |
+    Answer"): the question's column, the answer's and the lead's; None if it is no header."""
+    texts = [_cell_text(c) for c in row]
+    if not texts or any(len(t.split()) > 5 for t in texts):
+        return None
+    question = [n for n, t in enumerate(texts) if _QUESTION_COL.match(t) or HEADER.match(t)]
+    if not question:
+        return None
+    answer = [n for n, t in enumerate(texts) if n != question[0] and _ANSWER_COL.match(t)]
+    lead = [n for n, t in enumerate(texts) if n not in answer and n != question[0] and _LEAD_COL.match(t)]
+    if not answer:
+        answer = [n for n in range(len(texts)) if n != question[0] and n not in lead and texts[n]]
+    return question[0], answer, lead
 
 
 def _table_items(table: Table, sec: RawSection) -> None:
@@ -289,16 +323,21 @@ def _table_items(table: Table, sec: RawSection) -> None:
     if not rows:
         return
     columns = max(len(r) for r in rows)
-    if _is_header_row(rows[0]):
+    q_col, a_cols, lead_cols = 0, list(range(1, columns)), []
+    if (found := header_columns(rows[0])) is not None:
+        q_col, a_cols, lead_cols = found
         columns = len(rows[0])
         rows = rows[1:]
     comment_only = columns == 1
     prev: RawItem | None = None
     for row in rows:
         q = ""
-        for p in (p for cell in row[:1] for para in cell for p in split_paragraphs(para.text)):
+        cells = [row[q_col]] if q_col < len(row) else []
+        for p in (p for cell in cells for para in cell for p in split_paragraphs(para.text)):
             q = f"{q}{'' if not q or terminal(q) else '.'} {p}".strip()  # a cell's paragraphs: sentences apart
-        answer = _cell_blocks([para for cell in row[1:] for para in cell])
+        q = unbold(q)
+        answer = _cell_blocks([para for n in a_cols if n < len(row) for para in row[n]])
+        lead = " ".join(_cell_text(row[n]) for n in lead_cols if n < len(row)).strip()
         if not q and not answer:
             continue
         if prev is not None and _continues(prev, q, answer, comment_only):
@@ -310,7 +349,7 @@ def _table_items(table: Table, sec: RawSection) -> None:
             prev.answer.extend(answer)
             prev.joined.append("next row")
             continue
-        prev = RawItem(q, answer, comment_only=comment_only, joined=["row"])
+        prev = RawItem(q, answer, comment_only=comment_only, joined=["row"], lead=lead)
         sec.items.append(prev)
 
 

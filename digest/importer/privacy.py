@@ -15,70 +15,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_WORD = r"(?:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)"
-_PARTICLE = r"(?:(?:Le|La|De|Van|Von|Du|Di)\s+)?"
-NAME = rf"{_WORD}(?:\s+{_PARTICLE}{_WORD}){{1,2}}"
-_NAMES = rf"{NAME}(?:(?:\s*,\s*|\s+and\s+){NAME})*"
+from digest.content import personal
+from digest.content.personal import EMAIL, NAME, NOT_PEOPLE, REF, SCHOOL, person
+from digest.content.personal import GENERIC_SCHOOL as _GENERIC_SCHOOL
+from digest.content.personal import school_name as _school
 
-
-def word_set(text: str) -> frozenset[str]:
-    """A set of words written as one string (for lists of words kept in the code)."""
-    return frozenset(text.split())
-
-
-# Words that make a run of capitals an organisation, a place or a title, not a person.
-_NOT_PEOPLE = word_set(
-    """kent county council kcc medway nhs school schools academy college primary secondary
-    infant junior grammar special independent senco sendco sen send team service services hub
-    forum forums balanced system inclusion champion champions the a an our my your this that
-    monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december term year reception early years
-    mainstream core standards stls iask kelsi ehcp ehcna link therapy speech language
-    occupational assessment placement tribunal officer manager adviser advisor area
-    communities community of phase transfer annual review dear hi hello thanks thank many
-    regards best kind wishes"""
-)
-
-_INTRODUCED = re.compile(
-    rf"\b(?:pass on my name|my name is|my name's|my name|I am|I'm|this is|regards,?|thanks,?|from)\s+({NAME})"
-)
-_MET = re.compile(
-    rf"\b(?:met|meeting|spoke|spoken|speaking|talked|talking|emailed|call|conversation)\s+(?:with|to)\s+({_NAMES})"
-)
-_REF = re.compile(r"\s*[-–]?\s*\bRef(?:erence)?\s*:\s*([^.?!\n]+)", re.I)
-_SCHOOL = re.compile(
-    r"\b((?:(?:St\.?|Saint)\s+)?(?:[A-Z][a-z'’.-]+\s+){1,4}"
-    r"(?:(?:Primary|Secondary|Infant|Junior|Grammar|High|Special|Church of England|C of E|CE|CofE|Catholic|Community)\s+)*"
-    r"(?:School|Academy|College))\b"
-)
-_GENERIC_SCHOOL = re.compile(
-    r"\s+(?:(?:Primary|Secondary|Infant|Junior|Grammar|High|Special|Church of England|C of E|CE|CofE|Catholic|"
-    r"Community)\s+)*(?:School|Academy|College)$"
-)
+_NOT_PEOPLE = NOT_PEOPLE
+word_set = personal.word_set
 
 
 @dataclass(frozen=True)
 class Removed:
-    kind: str  # "name", "school", "email"
+    kind: str  # "name", "school", "address", "email", "phone"
     text: str
-
-
-def _person(text: str) -> bool:
-    parts = [p.lower().strip("'’") for p in re.split(r"[\s-]+", text) if p]
-    return len(parts) >= 2 and not any(p in _NOT_PEOPLE for p in parts)
-
-
-def _school(text: str) -> str | None:
-    """The school's name without its leading article, or None for "a Special School"."""
-    words = text.split()
-    while words and words[0].lower() in ("the", "a", "an", "our", "my", "your", "this", "that"):
-        words = words[1:]
-    name = " ".join(words)
-    core = _GENERIC_SCHOOL.sub("", name)
-    if not core or core == name or all(w.lower() in _NOT_PEOPLE for w in core.split()):
-        return None
-    return name
 
 
 def team_address(address: str) -> bool:
@@ -95,17 +44,17 @@ def scrub_question(text: str) -> tuple[str, list[Removed]]:
         parts = [p.strip() for p in m.group(1).split(",")]
         kinds = []
         for part in parts:
-            if (school := _school(part)) or _SCHOOL.search(part):
+            if (school := _school(part)) or SCHOOL.search(part):
                 found.append(Removed("school", school or part))
                 kinds.append("school")
-            elif _person(part) and re.fullmatch(NAME, part):
+            elif person(part) and re.fullmatch(NAME, part):
                 found.append(Removed("name", part))
                 kinds.append("name")
         if not kinds:
             return m.group(0)
         return " [" + " and ".join(dict.fromkeys(kinds)) + " removed]"
 
-    text = _REF.sub(ref, text)
+    text = REF.sub(ref, text)
 
     def email(m: re.Match[str]) -> str:
         if team_address(m.group(0)):
@@ -114,37 +63,29 @@ def scrub_question(text: str) -> tuple[str, list[Removed]]:
         return "[email removed]"
 
     text = EMAIL.sub(email, text)
+    text, more = scrub(text, contacts=False)
+    text = personal.PHONE.sub(lambda m: found.append(Removed("phone", m.group(0))) or "[phone removed]", text)
+    return _tidy(text), found + more
 
-    def names(m: re.Match[str]) -> str:
-        span = m.group(1)
-        people = [n for n in re.findall(NAME, span) if _person(n)]
-        if not people:
-            return m.group(0)
-        for person in people:
-            found.append(Removed("name", person))
-        return m.group(0)[: m.start(1) - m.start(0)] + "[name removed]"
 
-    text = _INTRODUCED.sub(names, text)
-    text = _MET.sub(names, text)
-
-    def school(m: re.Match[str]) -> str:
-        name = _school(m.group(1))
-        if name is None:
-            return m.group(0)
-        found.append(Removed("school", name))
-        return m.group(0).replace(name, "[school removed]")
-
-    text = _SCHOOL.sub(school, text)
-    return _tidy(text), found
+def scrub(text: str, contacts: bool = False) -> tuple[str, list[Removed]]:
+    """Text (a question, an answer, the intro, a section's title) without the names,
+    schools and home addresses a questioner gave, each replaced by a marker."""
+    found = [f for f in personal.find(text, contacts=contacts) if f.text]
+    removed = list(dict.fromkeys(Removed(f.kind, f.text) for f in found))
+    for f in sorted(found, key=lambda f: -len(f.text)):  # "14 Mill Lane, Ashford TN23 4QX" before "TN23 4QX"
+        text = text.replace(f.text, f"[{f.kind} removed]")
+    return (_tidy(text) if removed else text), removed
 
 
 def _tidy(text: str) -> str:
     """'[name removed] [email removed]' -> '[name and email removed]'; no doubled spaces."""
     pattern = re.compile(r"\[(\w+(?: and \w+)*) removed\]\s*\[(\w+(?: and \w+)*) removed\]")
+    text = re.sub(r"\[name removed\](?:(?:,\s*|\s+and\s+)\[name removed\])+", "[name removed]", text)
     while (m := pattern.search(text)) is not None:
         kinds = list(dict.fromkeys(m.group(1).split(" and ") + m.group(2).split(" and ")))
         text = text[: m.start()] + "[" + " and ".join(kinds) + " removed]" + text[m.end() :]
-    return re.sub(r"\s+([.,;!?])", r"\1", " ".join(text.split()))
+    return re.sub(r"[ \t]+([.,;!?])", r"\1", "\n".join(" ".join(line.split()) for line in text.split("\n")))
 
 
 def echoes(removed: list[Removed]) -> list[tuple[re.Pattern[str], str]]:

@@ -32,6 +32,15 @@ def report(result: Result) -> str:
         f"  {plural(len(sections), 'section')}, {plural(len(items), 'item')} ({len(feedback)} of them feedback), "
         f"{len(pending)} pending, {len(merged)} merged from duplicates",
     ]
+    if f.words.get("total"):
+        w = f.words
+        parts = [f"{w[k]} {label}" for k, label in (
+            ("questions", "in questions"), ("answers", "in answers"), ("intro", "in the intro"),
+            ("feedback", "in feedback"), ("headings", "in the title and headings"),
+            ("lead", "naming the officer who leads"), ("furniture", "in page headers repeated on every page"), ("other", "in labels, numbers and links"),
+            ("not placed", "not placed"),
+        ) if w.get(k)]  # fmt: skip
+        lines.append(f"  Words: {w['total']} in the document: " + ", ".join(parts))
     if d.no_date:
         lines.append("  No date found in the document: today's date stands in; put in the forum's dates")
     if pending:
@@ -52,9 +61,10 @@ def report(result: Result) -> str:
             f"  Audience suggestions: {n} on {plural(len(suggested), 'item')}, as comments: confirm or delete "
             "each (until then the item goes to everyone)"
         )
-    if f.removed:
-        lines.append(f"  Personal data removed from questions ({len(f.removed)}), never written to the draft:")
-        lines += _list([f"{item_id}: {r.kind} '{r.text}'" for item_id, r in f.removed])
+    if f.removed or f.elsewhere:
+        removed = f.elsewhere + f.removed
+        lines.append(f"  Personal data removed ({len(removed)}), never written to the draft:")
+        lines += _list([f"{where}: {r.kind} '{r.text}'" for where, r in removed])
         if f.echoes:
             lines.append(f"    and {plural(f.echoes, 'repeat')} of them elsewhere in the document, answers included")
     if f.officer_addresses:
@@ -68,7 +78,7 @@ def report(result: Result) -> str:
             f"  Headlines and summaries cut at 15 and 40 words ({len(f.cut)}): write shorter ones (marked in the file)"
         )
     if d.skipped:
-        lines.append(f"  Not imported, fitting no heading or question ({len(d.skipped)}):")
+        lines.append(f"  Not placed, fitting no heading or question ({len(d.skipped)}): check none is lost")
         lines += _list([repr(text[:80]) for text in d.skipped])
     if result.changes is not None:
         c = result.changes

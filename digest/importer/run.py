@@ -22,8 +22,7 @@ from digest.content.model import SLUG, slug
 from digest.errors import DigestError, Problem, Problems, display_path
 from digest.files import write_atomic
 from digest.importer import draft as drafting
-from digest.importer import emit, reimport, roundtrip, source
-from digest.importer.parse import parse
+from digest.importer import emit, reimport, roundtrip, source, structure
 from digest.settings import Settings
 
 _ID_LINE = re.compile(r"^\s*-\s+id:\s*[\"']?([a-z0-9][a-z0-9-]*)", re.M)
@@ -65,12 +64,18 @@ def import_document(
             )
     if out is not None and forum_id is not None and out.stem != forum_id:
         raise DigestError(f"--out {out} does not match --id {forum_id}: a forum file is named <id>.yaml")
-    blocks, kind = source.read(path)
-    raw = parse(blocks)
-    if not raw.sections:
+    if out is not None and not out.parent.is_dir():
         raise DigestError(
-            f"{path}: found no questions. digest import reads questions as a bulleted list with the answers "
-            "under them, or as tables headed 'Question/comment' and 'Response'"
+            f"--out {out}: the folder {out.parent} does not exist (nothing written): make it first, or give another"
+        )
+    blocks, kind = source.read(path)
+    raw = structure.parse(blocks)
+    if not raw.sections or not structure.is_forum(raw):
+        raise DigestError(
+            f"{path}: found no questions and answers, so nothing was written: {structure.what_it_saw(blocks)}. "
+            "digest import reads questions labelled 'Q:' or 'Question:', numbered or bold questions, headings "
+            "that ask, a bulleted list with the answers under each question, or tables headed 'Question' and "
+            "'Response' or 'Answer'"
         )
     no_date = not raw.dates
     if no_date:
@@ -107,7 +112,8 @@ def import_document(
         write_atomic(out, text)
     except OSError as exc:
         raise DigestError(f"cannot write {shown}: {exc.strerror or exc}") from None
-    result = Result(path, "Word" if kind == "docx" else "plain text", draft, out, shown, changes, unchecked)
+    read_as = {"docx": "Word", "pdf": "PDF"}.get(kind, "plain text")
+    result = Result(path, read_as, draft, out, shown, changes, unchecked)
     if not unchecked:
         result.problems, result.elsewhere = check(settings, out, shown, forum_id, text)
     result.seconds = time.perf_counter() - start

@@ -5,6 +5,7 @@ Two readers give the same blocks, so everything after them is one code path:
 - `.docx` through python-docx: the body in order (paragraphs and tables), each run's
   bold and italics and each hyperlink written as inline Markdown, a list paragraph's
   level and whether it is numbered (from its numbering, or its "List Bullet 2" style);
+- `.pdf` through pypdf, its lines joined into paragraphs (digest.importer.pdf);
 - `.txt` / `.md` in the seeds' plain-text form: "- " bullets indented one or three
   spaces for the answers and the lists inside them, inline Markdown already there,
   tables as tab-separated lines under a "Question/comment<TAB>Response" header line.
@@ -23,8 +24,7 @@ from typing import Any
 from digest.errors import DigestError
 
 TEXT_SUFFIXES = (".txt", ".md")
-SUFFIXES = (".docx", *TEXT_SUFFIXES)
-MAX_BYTES = 20 << 20  # a Q&A document with pictures is a few MB; anything bigger is not one
+SUFFIXES = (".docx", ".pdf", *TEXT_SUFFIXES)
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Para:
     text: str
     level: int | None = None
     numbered: bool = False
+    heading: int | None = None  # a Word heading style's level (Title 0, Heading 1 1, ...) or Markdown's "#"s
 
 
 @dataclass
@@ -49,34 +50,55 @@ HEADER = re.compile(r"^\s*questions?\s*(?:/|and|&)?\s*(?:comments?)?\s*(?:\t+\s*
 
 
 def read(path: Path) -> tuple[list[Block], str]:
-    """The blocks of the document at path, and the kind it was read as ("docx" or "text")."""
+    """The blocks of the document at path, and the kind it was read as ("docx", "pdf" or
+    "text"). Word and PDF files are read in a child process under limits (digest.importer.safety)."""
+    from digest.importer import safety
+
     suffix = path.suffix.lower()
     if suffix == ".doc":
         raise DigestError(f"{path} is an old Word (.doc) file: open it in Word and save it as .docx")
     if suffix not in SUFFIXES:
-        raise DigestError(f"{path}: cannot import a '{suffix or 'no suffix'}' file (use .docx, .txt or .md)")
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise DigestError(f"{path} does not exist") from None
-    except OSError as exc:
-        raise DigestError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if path.is_dir():
-        raise DigestError(f"{path} is a folder, not a document")
-    if size > MAX_BYTES:
-        raise DigestError(f"{path} is {size >> 20} MB; a Q&A document is far smaller (limit {MAX_BYTES >> 20} MB)")
+        raise DigestError(f"{path}: cannot import a '{suffix or 'no suffix'}' file (use .docx, .pdf, .txt or .md)")
+    safety.regular_file(path)
     if suffix == ".docx":
-        return read_docx(path), "docx"
-    return read_text(_decode(path)), "text"
+        safety.check_zip(path)
+        return _blocks(safety.in_child("docx", path)), "docx"
+    if suffix == ".pdf":
+        with path.open("rb") as fh:
+            if not fh.read(1024).lstrip().startswith(b"%PDF"):
+                raise DigestError(f"{path} is not a PDF (it does not start with %PDF)")
+        return _blocks(safety.in_child("pdf", path)), "pdf"
+    return read_text(decode(path)), "text"
 
 
-def _decode(path: Path) -> str:
+def _blocks(dicts: list[dict[str, Any]]) -> list[Block]:
+    return [
+        Table([[[Para(**p) for p in cell] for cell in row] for row in b["rows"]]) if "rows" in b else Para(**b)
+        for b in dicts
+    ]
+
+
+def decode(path: Path) -> str:
+    """A text file's text: UTF-8 (with or without a BOM), UTF-16 (with a BOM, or without one
+    when every other byte is zero), else Windows-1252 as Word on Windows saves it."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DigestError(f"cannot read {path}: {exc.strerror or exc}") from None
     if data.startswith(b"PK\x03\x04"):
         raise DigestError(f"{path} is a Word document or another zip file: name it .docx")
+    encoding = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif len(data) >= 4 and data[1:200:2].count(0) > 0.9 * len(data[1:200:2]):
+        encoding = "utf-16-le"
+    elif len(data) >= 4 and data[0:200:2].count(0) > 0.9 * len(data[0:200:2]):
+        encoding = "utf-16-be"
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            raise DigestError(f"{path} looks like UTF-16 text but does not decode as it: save it as UTF-8") from None
     if b"\x00" in data[:4096]:
         raise DigestError(f"{path} is not a text file")
     try:
@@ -88,6 +110,10 @@ def _decode(path: Path) -> str:
 # -- plain text -------------------------------------------------------------------------
 _BULLET = re.compile(r"^( *)[-*•]\s+(?:o\s+)?(.*)$")
 _NUMBERED = re.compile(r"^( *)\d{1,2}[.)]\s+(.*)$")
+_LABEL = re.compile(
+    r"^\s*\**\s*(?:Q|A|Question|Answer|Response|Reply|Comment)\s*\d{0,3}\s*(?:[:.)]\s|[:.)]?\s*\**\s*$)", re.I
+)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 def read_text(text: str) -> list[Block]:
@@ -118,12 +144,17 @@ def read_text(text: str) -> list[Block]:
             else:
                 table.rows.append([[Para(c)] for c in line.split("\t", 1)])
                 continue
+        hashes = _MD_HEADING.match(line)
+        if hashes:
+            blocks.append(Para(hashes.group(2).strip(), heading=len(hashes.group(1))))
+            para = None
+            continue
         listed = _BULLET.match(line) or _NUMBERED.match(line)
         if listed:
             indent, body = len(listed.group(1)), listed.group(2)
             para = Para(body.strip(), (indent + 1) // 2, listed.re is _NUMBERED)
             blocks.append(para)
-        elif para is not None:
+        elif para is not None and not _LABEL.match(line) and not _LABEL.match(para.text + " "):
             para.text += " " + line.strip()  # a wrapped line, or an address under its bullet
         else:
             para = Para(line.strip())
@@ -201,7 +232,22 @@ def _para(paragraph: Any, formats: _Formats) -> Para | None:
     if not text:
         return None
     level, numbered = _list_level(paragraph, formats)
-    return Para(text, level, numbered)
+    return Para(text, level, numbered, _heading_level(paragraph, formats))
+
+
+_HEADING_STYLE = re.compile(r"^(?:Heading (\d)|Title|Subtitle)$", re.I)
+
+
+def _heading_level(paragraph: Any, formats: _Formats) -> int | None:
+    ppr = paragraph._p.pPr
+    style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
+    m = _HEADING_STYLE.match(formats.styles.get(style_id or "", ("", False))[0])
+    if m:
+        return int(m.group(1)) if m.group(1) else 0
+    outline = ppr.find(f"{_W}outlineLvl") if ppr is not None else None
+    if outline is not None and (val := outline.get(f"{_W}val", "")).isdigit() and int(val) < 9:
+        return int(val) + 1
+    return None
 
 
 def _markdown(pieces: list[tuple[str, bool, bool]]) -> str:

@@ -23,7 +23,7 @@ import pytest
 
 import digest.content
 import digest.schedules
-from digest.content import checks
+from digest.content import checks, duplicates
 from digest.content.checks import run_checks
 from digest.content.load import load_site
 from digest.errors import Problem, Problems
@@ -104,7 +104,7 @@ def test_near_duplicates_index_each_question_once_and_compare_a_bounded_length(
     comparison is of at most COMPARED characters, and each question is indexed once."""
     seen: list[tuple[str, int]] = []
 
-    class Counting(checks.SequenceMatcher):
+    class Counting(duplicates.SequenceMatcher):
         def set_seq1(self, a: str) -> None:
             seen.append(("a", len(a)))
             super().set_seq1(a)
@@ -120,7 +120,7 @@ def test_near_duplicates_index_each_question_once_and_compare_a_bounded_length(
             "question: How does this work for out of authority areas such as Medway?", f"question: '{long}'"
         )
     )
-    monkeypatch.setattr(checks, "SequenceMatcher", Counting)
+    monkeypatch.setattr(duplicates, "SequenceMatcher", Counting)  # the rule digest check and the importer share
     site = load_site(load_settings(site_dir))
     checks.near_duplicates(site)
     items = len(site.forums["2025-07-test"].items)

@@ -35,7 +35,9 @@ def test_a_missing_file_is_a_message(project: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("notes.pdf", b"%PDF-1.4", "cannot import a '.pdf' file (use .docx, .txt or .md)"),
+        ("notes.odt", b"PK\x03\x04", "cannot import a '.odt' file (use .docx, .pdf, .txt or .md)"),
+        ("notes.pdf", b"%PDF-1.4", "notes.pdf is not a PDF that can be read"),
+        ("photo.pdf", b"\x89PNG\r\n", "photo.pdf is not a PDF (it does not start with %PDF)"),
         ("old.doc", b"\xd0\xcf\x11\xe0", "is an old Word (.doc) file: open it in Word and save it as .docx"),
         ("fake.docx", b"just text", "is not a Word document that can be read"),
         ("zipped.txt", b"PK\x03\x04rest", "is a Word document or another zip file: name it .docx"),
@@ -80,7 +82,7 @@ def test_an_import_prints_its_report_and_the_check(project: Path, seed_files: di
     for line in (
         "7 sections, 71 items (13 of them feedback), 11 pending, 4 merged from duplicates",
         "Duplicates merged (4)",
-        "Personal data removed from questions (6), never written to the draft:",
+        "Personal data removed (6), never written to the draft:",
         "name 'Rowan Ashby-Fenwick'",
         "Officers' own addresses in answers (5)",
         "digest check of the draft: 0 errors",

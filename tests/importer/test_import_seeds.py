@@ -30,7 +30,13 @@ CASES = [(seed, kind) for seed in (MARCH, JULY) for kind in ("txt", "docx")]
 SPLIT = {"ar-webinar-documents-resend", "ar-no-amends-consistency"}
 # Pending, by the issue's rule (a response that only says someone will look into it or
 # come back, or that it will be addressed in a future forum); the curator chose follow-up.
-PENDING_NOT_FOLLOW_UP = {"senia-ntl-mobile-pupils-statutory-protection", "trib-school-decision-letter-less-detail"}
+# "These will be made available as soon as possible" only defers (issue 20): pending too,
+# whether or not the example content has caught up with that rule yet.
+PENDING_NOT_FOLLOW_UP = {
+    "senia-ntl-mobile-pupils-statutory-protection",
+    "trib-school-decision-letter-less-detail",
+    "loc-consultation-dates",
+}
 # The questioners the fixtures put where the real ones were (tests/support/seed_docx.py
 # INVENTED): their names, school and personal address, and people a questioner named.
 # None may be in a draft.
@@ -110,8 +116,10 @@ def test_the_same_items_are_pending(imported, seed: str, kind: str) -> None:
     found_by = matches(seed, imported[seed, kind][3])
     cur = {i.id: i for i in curated(seed).items}
     pending = {c for c, i in found_by.items() if i.status == "pending"}
-    assert pending - PENDING_NOT_FOLLOW_UP == {c for c, i in cur.items() if i.status == "pending"}
-    assert {cur[c].status for c in pending & PENDING_NOT_FOLLOW_UP} <= {"follow-up"}
+    assert (
+        pending - PENDING_NOT_FOLLOW_UP == {c for c, i in cur.items() if i.status == "pending"} - PENDING_NOT_FOLLOW_UP
+    )
+    assert {cur[c].status for c in pending & PENDING_NOT_FOLLOW_UP} <= {"follow-up", "pending"}
 
 
 @pytest.mark.parametrize(("seed", "kind"), CASES)

@@ -1,0 +1,200 @@
+"""`digest import` of documents in seven more layouts (tests/importer/layouts.py), as Word,
+plain text and PDF: in each, at least 8 of the 9 questions found, the pending answers
+pending, the comments feedback, and no questioner's name, school or address anywhere in
+the draft: not in its text, its ids or its comments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import example_project
+from layouts import FEEDBACK, LAYOUTS, PENDING, PERSONAL, QUESTIONS, build
+
+from digest.content.model import Forum
+from digest.importer.draft import norm
+from digest.importer.report import report
+from digest.importer.run import import_document
+from digest.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build(tmp_path_factory.mktemp("layouts"))
+
+
+@pytest.fixture(scope="module")
+def imported(documents: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """layout -> (result, the draft's text, its Forum)."""
+    out = {}
+    for name, path in documents.items():
+        project = example_project(tmp_path_factory.mktemp(Path(name).stem))
+        result = import_document(load_settings(project), path, "2026-05-layout", None, None, False)
+        text = result.out.read_text(encoding="utf-8")
+        out[name] = (result, text, Forum.model_validate(yaml.safe_load(text)))
+    return out
+
+
+def same(want: str, got: str) -> bool:
+    """The imported question holds most of the document's words (markers stand for the
+    personal data that was removed)."""
+    have = set(norm(got).split())
+    words = [w for w in norm(want).split() if w[:1].islower()]
+    return sum(w in have for w in words) >= 0.7 * len(words)
+
+
+def item_for(forum: Forum, question: str):
+    return next((i for i in forum.items if same(question, i.question)), None)
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_each_layout_finds_its_questions(imported, name: str) -> None:
+    result, _, forum = imported[name]
+    found = [q for q in QUESTIONS if item_for(forum, q) is not None]
+    assert len(QUESTIONS) == 9 and len(found) >= 8, (name, result.draft.layout, [i.question for i in forum.items])
+    assert result.errors == [], result.errors
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_each_layout_keeps_pending_pending_and_feedback_feedback(imported, name: str) -> None:
+    _, _, forum = imported[name]
+    for question in PENDING:
+        assert item_for(forum, question).status == "pending", question
+    for comment in FEEDBACK:
+        assert item_for(forum, comment).kind == "feedback", comment
+    answered = [item_for(forum, q) for q in QUESTIONS if q not in PENDING]
+    assert {i.status for i in answered if i is not None} == {"answered"}
+    assert not any(i.kind == "feedback" for i in answered if i is not None)
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_no_personal_data_reaches_the_draft(imported, name: str) -> None:
+    result, text, forum = imported[name]
+    lowered = text.lower()
+    assert [p for p in PERSONAL if p.lower() in lowered] == []
+    assert "[name removed]" in text and "[school removed]" in text and "[address removed]" in text
+    assert "[school removed]" in (forum.intro or "")
+    shown = report(result)  # the organiser's screen names what was removed
+    assert "name 'Harriet Quill'" in shown and "school 'Larkspur Infant School'" in shown
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_the_report_accounts_for_the_words(imported, name: str) -> None:
+    result, _, _ = imported[name]
+    words = result.draft.findings.words
+    assert words["questions"] >= 100 and words["answers"] >= 100 and words["feedback"] >= 15
+    assert words["intro"] > 0
+    placed = sum(v for k, v in words.items() if k not in ("total", "other", "not placed"))
+    assert placed >= 0.85 * words["total"]
+    line = next(x for x in report(result).splitlines() if x.strip().startswith("Words:"))
+    assert f"Words: {words['total']} in the document: {words['questions']} in questions" in line
+
+
+def test_the_layouts_are_told_apart(imported) -> None:
+    layouts = {name: imported[name][0].draft.layout for name in LAYOUTS}
+    assert layouts["qa-labels.docx"] == layouts["labels-lists.docx"] == "labels"
+    assert layouts["faq-headings.docx"] == "headed"
+    assert layouts["numbered-bold.docx"] in ("numbered", "bold")
+    assert layouts["table-three.docx"] == layouts["table-any-order.docx"] == "tables"
+    assert layouts["plain-questions.pdf"] == layouts["plain-questions.txt"] == "asked"
+    assert imported["plain-questions.pdf"][0].read_as == "PDF"
+
+
+def test_suggested_actions_are_comments_from_the_answers_words(imported) -> None:
+    _, text, forum = imported["qa-labels.docx"]
+    assert (
+        '# Suggested action: "All Year 6 plans must be finalised by the end of Term 6." (by the end of Term 6)' in text
+    )
+    assert '# Suggested action: "Please return the form by 30 June 2026." (by 30 June 2026)' in text
+    assert "# Suggested action: \"Email the SEN team with the pupil's name" in text
+    assert not any("action" in i.model_dump() for i in forum.items)  # a comment, never a field
+
+
+def test_a_table_column_naming_the_lead_is_not_the_answer(imported) -> None:
+    _, text, forum = imported["table-three.docx"]
+    assert not any("SEN Service" in (i.answer or "") for i in forum.items)
+    assert "# The document's Lead column says 'SEN Service': set answered_by to their contact" in text
+    _, _, forum = imported["table-any-order.docx"]
+    assert not any("Area SEN Officer" in (i.answer or "") or "Area SEN Officer" in i.question for i in forum.items)
+
+
+def test_a_label_standing_alone_heads_the_question_below_it(tmp_path: Path) -> None:
+    """ "Question 1" on its own line, the question on the next, "Answer" alone above the
+    answer, as meeting notes typed in plain text often are."""
+    text = "SENCO Network Meeting notes, 3 March 2026\n"
+    for n, (q, a) in enumerate(
+        [
+            ("How do we request an EHC needs assessment?", "Use the online portal and attach the evidence."),
+            ("Who chairs the annual review?", "The school chairs it."),
+            ("When is the next network meeting?", "To be confirmed."),
+        ],
+        1,
+    ):
+        text += f"\nQuestion {n}\n{q}\nAnswer\n{a}\n"
+    source = tmp_path / "notes.txt"
+    source.write_text(text, encoding="utf-8")
+    project = example_project(tmp_path / "project")
+    result = import_document(load_settings(project), source, "2026-03-notes", None, None, False)
+    items = result.draft.items
+    assert [i.question for i in items] == [
+        "How do we request an EHC needs assessment?",
+        "Who chairs the annual review?",
+        "When is the next network meeting?",
+    ]
+    assert [i.status for i in items] == ["answered", "answered", "pending"]
+    assert items[1].answer == "The school chairs it."
+
+
+def test_a_question_and_its_answer_in_one_paragraph(tmp_path: Path) -> None:
+    text = "Forum notes, 3 March 2026\n\n" + "\n\n".join(
+        [
+            "Q: How do we request an EHC needs assessment? A: Use the online portal and attach the evidence.",
+            "Q: Who chairs the annual review? **A:** The school chairs it.",
+            "Q: When is the next network meeting? Answer: To be confirmed.",
+        ]
+    )
+    source = tmp_path / "notes.md"
+    source.write_text(text, encoding="utf-8")
+    project = example_project(tmp_path / "project")
+    items = import_document(load_settings(project), source, "2026-03-notes", None, None, False).draft.items
+    assert [(i.question, i.answer, i.status) for i in items] == [
+        ("How do we request an EHC needs assessment?", "Use the online portal and attach the evidence.", "answered"),
+        ("Who chairs the annual review?", "The school chairs it.", "answered"),
+        ("When is the next network meeting?", "To be confirmed.", "pending"),
+    ]
+
+
+def test_bold_statements_that_ask_without_a_question_mark(tmp_path: Path) -> None:
+    """ "Concerns about ..." in bold with its answer in plain text below is a question; a
+    short bold line inside an answer ("Next steps") is not."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("SENCO Forum notes, 3 March 2026")
+
+    def bold(text: str) -> None:
+        document.add_paragraph().add_run(text).bold = True
+
+    bold("Funding")
+    bold("Concerns about the high needs funding for pupils arriving mid-year")
+    document.add_paragraph("Funding follows the pupil from the date they arrive.")
+    bold("Request for the banding descriptors to be shared with all schools")
+    document.add_paragraph("The descriptors are on KELSI.")
+    bold("Can the LA attend a Year 9 review?")
+    document.add_paragraph("Yes, where it is a phase transfer review.")
+    bold("Next steps")
+    document.add_paragraph("Speak to your area officer.")
+    bold("Transport")
+    bold("Taxi arrangements for pupils moving to a specialist resource base")
+    document.add_paragraph("Transport will confirm arrangements after the panel meeting.")
+    source = tmp_path / "notes.docx"
+    document.save(source)
+    project = example_project(tmp_path / "project")
+    result = import_document(load_settings(project), source, "2026-03-notes", None, None, False)
+    items = result.draft.items
+    assert result.draft.layout == "bold"
+    assert [i.question.split()[0] for i in items] == ["Concerns", "Request", "Can", "Taxi"]
+    assert "Next steps" in items[2].answer and "area officer" in items[2].answer
+    assert [s.title for s in result.draft.sections] == ["Funding", "Transport"]
+    assert items[3].status == "pending"
