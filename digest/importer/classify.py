@@ -50,6 +50,12 @@ PENDING = (
         r"(?:after|when|once|following|at|in)\s+[^.?!]{0,80})",
     ),
     (
+        "it only says it will be answered later",
+        r"(?:i|we)\s+will\s+(?:be\s+sure\s+to\s+|make\s+sure\s+to\s+)?(?:address|answer|cover|pick\s+up|point\s+to|"
+        r"share|return\s+to)\b[^.?!]{0,60}\b(?:in|at|when|during)\s+(?:a\s+|the\s+|making\s+)?(?:[a-z]+\s+)?"
+        r"(?:future|follow[\s-]*up|later|next)\b[^.?!]{0,40}",
+    ),
+    (
         "it only says the answer will come later",
         r"(?:we|i|they|(?:the\s+)?(?:[a-z&/-]+\s+){0,2}(?:team|service|officers?|transport|la|council|kcc))"
         r"\s+will\s+(?:share|confirm|update\s+(?:you|schools|sencos)|let\s+(?:you|schools)\s+know|"
@@ -85,10 +91,20 @@ def pending_reason(answer: str) -> str | None:
     """Why an answer counts as still to come, or None if it answers."""
     text = plain(answer).lower().strip()
     text = re.sub(r"[.!\s]+$", "", " ".join(text.split()))
+    first, _, rest = text.partition(". ")
     for why, pattern in _PENDING:
         if pattern.fullmatch(text):
             return why
+    # A deferral followed only by why it is deferred ("There are many reasons for this...")
+    # still answers nothing; one followed by a route, a link or a figure does.
+    if rest and len(rest.split()) <= 40 and not _ROUTE.search(rest):
+        for why, pattern in _PENDING:
+            if pattern.fullmatch(first):
+                return why
     return None
+
+
+_ROUTE = re.compile(r"@|https?://|www\.|\d|\b(?:contact|email|call|phone|ring|visit|see|meanwhile)\b")
 
 
 def is_feedback(question: str, answer: str) -> bool:

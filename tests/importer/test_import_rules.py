@@ -115,8 +115,9 @@ def test_headings_dates_and_presenters() -> None:
         ("TBC", True),
         ("Yes", False),
         ("The team are being reminded to send the decision outcome to witnesses.", False),
-        ("We will address this question in a follow up forum. There are many reasons for this.", False),
+        ("We will address this question in a follow up forum. There are many reasons for this.", True),
         ("Assessment team to support. Parents can also contact IASK.", False),
+        ("We will address this at a future forum. Meanwhile see https://www.kent.gov.uk/send.", False),
     ],
 )
 def test_pending_answers(answer: str, pending: bool) -> None:
