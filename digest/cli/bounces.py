@@ -1,0 +1,38 @@
+"""`digest bounces` (read the bounce mailbox) and `digest report` (what happened to each mailing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from digest.cli.base import Ctx, pass_ctx
+
+
+@click.command()
+@click.option(
+    "--maildir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Read this Maildir folder (default: bounces.maildir, var/bounces, when bounces.source is maildir).",
+)
+@click.option(
+    "--source",
+    type=click.Choice(["maildir", "imap", "api"]),
+    help="Where bounces come back: a Maildir, IMAP over TLS, or the Microsoft 365 mailbox (default: bounces.source).",
+)
+@pass_ctx
+def bounces(ctx: Ctx, maildir: Path | None, source: str | None) -> None:
+    """Read bounces and complaints, and stop sending to the readers they name.
+
+    A hard bounce (5.x.x) suppresses the reader at once; soft bounces (4.x.x) suppress them
+    after bounces.soft_limit days with one within bounces.soft_days; a complaint unsubscribes.
+    Each is matched to the message it answers by its signed VERP address or the original's
+    Message-ID, never by the address alone. Reading the same bounce again changes nothing.
+    Messages it cannot read or match are left in the mailbox and listed; nothing is deleted.
+    """
+    from digest.delivery import bounces as reading
+
+    settings = ctx.settings()
+    outcome, name = reading.run(settings, source, maildir)
+    for line in outcome.lines(name):
+        click.echo(line)
