@@ -36,3 +36,28 @@ def bounces(ctx: Ctx, maildir: Path | None, source: str | None) -> None:
     outcome, name = reading.run(settings, source, maildir)
     for line in outcome.lines(name):
         click.echo(line)
+
+
+@click.command()
+@click.option("--forum", "forum_id", help="Only this forum (default: every forum whose digest has been sent).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML page here (default: var/report.html; it is for organisers, not the public site).",
+)
+@pass_ctx
+def report(ctx: Ctx, forum_id: str | None, out: Path | None) -> None:
+    """Write a delivery report for organisers, and print its figures.
+
+    Per forum and per edition: readers, sent, failed, outcome unknown, bounced, suppressed,
+    unsubscribed after this forum, and follow-ups sent, with charts of readers over time and
+    by district. digest does not track opens or clicks, and the page says so.
+    """
+    from digest.delivery import report as reporting
+
+    settings = ctx.settings()
+    made = reporting.build(settings, forum_id)
+    path = reporting.write(settings, made, out or settings.path("var") / "report.html")
+    for line in made.lines():
+        click.echo(line)
+    click.echo(f"Wrote {path}")

@@ -46,6 +46,7 @@ for command in (
     readers.subscribers,
     sending.send,
     bounces.bounces,
+    bounces.report,
     servers.serve,
     servers.preview,
     schedules.schedules,

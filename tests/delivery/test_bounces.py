@@ -108,3 +108,14 @@ def test_done_when_twenty_readers_three_reports_the_next_send_and_the_report(sit
         "2 suppressed by a bounce or a complaint (not sent)"
     )
     assert {rcpt for rcpt, _, _ in smtp.handler.envelopes} == set(sent) - {hard, complaint}
+
+    out = run(site_dir, "report", "--forum", FORUM)
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{FORUM} (send 1 began ")
+    assert lines[1] == (
+        "  whole forum: 20 readers, 38 sent, 0 failed, 0 outcome unknown, 2 bounced, 2 suppressed, "
+        "1 unsubscribed after this forum, 0 follow-ups sent"
+    )
+    page = (site_dir / "var" / "report.html").read_text()
+    assert "<script" not in page and "does not track opens or clicks" in page
+    assert page.count("<svg") == 2
