@@ -161,16 +161,23 @@ def subscribers_export(ctx: Ctx, out: Path | None, status: str | None) -> None:
 @click.option("--status", help="Only readers with this status.")
 @pass_ctx
 def subscribers_list(ctx: Ctx, status: str | None) -> None:
-    """Show every reader: id, address, status and profile."""
+    """Show every reader: id, address, status and profile, and why and since when a bounce or a
+    complaint suppressed them."""
     from digest.readers import store as store
+    from digest.readers import suppressions
 
     _check_status(status)
     _, conn = _open_store(ctx)
     count = 0
+    why = suppressions.every_why(conn)
     for count, reader in enumerate(store.everyone(conn, status), 1):  # noqa: B007 - the count is used below
         p = reader.profile
         state = reader.status + (" (paused)" if reader.paused else "")
-        click.echo(f"{reader.id:>6}  {reader.email:<40} {state:<21} {p.district} · {'; '.join(p.phases)} · {p.setting}")
+        w = why.get(reader.id)
+        suppressed = f"  (suppressed: {w.reason}, {w.detail or 'no detail'}, since {w.since[:10]})" if w else ""
+        click.echo(
+            f"{reader.id:>6}  {reader.email:<40} {state:<21} {p.district} · {'; '.join(p.phases)} · {p.setting}{suppressed}"
+        )
     click.echo(plural(count, "reader"))
 
 
