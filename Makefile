@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DIGEST_SECRET_KEY ?= demo-only-secret-not-for-production
 
-.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium spamassassin faketime serve preview
+.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium spamassassin faketime dovecot serve preview
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,13 @@ faketime:
 	  echo "Installing Debian's faketime for the tests that move the clock"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
 
+# Debian's dovecot for the test that reads bounces over IMAP with verified TLS (tests/delivery/test_bounce_mailboxes.py
+# runs its own instance as the current user, on a free port, with a throwaway CA; the system's service is not used).
+dovecot:
+	@command -v /usr/sbin/dovecot >/dev/null 2>&1 || { \
+	  echo "Installing Debian's dovecot for the IMAP bounce test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
 # axe-core, pinned by package-lock.json, for the accessibility checks in the browser tests.
 # npm ci keeps the package's own file dates, so touch the target to mark it installed.
 node_modules/axe-core/axe.min.js: package.json package-lock.json
@@ -82,7 +89,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test: $(STAMP) chromium spamassassin faketime node_modules/axe-core/axe.min.js
+test: $(STAMP) chromium spamassassin faketime dovecot node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check digest tests bench demo
 	$(BIN)/ruff format --check digest tests bench demo
 	$(BIN)/python -m pytest
