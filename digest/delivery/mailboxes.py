@@ -189,12 +189,17 @@ def _quoted(folder: str) -> str:
 def open_mailbox(settings: Settings, source: str | None = None, maildir: Path | None = None) -> Mailbox:
     b = settings.bounces
     source = "maildir" if maildir is not None else (source or b.source)
-    if source == "maildir":
-        folder = maildir if maildir is not None else Path(b.maildir)
-        return Maildir(folder if folder.is_absolute() else settings.root / folder)
+    if source == "maildir" and maildir is not None:
+        return Maildir(maildir)
+    if source == "maildir":  # the configured folder (var/bounces in the demo) is made on first use, as the outbox is
+        folder = Path(b.maildir) if Path(b.maildir).is_absolute() else settings.root / b.maildir
+        for sub in ("tmp", "new", "cur"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        return Maildir(folder)
     if source == "imap":
         password = b.imap_password.get_secret_value() if b.imap_password else ""
-        return Imap(b.imap_host, b.imap_port, b.imap_username, password, b.imap_folder, b.imap_cafile)
+        cafile = str(settings.root / b.imap_cafile) if b.imap_cafile else ""  # relative to the project, as smtp_cafile
+        return Imap(b.imap_host, b.imap_port, b.imap_username, password, b.imap_folder, cafile)
     from digest.delivery.transports import api
 
     transport = api.from_settings(settings)
