@@ -198,3 +198,22 @@ def test_a_5xx_at_rcpt_during_a_send_is_a_hard_bounce(site_dir, monkeypatch) -> 
             "4 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown, 1 suppressed by a bounce or a complaint (not sent)"
         )
         assert handler.received()["cat@example.org"] == 0
+
+
+def test_the_scheduler_reads_bounces_on_a_schedule(site_dir, sent, monkeypatch) -> None:
+    verp, raw = sent["ana@example.org"]
+    maildir = site_dir / "var" / "bounces"  # bounces.maildir's default: made on first use
+    drop(maildir, "dsn", report("postfix-5.1.1.eml", raw, verp))
+    (site_dir / "schedules").mkdir()
+    (site_dir / "schedules" / "read-bounces.yaml").write_text(
+        "name: read-bounces\ndescription: Bounces and complaints, every morning\n"
+        "trigger:\n  cron: {hour: 6, minute: 30}\nsend:\n  kind: bounces\n"
+    )
+    listed = run(site_dir, "schedules", "--from", "2025-07-14")
+    assert "reading bounces and complaints (from the configured mailbox)" in listed
+    out = run(site_dir, "schedules", "run", "read-bounces", "--as-of", "2025-07-14")
+    assert "read-bounces @ 2025-07-14 (run by hand): done" in out
+    assert "1 message read from the maildir: 1 suppressed," in out
+    assert store.find(db(site_dir), "ana@example.org").status == "bounced"
+    again = run(site_dir, "schedules", "run", "read-bounces", "--as-of", "2025-07-14")
+    assert "0 messages read from the maildir" in again
