@@ -171,7 +171,7 @@ def build(settings: Settings, forum: str | None = None) -> Report:
             [forum_report(conn, f) for f in ids],
             readers_over_time(conn),
             readers_by_district(conn),
-            datetime.now(UTC).isoformat(timespec="minutes"),
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
         )
     finally:
         conn.close()

@@ -3,6 +3,7 @@ Maildir, `digest bounces`, the next send, and `digest report` (issue 25's "Done 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -58,10 +59,16 @@ def smtp(site_dir: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_done_when_twenty_readers_three_reports_the_next_send_and_the_report(site_dir: Path, smtp, tmp_path) -> None:
+    page = done_when(site_dir, smtp.handler, tmp_path / "bounces")
+    assert page.exists()
+
+
+def done_when(site_dir: Path, handler: EnvelopeHandler, maildir: Path) -> Path:
+    """Issue 25's "Done when", step by step; returns the report page it wrote."""
     add_readers(site_dir, many_readers(20))
     first = run(site_dir, "send", "--forum", FORUM, "--as-of", AS_OF)
     assert first.splitlines()[0].startswith(f"forum:{FORUM}@send-1: 20 sent,")
-    sent = {rcpt: (mail_from, raw) for rcpt, mail_from, raw in smtp.handler.envelopes}
+    sent = {rcpt: (mail_from, raw) for rcpt, mail_from, raw in handler.envelopes}
     assert len(sent) == 20
     for rcpt, (mail_from, raw) in sent.items():  # every envelope sender is its own signed VERP address
         assert mail_from.startswith("bounces+") and mail_from.endswith("@example.org"), mail_from
@@ -69,7 +76,6 @@ def test_done_when_twenty_readers_three_reports_the_next_send_and_the_report(sit
     assert len({m for m, _ in sent.values()}) == 20
 
     hard, soft, complaint = "reader00003@example.org", "reader00007@example.org", "reader00011@example.org"
-    maildir = tmp_path / "bounces"
     drop(maildir, "1752221523.M1P1.mx1", report("postfix-5.1.1.eml", sent[hard][1], sent[hard][0]))
     drop(maildir, "1752312044.M2P1.relay", report("exim-4.2.2.eml", sent[soft][1], sent[soft][0]))
     drop(maildir, "1752493236.M3P1.fbl", report("arf-abuse.eml", sent[complaint][1], sent[complaint][0]))
@@ -101,13 +107,13 @@ def test_done_when_twenty_readers_three_reports_the_next_send_and_the_report(sit
     )
     assert table(site_dir) == before
 
-    smtp.handler.envelopes.clear()
+    handler.envelopes.clear()
     second = run(site_dir, "send", "--forum", FORUM, "--as-of", AS_OF, "--again")
     assert second.splitlines()[0] == (
         f"forum:{FORUM}@send-2: 18 sent, 0 already sent (skipped), 0 failed permanently, 0 outcome unknown, "
         "2 suppressed by a bounce or a complaint (not sent)"
     )
-    assert {rcpt for rcpt, _, _ in smtp.handler.envelopes} == set(sent) - {hard, complaint}
+    assert {rcpt for rcpt, _, _ in handler.envelopes} == set(sent) - {hard, complaint}
 
     out = run(site_dir, "report", "--forum", FORUM)
     lines = out.splitlines()
@@ -119,3 +125,46 @@ def test_done_when_twenty_readers_three_reports_the_next_send_and_the_report(sit
     page = (site_dir / "var" / "report.html").read_text()
     assert "<script" not in page and "does not track opens or clicks" in page
     assert page.count("<svg") == 2
+    return site_dir / "var" / "report.html"
+
+
+@pytest.fixture(scope="module")
+def report_page(tmp_path_factory) -> Path:
+    """The Done-when run's report, once for the browser tests."""
+    import shutil
+
+    from support import REPO
+
+    site_dir = tmp_path_factory.mktemp("report") / "site"
+    shutil.copytree(REPO / "tests" / "fixtures" / "site", site_dir)
+    with pytest.MonkeyPatch.context() as patch, SMTPServer(EnvelopeHandler()) as server:
+        for name in [n for n in os.environ if n.startswith("DIGEST_")]:  # module scope: before the autouse fixture
+            patch.delenv(name)
+        for name, value in {
+            "DIGEST_SECRET_KEY": "test-secret-key-0123456789abcdef",
+            "DIGEST_TRANSPORT": "smtp",
+            "DIGEST_SMTP_HOST": "127.0.0.1",
+            "DIGEST_SMTP_PORT": str(server.port),
+            "DIGEST_SMTP_SECURITY": "none",
+            "DIGEST_BOUNCE_ADDRESS": "bounces@example.org",
+        }.items():
+            patch.setenv(name, value)
+        return done_when(site_dir, server.handler, tmp_path_factory.mktemp("maildir"))
+
+
+@pytest.mark.parametrize("width", [1024, 375])
+def test_the_report_passes_axe_core_fits_a_phone_and_fetches_nothing(browser, report_page: Path, width: int) -> None:
+    from support.browser import axe_violations
+
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)  # to add axe
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(report_page.as_uri())
+        assert requests == [report_page.as_uri()]  # no script, style sheet, font or image from anywhere
+        assert page.get_by_role("img", name="Readers receiving the digest, by district").is_visible()
+        assert axe_violations(page) == []
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width  # nothing to scroll sideways
+    finally:
+        context.close()
