@@ -18,10 +18,13 @@ demo: $(STAMP)
 	$(BIN)/digest build
 	$(BIN)/digest subscribers import --skip-existing content/subscribers.example.csv
 	for f in content/forums/*.yaml; do $(BIN)/digest send --forum "$$(basename "$$f" .yaml)" || exit 1; done
+	$(BIN)/digest bounces
+	$(BIN)/digest report
 	$(BIN)/digest schedules
 	@echo
 	@echo "Open build/index.html for the archive (build/editions.html: every edition of every forum),"
 	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."
+	@echo "var/report.html is the delivery report; bounces dropped into var/bounces/new/ are read by 'digest bounces'."
 	@echo "Then 'make serve' and open http://127.0.0.1:8000/ to search every answer (and the subscribe and"
 	@echo "preference pages), or 'make preview' to edit content and watch every edition."
 

@@ -153,7 +153,9 @@ class Report:
 
 
 def _line(name: str, figures: Figures) -> str:
-    parts = ", ".join(f"{value:,} {label.lower()}" for (_, label), value in zip(COLUMNS, figures.values(), strict=True))
+    parts = " · ".join(
+        f"{label.lower()} {value:,}" for (_, label), value in zip(COLUMNS, figures.values(), strict=True)
+    )
     return f"  {name}: {parts}"
 
 

@@ -119,8 +119,8 @@ def done_when(site_dir: Path, handler: EnvelopeHandler, maildir: Path) -> Path:
     lines = out.splitlines()
     assert lines[0].startswith(f"{FORUM} (send 1 began ")
     assert lines[1] == (
-        "  whole forum: 20 readers, 38 sent, 0 failed, 0 outcome unknown, 2 bounced, 2 suppressed, "
-        "1 unsubscribed after this forum, 0 follow-ups sent"
+        "  whole forum: readers 20 · sent 38 · failed 0 · outcome unknown 0 · bounced 2 · suppressed 2 · "
+        "unsubscribed after this forum 1 · follow-ups sent 0"
     )
     page = (site_dir / "var" / "report.html").read_text()
     assert "<script" not in page and "does not track opens or clicks" in page
