@@ -202,9 +202,11 @@ def subscribers_set(
     status: str | None,
     paused: bool | None,
 ) -> None:
-    """Change one reader's details; options not given stay as they are."""
+    """Change one reader's details; options not given stay as they are. A reader suppressed by a
+    bounce or a complaint cannot be set confirmed: only their own confirmation lifts it."""
     from digest.content.load import load_taxonomy
     from digest.readers import store as store
+    from digest.readers import suppressions
 
     settings, conn = _open_store(ctx)
     reader = _find(conn, email)
@@ -214,6 +216,13 @@ def subscribers_set(
             p = reader.profile
             profile = store.parse_profile(
                 load_taxonomy(settings), district or p.district, ";".join(phases or p.phases), setting or p.setting
+            )
+        if status == "confirmed" and (why := suppressions.why(conn, reader.id)) is not None:
+            raise store.InvalidSubscriber(
+                "status",
+                f"{reader.email} is suppressed since {why.since[:10]}: {why.reason} ({why.detail or 'no detail'})",
+                "only the reader can lift that: they subscribe again on the web page and follow the confirmation "
+                "link, which shows the address works (docs/bounces.md)",
             )
         store.update(conn, reader.id, profile=profile, name=name, school=school, status=status, paused=paused)
     click.echo(f"Updated {_describe(store.get(conn, reader.id))}")

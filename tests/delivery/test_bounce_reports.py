@@ -161,6 +161,9 @@ def test_confirming_again_lifts_the_suppression(site_dir, sent, tmp_path) -> Non
     verp, raw = sent["ben@example.org"]
     drop(tmp_path / "b", "dsn", report("postfix-5.1.1.eml", raw, verp))
     run(site_dir, "bounces", "--maildir", str(tmp_path / "b"))
+    refused = run(site_dir, "subscribers", "set", "ben@example.org", "--status", "confirmed", code=1)
+    assert refused.startswith("Error: --status: ben@example.org is suppressed since 2025-07-11: hard bounce (5.1.1 ")
+    assert "only the reader can lift that: they subscribe again on the web page" in refused
     conn = db(site_dir)
     ben = store.find(conn, "ben@example.org")
     assert (ben.status, suppressions.count_suppressed(conn)) == ("bounced", 1)
@@ -171,6 +174,8 @@ def test_confirming_again_lifts_the_suppression(site_dir, sent, tmp_path) -> Non
     assert suppressions.why(conn, sid) is None
     assert "suppressed" not in run(site_dir, "subscribers", "list")
     assert conn.execute("SELECT COUNT(*) FROM bounces").fetchone()[0] == 1  # the bounce itself stays on record
+    store.erase(conn, "ben@example.org")  # erasure takes the bounces with the reader
+    assert conn.execute("SELECT COUNT(*) FROM bounces").fetchone()[0] == 0
 
 
 def test_a_5xx_at_rcpt_during_a_send_is_a_hard_bounce(site_dir, monkeypatch) -> None:
