@@ -222,3 +222,21 @@ def test_the_scheduler_reads_bounces_on_a_schedule(site_dir, sent, monkeypatch) 
     assert store.find(db(site_dir), "ana@example.org").status == "bounced"
     again = run(site_dir, "schedules", "run", "read-bounces", "--as-of", "2025-07-14")
     assert "0 messages read from the maildir" in again
+
+
+def test_a_suppressed_reader_gets_no_reminder_either(site_dir, sent, tmp_path) -> None:
+    """Digests, follow-ups and reminders all send to the same readers (store.RECEIVING): a
+    scheduled reminder of the dates ahead leaves out the reader a hard bounce suppressed."""
+    verp, raw = sent["ana@example.org"]
+    drop(tmp_path / "b", "dsn", report("postfix-5.1.1.eml", raw, verp))
+    run(site_dir, "bounces", "--maildir", str(tmp_path / "b"))
+    before = len(outbox(site_dir))
+    (site_dir / "schedules").mkdir()
+    (site_dir / "schedules" / "dates.yaml").write_text(
+        "name: dates\ndescription: Dates ahead\ntrigger:\n  cron: {hour: 7, minute: 0}\n"
+        "send:\n  kind: upcoming-dates\n  days: 120\n"
+    )
+    out = run(site_dir, "schedules", "run", "dates", "--as-of", "2025-07-12")
+    assert "1 suppressed by a bounce or a complaint (not sent)" in out
+    reminded = [parse(m)["To"].addresses[0].addr_spec for m in outbox(site_dir)[before:]]
+    assert reminded and "ana@example.org" not in reminded
