@@ -76,7 +76,7 @@ faketime:
 	  echo "Installing Debian's faketime for the tests that move the clock"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
 
-# Debian's dovecot for the test that reads bounces over IMAP with verified TLS (tests/delivery/test_bounce_mailboxes.py
+# Debian's dovecot for the test that reads bounces over IMAP with verified TLS (tests/delivery/test_bounce_imap.py
 # runs its own instance as the current user, on a free port, with a throwaway CA; the system's service is not used).
 dovecot:
 	@command -v /usr/sbin/dovecot >/dev/null 2>&1 || { \
