@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DIGEST_SECRET_KEY ?= demo-only-secret-not-for-production
 
-.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium spamassassin faketime serve preview
+.PHONY: demo demo-follow-up test lint bench lengths clean check build chromium spamassassin faketime dovecot serve preview
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,16 @@ demo: $(STAMP)
 	echo "The demo is written and sent as of $$AS_OF, the day after the latest forum, so its dates are still to come."; \
 	$(BIN)/digest build --as-of "$$AS_OF" && \
 	$(BIN)/digest subscribers import --skip-existing content/subscribers.example.csv && \
-	for f in content/forums/*.yaml; do $(BIN)/digest send --forum "$$(basename "$$f" .yaml)" --as-of "$$AS_OF" || exit 1; done
+	for f in content/forums/*.yaml; do $(BIN)/digest send --forum "$$(basename "$$f" .yaml)" --as-of "$$AS_OF" || exit 1; done && \
+	$(BIN)/digest bounces && \
+	$(BIN)/digest report
 	$(BIN)/digest schedules
 	@echo
 	@echo "Every email and page above is as of the day after the latest forum (python -m demo.as_of), not today:"
 	@echo "'digest build' and 'digest send' without --as-of write for today, when the example dates are past."
 	@echo "Open build/index.html for the archive (build/editions.html: every edition of every forum),"
 	@echo "and var/outbox/ in a mail client (e.g. mutt -f var/outbox) to read what each subscriber was sent."
+	@echo "var/report.html is the delivery report; bounces dropped into var/bounces/new/ are read by 'digest bounces'."
 	@echo "Then 'make serve' and open http://127.0.0.1:8000/ to search every answer (and the subscribe and"
 	@echo "preference pages), or 'make preview' to edit content and watch every edition."
 
@@ -80,6 +83,13 @@ faketime:
 	  echo "Installing Debian's faketime for the tests that move the clock"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
 
+# Debian's dovecot for the test that reads bounces over IMAP with verified TLS (tests/delivery/test_bounce_imap.py
+# runs its own instance as the current user, on a free port, with a throwaway CA; the system's service is not used).
+dovecot:
+	@command -v /usr/sbin/dovecot >/dev/null 2>&1 || { \
+	  echo "Installing Debian's dovecot for the IMAP bounce test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+
 # axe-core, pinned by package-lock.json, for the accessibility checks in the browser tests.
 # npm ci keeps the package's own file dates, so touch the target to mark it installed.
 node_modules/axe-core/axe.min.js: package.json package-lock.json
@@ -89,7 +99,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test: $(STAMP) chromium spamassassin faketime node_modules/axe-core/axe.min.js
+test: $(STAMP) chromium spamassassin faketime dovecot node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check digest tests bench demo
 	$(BIN)/ruff format --check digest tests bench demo
 	$(BIN)/python -m pytest

@@ -171,7 +171,41 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE subscribers RENAME COLUMN setting TO settings;
         """,
     ),
+    (
+        "0008_bounces",
+        """
+        -- Bounces and complaints (digest.delivery.bounces, docs/bounces.md). Independent of 0007: it
+        -- adds tables and an index only, so it applies the same before or after it.
+        -- Each bounce, complaint or refusal at RCPT, once: the same report read twice has one fingerprint.
+        CREATE TABLE bounces (
+            id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL UNIQUE,      -- sha256 of the report (its Message-ID, or its bytes) and the reader
+            subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE,  -- erasure removes them
+            edition_key TEXT NOT NULL DEFAULT '',  -- the send whose message bounced, when known
+            kind TEXT NOT NULL CHECK (kind IN ('hard', 'soft', 'complaint')),
+            status TEXT NOT NULL DEFAULT '',       -- the enhanced status code, e.g. 5.1.1
+            detail TEXT NOT NULL DEFAULT '',       -- the server's diagnostic, or the complaint's type
+            source TEXT NOT NULL DEFAULT '',       -- where it was read: 'maildir', 'imap', 'api' or 'rcpt'
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX bounces_reader ON bounces (subscriber_id, kind, received_at);
+        -- Why a reader is not sent, and since when; confirming again (the reader's own action) lifts it.
+        CREATE TABLE reader_suppressions (
+            subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
+            reason TEXT NOT NULL CHECK (reason IN ('hard bounce', 'soft bounces', 'complaint')),
+            detail TEXT NOT NULL DEFAULT '',
+            since TEXT NOT NULL
+        );
+        -- a report that quotes the original headers names the message by its Message-ID
+        CREATE INDEX deliveries_message ON deliveries (message_id);
+        """,
+    ),
 ]
+# Migrations apply in the order of their names (NNNN_...), whatever order branches merged them in:
+# each names what it needs of the ones before by number, and a database that has a later one and
+# not an earlier one (two branches' migrations) gets the earlier one applied next time.
+if len({name for name, _ in MIGRATIONS}) != len(MIGRATIONS):
+    raise RuntimeError("two migrations share a name")
 
 
 def now() -> str:
@@ -247,7 +281,7 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
     applied = []
-    for name, sql in MIGRATIONS:
+    for name, sql in sorted(MIGRATIONS):
         if name in done:
             continue
         with transaction(conn):

@@ -100,6 +100,26 @@ class DeliverySettings(_Section):
     api_timeout: float = Field(30.0, gt=0)
 
 
+class BounceSettings(_Section):
+    """Bounces and complaints (docs/bounces.md): where they come back, and when soft ones suppress."""
+
+    # the envelope sender of every message, as VERP: 'bounces@example.org' sends from
+    # 'bounces+<signed token>@example.org'; unset, the envelope sender is site.sender_address
+    address: Line = Field("", pattern=r"^([^@\s<>+]+@[^@\s<>]+)?$")
+    source: Literal["maildir", "imap", "api"] = "maildir"  # where `digest bounces` reads them by default
+    maildir: str = "var/bounces"  # a Maildir folder (relative to the project)
+    imap_host: str = ""
+    imap_port: int = Field(993, ge=1, le=65535)  # implicit TLS, certificate and host name verified
+    imap_username: str = ""
+    imap_password: SecretStr | None = None  # environment only: DIGEST_IMAP_PASSWORD
+    imap_folder: str = "INBOX"
+    imap_cafile: str = ""  # a CA bundle to trust as well as the system's (a private CA)
+    api_mailbox: str = ""  # the Graph mailbox bounces come back to; unset: the api transport's sender
+    # soft bounces (4.x.x) suppress after this many days with one, within soft_days (Mailman's score)
+    soft_limit: int = Field(3, ge=1)
+    soft_days: int = Field(14, ge=1)
+
+
 class WebSettings(_Section):
     """`digest serve`: the subscribe, confirm and preference pages."""
 
@@ -116,6 +136,7 @@ class Settings(_Section):
     render: RenderSettings = RenderSettings()
     delivery: DeliverySettings = DeliverySettings()
     web: WebSettings = WebSettings()
+    bounces: BounceSettings = BounceSettings()
     root: Path = Path(".")
 
     def path(self, name: str) -> Path:
@@ -145,6 +166,13 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "DIGEST_API_SENDER": ("delivery", "api_sender"),
     "DIGEST_API_GRAPH_URL": ("delivery", "api_graph_url"),
     "DIGEST_API_LOGIN_URL": ("delivery", "api_login_url"),
+    "DIGEST_BOUNCE_ADDRESS": ("bounces", "address"),
+    "DIGEST_BOUNCE_MAILDIR": ("bounces", "maildir"),
+    "DIGEST_IMAP_HOST": ("bounces", "imap_host"),
+    "DIGEST_IMAP_PORT": ("bounces", "imap_port"),
+    "DIGEST_IMAP_USERNAME": ("bounces", "imap_username"),
+    "DIGEST_IMAP_PASSWORD": ("bounces", "imap_password"),
+    "DIGEST_IMAP_CAFILE": ("bounces", "imap_cafile"),
 }
 
 
@@ -190,6 +218,7 @@ SECRETS = {
     ("web", "secret_key"): "DIGEST_SECRET_KEY",
     ("delivery", "smtp_password"): "DIGEST_SMTP_PASSWORD",
     ("delivery", "api_client_secret"): "DIGEST_API_CLIENT_SECRET",
+    ("bounces", "imap_password"): "DIGEST_IMAP_PASSWORD",
 }
 
 

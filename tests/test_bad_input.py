@@ -74,7 +74,7 @@ def test_a_settings_file_that_is_a_folder_says_so(site_dir: Path) -> None:
     [
         ('[site]\nsecret_key = "x"\n', "digest.toml:2:1: site.secret_key: secrets are not read from files (remove it and set the environment variable DIGEST_SECRET_KEY instead)"),
         ('[delivery]\nsmtp_password = "x"\n', "(remove it and set the environment variable DIGEST_SMTP_PASSWORD instead)"),
-        ('[web]\napi_token = "x"\n', "web.api_token: secrets are not read from files (remove it: digest reads its secrets only from the environment (DIGEST_API_CLIENT_SECRET, DIGEST_SECRET_KEY, DIGEST_SMTP_PASSWORD))"),
+        ('[web]\napi_token = "x"\n', "web.api_token: secrets are not read from files (remove it: digest reads its secrets only from the environment (DIGEST_API_CLIENT_SECRET, DIGEST_IMAP_PASSWORD, DIGEST_SECRET_KEY, DIGEST_SMTP_PASSWORD))"),
         ('password = "x"\n', "digest.toml:1:1: password: secrets are not read from files (remove it: digest reads"),
     ],
 )  # fmt: skip

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from digest import __version__
-from digest.cli import content, readers, schedules, sending, servers
+from digest.cli import bounces, content, readers, schedules, sending, servers
 from digest.cli.base import Ctx
 from digest.errors import DigestError
 
@@ -46,6 +46,8 @@ for command in (
     content.ready,
     readers.subscribers,
     sending.send,
+    bounces.bounces,
+    bounces.report,
     servers.serve,
     servers.preview,
     schedules.schedules,

@@ -167,17 +167,23 @@ def subscribers_export(ctx: Ctx, out: Path | None, status: str | None) -> None:
 @click.option("--status", help="Only readers with this status.")
 @pass_ctx
 def subscribers_list(ctx: Ctx, status: str | None) -> None:
-    """Show every reader: id, address, status and profile."""
+    """Show every reader: id, address, status and profile, and why and since when a bounce or a
+    complaint suppressed them."""
     from digest.readers import store as store
+    from digest.readers import suppressions
 
     _check_status(status)
     _, conn = _open_store(ctx)
     count = 0
+    why = suppressions.every_why(conn)
     for count, reader in enumerate(store.everyone(conn, status), 1):  # noqa: B007 - the count is used below
         p = reader.profile
         state = reader.status + (" (paused)" if reader.paused else "")
+        w = why.get(reader.id)
+        suppressed = f"  (suppressed: {w.reason}, {w.detail or 'no detail'}, since {w.since[:10]})" if w else ""
         click.echo(
-            f"{reader.id:>6}  {reader.email:<40} {state:<21} {p.district} · {'; '.join(p.phases)} · {'; '.join(p.settings)}"
+            f"{reader.id:>6}  {reader.email:<40} {state:<21} {p.district} · {'; '.join(p.phases)} · "
+            f"{'; '.join(p.settings)}{suppressed}"
         )
     click.echo(plural(count, "reader"))
 
@@ -203,9 +209,11 @@ def subscribers_set(
     status: str | None,
     paused: bool | None,
 ) -> None:
-    """Change one reader's details; options not given stay as they are."""
+    """Change one reader's details; options not given stay as they are. A reader suppressed by a
+    bounce or a complaint cannot be set confirmed: only their own confirmation lifts it."""
     from digest.content.load import load_taxonomy
     from digest.readers import store as store
+    from digest.readers import suppressions
 
     settings, conn = _open_store(ctx)
     reader = _find(conn, email)
@@ -218,6 +226,13 @@ def subscribers_set(
                 district or p.district,
                 ";".join(phases or p.phases),
                 setting or ";".join(p.settings),
+            )
+        if status == "confirmed" and (why := suppressions.why(conn, reader.id)) is not None:
+            raise store.InvalidSubscriber(
+                "status",
+                f"{reader.email} is suppressed since {why.since[:10]}: {why.reason} ({why.detail or 'no detail'})",
+                "only the reader can lift that: they subscribe again on the web page and follow the confirmation "
+                "link, which shows the address works (docs/bounces.md)",
             )
         store.update(conn, reader.id, profile=profile, name=name, school=school, status=status, paused=paused)
     click.echo(f"Updated {_describe(store.get(conn, reader.id))}")

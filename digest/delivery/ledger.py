@@ -75,6 +75,19 @@ def entries(conn: sqlite3.Connection, key: str, subscriber_ids: list[int]) -> di
     return {r[0]: Entry(*r) for r in rows if r[0] in wanted}
 
 
+def row_ids(conn: sqlite3.Connection, key: str, subscriber_ids: list[int]) -> dict[int, int]:
+    """The ledger row id of each of these readers (one page) for this edition key: a message's
+    VERP envelope sender names it (digest.delivery.verp)."""
+    if not subscriber_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT subscriber_id, id FROM deliveries WHERE edition_key = ? AND subscriber_id BETWEEN ? AND ?",
+        (key, min(subscriber_ids), max(subscriber_ids)),
+    )
+    wanted = set(subscriber_ids)
+    return {sid: rid for sid, rid in rows if sid in wanted}
+
+
 def add_pending(conn: sqlite3.Connection, key: str, rows: Iterable[tuple[int, str, str]]) -> None:
     """(subscriber_id, edition_id, message_id) rows as 'pending', in one transaction; existing rows are kept."""
     stamp = now()

@@ -30,10 +30,11 @@ from digest.delivery.mime import message_id
 from digest.delivery.pacing import Pace, Policy
 from digest.delivery.transports.base import OutcomeUnknown, PermanentError, TransientError, Transport
 from digest.delivery.transports.registry import open_transport
+from digest.delivery.verp import verp_of
 from digest.editions.select import today
 from digest.errors import DigestError
 from digest.fmt import plural
-from digest.readers import store
+from digest.readers import store, suppressions
 from digest.readers.store import Subscriber
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class Summary:
     deferred: int = 0  # still pending: transient failures outlasted the retries, or the run stopped
     recovered: int = 0  # left 'handed' by a crashed run (may have been delivered), now 'unknown'
     interrupted: int = 0  # left 'sending' by a crashed run (not handed over), pending again
+    suppressed: int = 0  # readers not sent because a bounce or a complaint suppressed them (docs/bounces.md)
     stopped: str = ""
     resend_unknown: bool = True  # unknown messages are sent again (the default), or held
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (email, state, detail)
@@ -68,6 +70,7 @@ class Summary:
             f"{self.key}: {self.sent:,} sent, {self.skipped:,} already sent (skipped), {self.failed:,} failed permanently, "
             f"{self.unknown:,} outcome unknown"
             + (f", {self.deferred:,} not sent yet (run again to retry)" if self.deferred else "")
+            + (f", {self.suppressed:,} suppressed by a bounce or a complaint (not sent)" if self.suppressed else "")
         ]
         out += self.notes
         if self.interrupted:
@@ -126,6 +129,7 @@ def _deliver(
     message: bytes,
     snapshot: str | None = None,
     resend_unknown: bool = True,
+    refused: Callable[[int, str], None] | None = None,
 ) -> tuple[str, str]:
     """Hand one message over, retrying transient failures; record each step. Returns (state, detail).
 
@@ -140,6 +144,8 @@ def _deliver(
             receipt = transport.send(sender, [sub.email], message, lambda: ledger.mark_handed(conn, key, sub.id))
         except PermanentError as exc:
             ledger.mark(conn, key, sub.id, "failed", exc.detail)
+            if exc.detail.startswith("RCPT TO") and refused is not None:
+                refused(sub.id, exc.detail)  # a 5xx at RCPT is a hard bounce: the reader is suppressed
             return "failed", exc.detail
         except OutcomeUnknown as exc:
             ledger.mark(conn, key, sub.id, "unknown", exc.detail)
@@ -274,6 +280,13 @@ def _send(
     publish_copies(settings, plan)
     person = Personaliser(settings, key)
     sender = settings.site.sender_address
+    verp = verp_of(settings)  # each message's envelope sender names its ledger row, signed
+    summary.suppressed = suppressions.count_suppressed(conn)
+
+    def refused(subscriber_id: int, detail: str) -> None:
+        b = settings.bounces
+        suppressions.refused_at_rcpt(conn, key, subscriber_id, detail, soft_limit=b.soft_limit, soft_days=b.soft_days)
+
     pace, done, in_a_row = Pace(policy), 0, 0
     open_or_explain(transport)
     for page in plan.pages(conn):
@@ -287,6 +300,7 @@ def _send(
                 if s.id not in known and (p := plan.for_reader(s)) is not None  # None: nothing for them
             ],
         )
+        rows = ledger.row_ids(conn, key, [s.id for s in page]) if verp else {}
         for sub in page:
             done += 1
             entry = known.get(sub.id)
@@ -303,12 +317,13 @@ def _send(
                     transport,
                     policy,
                     pace,
-                    sender,
+                    verp.sender(rows[sub.id]) if verp and sub.id in rows else sender,
                     sub,
                     prepared.edition.id,
                     message,
                     prepared.snapshot_id,
                     resend_unknown,
+                    refused,
                 )
                 summary.sent += outcome == "sent"
                 gave_up = outcome == "pending" or (outcome == "unknown" and resend_unknown)  # every attempt failed

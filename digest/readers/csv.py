@@ -25,8 +25,12 @@ from digest.content.audience import Profile, Tax
 from digest.db import transaction
 from digest.errors import DigestError, Problem, suggest
 from digest.readers import store as store
+from digest.readers import suppressions
 
 COLUMNS = ("email", "name", "school", "district", "phases", "setting", "status", "paused")
+# export adds why a reader is suppressed and since when (a bounce or a complaint, digest.readers.suppressions);
+# import reads them back as what they are, a record, and ignores them: only confirming again lifts a suppression
+EXPORTED = (*COLUMNS, "suppressed", "suppressed_since")
 REQUIRED = ("email", "district", "phases", "setting")
 MAX_BYTES = 50 * 1024 * 1024
 YES, NO = ("yes", "true", "1", "y"), ("no", "false", "0", "n", "")
@@ -87,10 +91,10 @@ def _header(cells: list[str], shown: str) -> list[str]:
     names = [c.strip().lower() for c in cells]
     problems = []
     for name in names:
-        if name not in COLUMNS:
-            problems.append(Problem(shown, 1, 0, "header", f"unknown column '{name}'", suggest(name, COLUMNS)))
+        if name not in EXPORTED:
+            problems.append(Problem(shown, 1, 0, "header", f"unknown column '{name}'", suggest(name, EXPORTED)))
     for name, count in Counter(names).items():
-        if count > 1 and name in COLUMNS:
+        if count > 1 and name in EXPORTED:
             problems.append(Problem(shown, 1, 0, "header", f"column '{name}' appears {count} times", "keep one"))
     for name in REQUIRED:
         if name not in names:
@@ -278,10 +282,10 @@ def import_csv(
 def export_csv(conn: sqlite3.Connection, out: TextIO, status: str | None = None) -> int:
     """Write every reader (or those with one status) as CSV that import_csv reads back."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    count = 0
+    writer.writerow(EXPORTED)
+    count, why = 0, suppressions.every_why(conn)
     for s in store.everyone(conn, status):
-        p = s.profile
+        p, w = s.profile, why.get(s.id)
         writer.writerow(
             [
                 _quote(s.email),
@@ -292,6 +296,8 @@ def export_csv(conn: sqlite3.Connection, out: TextIO, status: str | None = None)
                 ";".join(p.settings),
                 s.status,
                 "yes" if s.paused else "no",
+                w.reason if w else "",
+                w.since if w else "",
             ]
         )
         count += 1

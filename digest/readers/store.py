@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from digest.content.audience import Profile, Tax
 from digest.db import now, transaction
 from digest.errors import Invalid, suggest
+from digest.readers import suppressions
 
 STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
 _EMAIL = re.compile(
@@ -203,13 +204,15 @@ def update(
 
 
 def confirm(conn: sqlite3.Connection, subscriber_id: int, client: str | None = None) -> None:
-    """Double opt-in completed: confirmed, with when and from where the link was followed."""
+    """Double opt-in completed: confirmed, with when and from where the link was followed (and
+    no longer suppressed by a bounce or a complaint: the reader has shown the address works)."""
     stamp = now()
     conn.execute(
         "UPDATE subscribers SET status = 'confirmed', paused = 0, confirmed_at = ?, confirmed_ip = ?, updated_at = ?"
         " WHERE id = ?",
         (stamp, client, stamp, subscriber_id),
     )
+    suppressions.lift(conn, subscriber_id)  # confirming again lifts a bounce's or a complaint's suppression
 
 
 # A subscribe form, as one statement whatever is known about the address (the same work in

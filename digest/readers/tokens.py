@@ -25,7 +25,9 @@ import time
 from digest.errors import DigestError
 
 MIN_KEY = 16
-PURPOSES = ("manage", "confirm")  # manage: unsubscribe + preferences; confirm: double opt-in
+# manage: unsubscribe + preferences; confirm: double opt-in; bounce: a message's envelope
+# sender (VERP), naming its ledger row (digest.delivery.verp)
+PURPOSES = ("manage", "confirm", "bounce")
 CONFIRM_TTL = 3 * 24 * 3600  # a confirmation link works for three days
 MAX_ID = 2**63 - 1  # SQLite's largest integer: an id beyond it names no row, and cannot be looked up
 # ID.EXPIRES.MAC: ASCII digits as str(int) writes them (no sign, space, underscore, leading

@@ -59,6 +59,23 @@ class FollowUp(Strict):
     forum: Slug
 
 
+class Bounces(Strict):
+    kind: Literal["bounces"]
+    source: Literal["maildir", "imap", "api"] | None = None  # absent: bounces.source in digest.toml
+
+
+def read_bounces(settings: Settings, schedule: Schedule) -> list[str]:
+    """`digest bounces`, on a schedule: what it changed, as the command prints it."""
+    from digest.delivery import bounces
+
+    outcome, name = bounces.run(settings, schedule.options.source)
+    return outcome.lines(name)
+
+
+def no_plan(settings: Settings, site: Site, schedule: Schedule, as_of: date, key: str) -> Plan:
+    raise TypeError(f"schedule {schedule.name}: a '{schedule.kind}' schedule sends nothing")
+
+
 # -- the registry -------------------------------------------------------------------------------
 def forum_plan(settings: Settings, site: Site, schedule: Schedule, as_of: date, key: str) -> Plan:
     from digest.schedules.plans import ForumPlan  # renders: imported only when a fire sends
@@ -107,6 +124,8 @@ class Kind:
     sample: Callable[[Any, Site], dict[str, Any]]  # subject values, to check a subject template
     check: Callable[[Any, Site, Located], list[Problem]] = lambda options, site, src: []  # beyond the options' shape
     nothing_new: Callable[[sqlite3.Connection, Schedule, str], str] = lambda conn, schedule, key: ""  # why, or ''
+    # a kind that does something else than send (reading bounces): its lines for the log, instead of a plan
+    act: Callable[[Settings, Schedule], list[str]] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -135,5 +154,12 @@ KINDS: dict[str, Kind] = {
         describe=lambda o: f"the {o.forum} follow-ups (answers readers were waiting for)",
         sample=lambda o, site: {"forum": site.forums[o.forum], "count": 2},
         check=check_forum,
+    ),
+    "bounces": Kind(
+        Bounces,
+        no_plan,
+        describe=lambda o: f"reading bounces and complaints (from the {o.source or 'configured'} mailbox)",
+        sample=lambda o, site: {},
+        act=read_bounces,
     ),
 }

@@ -45,7 +45,9 @@ class Outcome:
     schedule: str
     key: str
     when: str
-    result: str  # sent | incomplete | skipped | already sent | missed | stopped | failed | dry run
+    result: (
+        str  # sent | incomplete | skipped | already sent | missed | stopped | failed | dry run | done (bounces read)
+    )
     detail: str = ""
     summary: Summary | None = None
     intended: list[Intended] = field(default_factory=list)
@@ -185,6 +187,13 @@ def _run(
     from digest.delivery.send import send_plan
     from digest.delivery.trial import intended, report
 
+    if (act := KINDS[schedule.kind].act) is not None:  # it sends nothing: no ledger key, idempotent on its own
+        if dry_run:
+            return outcome("dry run", KINDS[schedule.kind].describe(schedule.options))
+        try:
+            return outcome("done", report=act(settings, schedule))
+        except DigestError as exc:
+            return outcome("failed", exc.format_message().replace("\n", "; "))
     settings = sending_settings(settings, schedule)
     aside: list[str] = []
     try:

@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 import httpx
 import pytest
 from support import FIXTURE_DAY
 from support.delivery import FORUM, READERS, add_readers, parse
 
+from digest.db import open_db
 from digest.delivery.pacing import Policy
 from digest.delivery.send import send_edition
 from digest.delivery.transports.api import GraphTransport, retry_after
@@ -34,7 +35,8 @@ TENANT, CLIENT_ID, SECRET, MAILBOX = (
 
 
 class FakeGraph:
-    """Token endpoint and sendMail, validating each request as Graph documents it."""
+    """Token endpoint, sendMail and the mailbox's inbox (list unread, MIME of one, mark it read), validating
+    each request as Graph documents it."""
 
     def __init__(self) -> None:
         self.script: list[tuple[int, dict[str, str], dict | None] | str] = []  # answers to sendMail, in order; then 202
@@ -42,6 +44,7 @@ class FakeGraph:
         self.valid: set[str] = set()
         self.sent: list[bytes] = []
         self.problems: list[str] = []
+        self.inbox: dict[str, list] = {}  # message id -> [MIME bytes, isRead]
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -70,6 +73,12 @@ class FakeGraph:
                 else:
                     fake.problems.append(f"unexpected path {self.path}")
                     self.reply(404, {"error": {"code": "NotFound", "message": self.path}})
+
+            def do_GET(self) -> None:
+                fake.mailbox(self, "GET", b"")
+
+            def do_PATCH(self) -> None:
+                fake.mailbox(self, "PATCH", self.rfile.read(int(self.headers.get("Content-Length", 0))))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -140,6 +149,47 @@ class FakeGraph:
         if status == 202:
             self.sent.append(mime)
         h.reply(status, error, {"request-id": f"req-{len(self.sent)}", **headers})  # type: ignore[attr-defined]
+
+    def mailbox(self, h: BaseHTTPRequestHandler, method: str, body: bytes) -> None:
+        """GET .../mailFolders/inbox/messages ($filter isRead eq false, $select, $top, @odata.nextLink),
+        GET .../messages/{id}/$value (the MIME), PATCH .../messages/{id} {"isRead": true}."""
+        auth = h.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self.valid:
+            h.reply(401, {"error": {"code": "InvalidAuthenticationToken", "message": "no token"}})  # type: ignore[attr-defined]
+            return
+        path, _, query = h.path.partition("?")
+        base = f"/v1.0/users/{MAILBOX}"
+        if method == "GET" and path == f"{base}/mailFolders/inbox/messages":
+            q = {k: v[0] for k, v in parse_qs(query).items()}
+            if q.get("$filter") != "isRead eq false" or q.get("$select") != "id":
+                self.problems.append(f"inbox query {q}")
+            skip, top = int(q.get("$skip", "0")), int(q.get("$top", "10"))
+            unread = [i for i, (_, read) in self.inbox.items() if not read]
+            page = {"value": [{"id": i} for i in unread[skip : skip + top]]}
+            if skip + top < len(unread):
+                page["@odata.nextLink"] = (
+                    f"{self.url}{path}?%24filter=isRead+eq+false&%24select=id&%24top={top}&%24skip={skip + top}"
+                )
+            h.reply(200, page)  # type: ignore[attr-defined]
+            return
+        ident = unquote(path[len(f"{base}/messages/") :].removesuffix("/$value"))
+        if not path.startswith(f"{base}/messages/") or ident not in self.inbox:
+            self.problems.append(f"unexpected {method} {h.path}")
+            h.reply(404, {"error": {"code": "ErrorItemNotFound", "message": "The specified object was not found."}})  # type: ignore[attr-defined]
+            return
+        if method == "GET" and path.endswith("/$value"):
+            data = self.inbox[ident][0]
+            h.send_response(200)
+            h.send_header("Content-Type", "text/plain")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+        elif method == "PATCH" and json.loads(body) == {"isRead": True}:
+            self.inbox[ident][1] = True
+            h.reply(200, {"id": ident, "isRead": True})  # type: ignore[attr-defined]
+        else:
+            self.problems.append(f"unexpected {method} {h.path} {body[:100]!r}")
+            h.reply(400, {"error": {"code": "ErrorInvalidRequest", "message": "bad request"}})  # type: ignore[attr-defined]
 
     def __enter__(self) -> FakeGraph:
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -317,3 +367,34 @@ def test_open_transport_needs_the_app_registration(site_dir: Path, monkeypatch: 
     monkeypatch.setenv("DIGEST_API_TENANT", TENANT)
     with pytest.raises(DigestError, match="needs DIGEST_API_CLIENT_ID, DIGEST_API_CLIENT_SECRET"):
         open_transport(load_settings(site_dir), "api")
+
+
+def test_bounces_are_read_from_the_graph_mailbox_and_marked_read(
+    site_dir: Path, graph: FakeGraph, api_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Exchange Online NDR in the sending mailbox names the message by its Message-ID (Graph
+    sends from the mailbox: no VERP); a message that is not a bounce stays unread."""
+    from click.testing import CliRunner
+    from support.bounces import report
+
+    from digest.cli.main import cli
+    from digest.readers import store
+
+    monkeypatch.setenv("DIGEST_RATE_LIMIT", "1000")  # the pace is not what this test is about
+    add_readers(site_dir)
+    sent = CliRunner().invoke(cli, ["--root", str(site_dir), "send", "--forum", FORUM, "--as-of", "2025-07-11"])
+    assert sent.exit_code == 0, sent.output
+    by_reader = {parse(m)["To"].addresses[0].addr_spec: m for m in graph.sent}
+    for n in range(60):  # more than one page of unread mail: the nextLink is followed
+        graph.inbox[f"AAMkAGI2-{n}=="] = [b"From: someone@example.net\r\nSubject: Thanks\r\n\r\nThanks!\r\n", n >= 55]
+    ndr = report("exchange-5.1.10.eml", by_reader["dev@example.org"], MAILBOX)
+    graph.inbox["AAMkAGI2-ndr/x+y=="] = [ndr, False]
+    out = CliRunner().invoke(cli, ["--root", str(site_dir), "bounces", "--source", "api"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[0].startswith("56 messages read from the api: 1 suppressed,")
+    assert "55 messages kept in the mailbox for a person to read:" in out.output
+    assert "  AAMkAGI2-54==: not a bounce or a complaint that digest can read" in out.output
+    assert graph.inbox["AAMkAGI2-ndr/x+y=="][1] is True and graph.inbox["AAMkAGI2-0=="][1] is False
+    conn = open_db(load_settings(site_dir))
+    assert store.find(conn, "dev@example.org").status == "bounced"
+    conn.close()

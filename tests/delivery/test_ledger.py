@@ -28,7 +28,8 @@ class Crash(BaseException):
 
 
 class Scripted(Transport):
-    """A transport whose answers per recipient are scripted: 'ok', 'temp', 'temp429:N', 'perm',
+    """A transport whose answers per recipient are scripted: 'ok', 'temp', 'temp429:N', 'perm' (at RCPT: a
+    hard bounce, the reader is suppressed), 'perm-data',
     'unknown' (the end went, no answer), 'crash-before' and 'crash-after' (the process dies
     before or after the end of the message went)."""
 
@@ -52,6 +53,8 @@ class Scripted(Transport):
             raise TransientError("429 throttled", retry_after=float(answer.split(":")[1]))
         if answer == "perm":
             raise PermanentError("RCPT TO: 550 5.1.1 no such mailbox")
+        if answer == "perm-data":  # the message refused, not the address: no bounce, the reader stays
+            raise PermanentError("end of DATA: 554 5.7.1 message refused")
         if answer == "crash-before":
             raise Crash
         handing_over()
@@ -384,7 +387,9 @@ def test_dry_run_reports_and_writes_nothing(site_dir: Path) -> None:
     assert {p.action for p in planned} == {"send"}
     assert len({p.edition_id for p in planned}) == 4
     assert rows(site_dir) == {}
-    send_edition(settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted({"ben@example.org": ["perm"]}), policy=policy())
+    send_edition(
+        settings, FORUM, as_of=FIXTURE_DAY, transport=Scripted({"ben@example.org": ["perm-data"]}), policy=policy()
+    )
     assert {p.email: p.action for p in dry_run(settings, FORUM, as_of=FIXTURE_DAY)}[
         "ben@example.org"
     ] == "skip (failed permanently)"

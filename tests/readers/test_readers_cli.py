@@ -195,7 +195,7 @@ def test_export_and_import_round_trip(run, db, site_dir: Path, tmp_path: Path) -
     assert (result.exit_code, result.output) == (0, f"Exported 6 readers to {out}\n")
     assert out.stat().st_mode & 0o777 == 0o600  # personal data: the owner's only
     text = out.read_text()
-    assert text.splitlines()[0] == "email,name,school,district,phases,setting,status,paused"
+    assert text.splitlines()[0] == "email,name,school,district,phases,setting,status,paused,suppressed,suppressed_since"
     assert (
         'amy.lee@oakfield.kent.sch.uk,"\'=HYPERLINK(""http://evil.example"")",Oakfield Primary,Swale,primary,mainstream,confirmed,yes'
         in text
@@ -216,7 +216,7 @@ def test_export_and_import_round_trip(run, db, site_dir: Path, tmp_path: Path) -
 def test_export_one_status(run) -> None:
     run("import", str(FIXTURE))
     assert run("export", "--status", "pending").output.splitlines()[1:] == [
-        'dev@riverside.medway.sch.uk,"Dev Patel, SENCO",Riverside Primary,Medway,primary,mainstream,pending,no'
+        'dev@riverside.medway.sch.uk,"Dev Patel, SENCO",Riverside Primary,Medway,primary,mainstream,pending,no,,'
     ]
 
 
