@@ -21,7 +21,7 @@ def test_0008_applies_to_a_database_from_before_it_keeping_every_row(tmp_path: P
         patch.setattr(db, "MIGRATIONS", [m for m in db.MIGRATIONS if m[0] < "0008"])
         old = db.connect(tmp_path / "d.sqlite3")
         old.execute(
-            "INSERT INTO subscribers (email, district, phases, setting, status, created_at, updated_at)"
+            "INSERT INTO subscribers (email, district, phases, settings, status, created_at, updated_at)"
             " VALUES ('a@example.org', 'Swale', 'primary', 'mainstream', 'confirmed', 'then', 'then')"
         )
         old.close()

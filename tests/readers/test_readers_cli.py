@@ -252,7 +252,9 @@ def test_add_list_and_set(run) -> None:
         "Updated zed@school.example (confirmed, paused): a primary and secondary independent special school in Thanet\n"
     )
     assert "Thanet · primary; secondary · special; independent" in run("list").output
-    assert run("export").output.splitlines()[1].endswith(",Thanet,primary;secondary,special;independent,confirmed,yes")
+    assert (
+        run("export").output.splitlines()[1].endswith(",Thanet,primary;secondary,special;independent,confirmed,yes,,")
+    )  # not suppressed
     assert run("set", "zed@school.example", "--settings", "special;indepndent").output == (
         "Error: --settings: 'indepndent' is not a setting (did you mean 'independent'?)\n"
     )
