@@ -181,14 +181,22 @@ def validate(src: Located, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
 def read_model(
     path: Path, root: Path, model: type[BaseModel], problems: Problems | list[Problem]
 ) -> tuple[Any, Located | None]:
-    """Read one YAML file into model, adding every problem to problems; (None, ...) if unusable."""
-    src, errs = load_yaml(path, display_path(path, root))
+    """Read one YAML file into model, adding every problem to problems; (None, ...) if unusable.
+    Bytes read before are neither parsed nor validated again (models are frozen: shared)."""
+    src, errs = load_yaml(path, display_path(path, root), remember=True)
     problems.extend(errs)
     if src is None:
         return None, None
-    obj, errs = validate(src, model)
-    problems.extend(errs)
-    return obj, src
+    hit = _VALIDATED.get((id(src), model))
+    if hit is None or hit[0] is not src:
+        if len(_VALIDATED) >= 64:
+            _VALIDATED.clear()
+        hit = _VALIDATED[(id(src), model)] = (src, *validate(src, model))
+    problems.extend(hit[2])
+    return hit[1], src
+
+
+_VALIDATED: dict[tuple[int, type], tuple[Located, Any, list[Problem]]] = {}
 
 
 def read_synonyms(content: Path, root: Path, problems: Problems) -> syn.Synonyms:

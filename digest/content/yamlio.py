@@ -9,6 +9,7 @@ custom tag, and remember where each value stood for error messages.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,9 @@ def _mark(m: yaml.Mark | None) -> tuple[int, int]:
     return (m.line + 1, m.column + 1) if m is not None else (1, 1)
 
 
-def load_yaml(path: Path, display: str) -> tuple[Located | None, list[Problem]]:
-    """Read one YAML file; on any problem return (None, problems) and never raise."""
+def load_yaml(path: Path, display: str, remember: bool = False) -> tuple[Located | None, list[Problem]]:
+    """Read one YAML file; on any problem return (None, problems) and never raise. With
+    remember, the same bytes as last time give the same (shared, read-only) result."""
 
     def fail(line: int, col: int, message: str, hint: str = "") -> tuple[None, list[Problem]]:
         return None, [Problem(display, line, col, "", message, hint)]
@@ -112,7 +114,25 @@ def load_yaml(path: Path, display: str) -> tuple[Located | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return fail(line, 1, "file is not UTF-8 text", "save it as UTF-8")
-    return parse_yaml(text, display)
+    if not remember:
+        return parse_yaml(text, display)
+    key = (str(path), display)
+    with _PARSED_LOCK:
+        hit = _PARSED.get(key)
+    if hit is not None and hit[0] == raw:
+        return hit[1]
+    parsed = parse_yaml(text, display)
+    with _PARSED_LOCK:
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        _PARSED[key] = (raw, parsed)
+    return parsed
+
+
+# The last parse of each file, by its bytes: `digest preview` loads the site again after each
+# save, and only the file that changed is parsed again. Callers must not change what they get.
+_PARSED: dict[tuple[str, str], tuple[bytes, tuple[Located | None, list[Problem]]]] = {}
+_PARSED_LOCK = threading.Lock()
 
 
 def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
