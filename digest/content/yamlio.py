@@ -16,6 +16,11 @@ from typing import Any
 
 import yaml
 
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML without libyaml: the pure-Python parser does it all
+    CParser = yaml.parser.Parser
+
 from digest.errors import Problem
 
 MAX_BYTES = 1 << 20  # 1 MiB: the largest forum file so far is under 60 KB
@@ -67,7 +72,9 @@ class _Refused(Exception):
         self.mark, self.message, self.hint, self.path = mark, message, hint, path
 
 
-class _Loader(yaml.SafeLoader):
+class _Checked:
+    """Refuses anchors, aliases and deep nesting as the document is composed."""
+
     depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
@@ -84,9 +91,33 @@ class _Loader(yaml.SafeLoader):
             )
         self.depth += 1
         try:
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self.depth -= 1
+
+
+class _Loader(_Checked, yaml.SafeLoader):
+    pass
+
+
+class _FastLoader(
+    _Checked, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+):
+    """libyaml's scanner and parser (C) under the same composer: marks are the same. Only
+    for a document that loads: any problem is reported by _Loader, whose words tests pin."""
+
+    def __init__(self, text: str) -> None:
+        CParser.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        # libyaml reads some tags otherwise, and places an empty value elsewhere
+        if getattr(event, "tag", None) is not None or getattr(event, "value", None) == "":
+            raise _Refused(None, "for the reference parser")
+        return super().compose_node(parent, index)
 
 
 def _mark(m: yaml.Mark | None) -> tuple[int, int]:
@@ -136,6 +167,12 @@ _PARSED_LOCK = threading.Lock()
 
 
 def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
+    # what the reference refuses and libyaml may take: characters it cannot print, and tabs
+    if FAST and "\t" not in text and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        try:
+            return _parse(_FastLoader(text), display), []
+        except Exception:  # noqa: BLE001 - said again, in the words of the reference parser
+            pass
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:
@@ -231,6 +268,19 @@ def _reader_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:
     line, col = len(before), len(before[-1]) + 1
     what = str(exc).splitlines()[0]
     return Problem(display, line, col, "", f"YAML: {what}", "remove control characters from the file")
+
+
+def _parse(loader: _Checked, display: str) -> Located:
+    try:
+        node = loader.get_single_node()
+        located = Located(display, None)
+        located.data = _build(loader, node, (), located, 0) if node is not None else None
+        return located
+    finally:
+        loader.dispose()
+
+
+FAST = CParser is not yaml.parser.Parser
 
 
 def _build(loader: _Loader, node: yaml.Node, path: Path_, located: Located, depth: int) -> Any:
