@@ -100,9 +100,7 @@ class _Loader(_Checked, yaml.SafeLoader):
     pass
 
 
-class _FastLoader(
-    _Checked, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
-):
+class _FastLoader(_Checked, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
     """libyaml's scanner and parser (C) under the same composer: marks are the same. Only
     for a document that loads: any problem is reported by _Loader, whose words tests pin."""
 
@@ -171,7 +169,7 @@ def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
     if FAST and "\t" not in text and not yaml.reader.Reader.NON_PRINTABLE.search(text):
         try:
             return _parse(_FastLoader(text), display), []
-        except Exception:  # noqa: BLE001 - said again, in the words of the reference parser
+        except Exception:  # said again below, in the words of the reference parser
             pass
     try:
         loader = _Loader(text)

@@ -160,8 +160,9 @@ def both_parsers(text: str) -> tuple[object, object]:
 
 
 def test_libyaml_is_used_and_reads_every_yaml_file_of_the_repository_as_the_reference_does() -> None:
-    from digest.content import yamlio
     from support import REPO
+
+    from digest.content import yamlio
 
     assert yamlio.FAST  # PyYAML's wheels carry libyaml
     files = sorted((REPO / "content").rglob("*.yaml")) + sorted((REPO / "tests").rglob("*.yaml"))
