@@ -32,7 +32,7 @@ FORUM = "2025-07-term6"
 CELL = "district=Swale&phase=primary&setting=mainstream"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
-PAUSE = 2.0  # seconds between saves
+PAUSE = 2.5  # seconds between saves, as an organiser types
 
 
 def copy_project(dest: Path) -> Path:

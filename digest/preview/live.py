@@ -127,11 +127,12 @@ class LiveSite:
                 site, generation = self.site, self._count
             found = findings(site)
             for forum_id in site.forums:
-                with self._lock:
-                    if generation != self._count:
-                        return  # saved again meanwhile: the next load finishes
                 with contextlib.suppress(Exception):  # a template's mistake: the forum's page says where
-                    self.view(forum_id).build.rendered.fill()
+                    rendered = self.view(forum_id).build.rendered
+                    for edition_id in rendered.ids():
+                        if generation != self._count:
+                            return  # saved again meanwhile: the next load finishes
+                        rendered.__getitem__(edition_id)
             try:
                 budget = over_budget(site, self.as_of, self.renders.get)
             except Exception:  # a template that cannot be rendered: its page says where

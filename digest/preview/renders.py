@@ -107,6 +107,9 @@ class LazyRendered(dict[str, Rendered]):
         self[edition_id] = rendered
         return rendered
 
+    def ids(self) -> list[str]:
+        return list(self._by_id)
+
     def fill(self) -> None:
         for edition_id in self._by_id:
             self.__getitem__(edition_id)  # renders it if missing
