@@ -25,6 +25,7 @@ import os
 import pickle
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +45,9 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def start() -> ProcessPoolExecutor | None:
-    """The process's pool, its workers starting now (None with a single core)."""
+def start(settings: Settings | None = None) -> ProcessPoolExecutor | None:
+    """The process's pool, its workers starting now (None with a single core); with
+    settings, each compiles the templates and renders once while the caller loads."""
     global _pool
     n = cores()
     if n < 2 or os.environ.get("DIGEST_RENDER_PROCESSES") == "1":
@@ -53,8 +55,9 @@ def start() -> ProcessPoolExecutor | None:
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+            blob = pickle.dumps(settings) if settings is not None else None
             for _ in range(n):  # each submit starts a worker while none is idle
-                _pool.submit(_warm)
+                _pool.submit(_warm, blob)
         return _pool
 
 
@@ -70,7 +73,7 @@ def start_for_send(settings: Settings) -> None:
     finally:
         conn.close()
     if large:
-        start()
+        start(settings)
 
 
 def render(settings: Settings, site: Site, editions: list[Edition]) -> dict[tuple, Rendered]:
@@ -100,34 +103,65 @@ def render(settings: Settings, site: Site, editions: list[Edition]) -> dict[tupl
     ]
     by_key = {e.key: e for e in plain}
     out: dict[tuple, Rendered] = {}
-    for future in futures:
-        for key, subject, html, text, body in future.result():
-            out[key] = Rendered(by_key[key], subject, html, text, body)
+    try:
+        for future in futures:
+            for key, subject, html, text, body in future.result():
+                out[key] = Rendered(by_key[key], subject, html, text, body)
+    except BrokenProcessPool:  # a worker died: this process renders them, and a new pool is made next time
+        global _pool
+        with _lock:
+            _pool = None
+        return {}
     return out
 
 
-def _warm() -> None:
-    """Import what rendering needs, so the first real task does not wait for it."""
+def _warm(settings_blob: bytes | None = None) -> None:
+    """Import what rendering needs and, given settings, compile the templates and render one
+    edition, so the first real task does not wait for any of it."""
     import digest.editions.inline
     import digest.editions.render
 
     digest.editions.inline._inliner()
+    if settings_blob is None:
+        return
+    try:
+        from digest.content.load import load_site
+        from digest.editions.select import day_after, editions
+
+        renderer = _renderer(settings_blob)
+        site = load_site(pickle.loads(settings_blob))
+        forum = list(site.forums.values())[-1]
+        renderer.render(editions(site, forum, day_after(forum), site.taxonomy.profiles())[0])
+    except Exception:  # only a warm-up: the real task says what is wrong
+        return
 
 
-_site: dict[str, Any] = {}  # in a worker: the last content it was sent, and its renderer
+_site: dict[str, Any] = {}  # in a worker: the last content it was sent
+_renderers: dict[bytes, Any] = {}  # in a worker: a renderer per settings, templates compiled once
+
+
+def _renderer(settings_blob: bytes) -> Any:
+    from digest.editions.render import Renderer
+
+    if settings_blob not in _renderers:
+        _renderers.clear()
+        _renderers[settings_blob] = Renderer(pickle.loads(settings_blob))
+    return _renderers[settings_blob]
 
 
 def _render_chunk(token: str, blob: bytes, wanted: list[tuple[str | None, date, Any, tuple]]) -> list[tuple]:
-    from digest.editions.render import Renderer
-    from digest.editions.select import select
+    from digest.editions.select import _candidates, _select, _upcoming_events
 
     if _site.get("token") != token:
         settings, site = pickle.loads(blob)
-        _site.update(token=token, site=site, renderer=Renderer(settings))
-    site, renderer = _site["site"], _site["renderer"]
-    out = []
+        _site.update(token=token, site=site, settings=pickle.dumps(settings))
+    site, renderer = _site["site"], _renderer(_site["settings"])
+    out, ahead = [], {}
     for forum_id, as_of, profile, key in wanted:
-        edition = select(site, site.forum(forum_id), as_of, profile)
+        forum = site.forum(forum_id)
+        if (forum_id, as_of) not in ahead:  # what every profile's selection shares, once
+            ahead[(forum_id, as_of)] = (_upcoming_events(site, as_of), _candidates(site, forum))
+        edition = _select(site, forum, as_of, profile, *ahead[(forum_id, as_of)])
         if edition.key != key:
             raise RuntimeError(f"edition {key!r} selected differently in a worker")
         edition.profiles.append(profile)
