@@ -322,7 +322,8 @@ def notes(r: dict[str, Any], rs: list[Row]) -> list[str]:
     """The closing note: for each missed target, why, and what would close it."""
     from bench.targets import explain
 
-    return [explain(row.key, r) for row in rs if row.met is False]
+    keys = dict.fromkeys(row.key for row in rs if row.met is False)  # one note per target, however many rows
+    return [explain(key, r) for key in keys]
 
 
 def load() -> str:
