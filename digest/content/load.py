@@ -21,7 +21,7 @@ from digest.content.audience import EVERYONE, Rule, Tax
 from digest.content.model import Audience, Contact, Contacts, Event, Events, Forum, Taxonomy, slug
 from digest.content.partial import dependent_notes, references, valid_entries
 from digest.content.updates import check_updates
-from digest.content.yamlio import Located, load_yaml
+from digest.content.yamlio import Located, derived, load_yaml
 from digest.errors import DigestError, Problem, Problems, display_path, suggest
 from digest.fmt import plural
 from digest.settings import Settings
@@ -196,16 +196,9 @@ def read_model(
     problems.extend(errs)
     if src is None:
         return None, None
-    hit = _VALIDATED.get((id(src), model))
-    if hit is None or hit[0] is not src:
-        if len(_VALIDATED) >= 64:
-            _VALIDATED.clear()
-        hit = _VALIDATED[(id(src), model)] = (src, *validate(src, model))
-    problems.extend(hit[2])
-    return hit[1], src
-
-
-_VALIDATED: dict[tuple[int, type], tuple[Located, Any, list[Problem]]] = {}
+    obj, errs = derived(src, model, lambda: validate(src, model))
+    problems.extend(errs)
+    return obj, src
 
 
 def read_synonyms(content: Path, root: Path, problems: Problems) -> syn.Synonyms:

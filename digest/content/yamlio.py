@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,17 @@ def load_yaml(path: Path, display: str, remember: bool = False) -> tuple[Located
 # save, and only the file that changed is parsed again. Callers must not change what they get.
 _PARSED: dict[tuple[str, str], tuple[bytes, tuple[Located | None, list[Problem]]]] = {}
 _PARSED_LOCK = threading.Lock()
+_DERIVED: dict[tuple[int, object], tuple[Located, Any]] = {}
+
+
+def derived(src: Located, key: object, make: Callable[[], Any]) -> Any:
+    """What make() gives for a remembered parse (e.g. its validated model), kept beside it."""
+    hit = _DERIVED.get((id(src), key))
+    if hit is None or hit[0] is not src:
+        if len(_DERIVED) >= 64:
+            _DERIVED.clear()
+        hit = _DERIVED[(id(src), key)] = (src, make())
+    return hit[1]
 
 
 def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
