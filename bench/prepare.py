@@ -13,6 +13,7 @@ runs second, so caches digest warmed (parsed Markdown) help it, not digest.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +46,7 @@ def main() -> None:
 
     from bench.naive import Naive
     from digest.content.load import load_or_fail
+    from digest.delivery import pool
     from digest.delivery.compose import Personaliser, Plan
     from digest.delivery.sends import key_for
     from digest.editions import render
@@ -53,8 +55,14 @@ def main() -> None:
     with project() as root:
         settings = settings_for(root)
         start = time.perf_counter()
+        workers = pool.start(settings)  # as `digest send` does: the workers start while the content loads
         site = load_or_fail(settings)
         load = time.perf_counter() - start
+        if workers is not None and "--cold" not in sys.argv:  # a send's own loading takes longer than here
+            for done in [workers.submit(pool._warm) for _ in range(pool.cores())]:
+                done.result()
+            time.sleep(1.0)  # the workers' own warm-up renders (a send loads readers and content meanwhile)
+        warm = time.perf_counter() - start
         forums = [site.forums[f] for f in sorted(site.forums)]
         sender = settings.site.sender_address
         distinct = sorted(set(profiles(site.taxonomy)))  # what store.receiving_profiles(conn) gives a real send
@@ -98,6 +106,8 @@ def main() -> None:
             "messages": sink.messages,
             "editions": editions,
             "load_s": load,
+            "warm_s": warm,
+            "processes": pool.cores() if workers is not None else 1,
             "render_s": render_wall,
             "render_cpu_s": render_cpu,
             "inline_s": inlining[0],

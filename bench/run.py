@@ -29,7 +29,7 @@ from typing import Any
 
 from bench.common import ROOT
 
-FIGURES = ("prepare", "scale", "deliver", "commands", "imports")
+FIGURES = ("prepare", "scale", "deliver", "commands", "imports", "preview")
 PREPARE_READERS, NAIVE_SAMPLE = 10_000, 40
 SCALE_READERS, SCALE_SMALL = 1_000_000, 100_000  # the ledger path runs on the smaller database
 DELIVER_READERS = 2_000
@@ -118,6 +118,10 @@ def imports(runs: int, tmp: Path) -> dict[str, Any]:
     return {"imports": repeat(1, "imports", "--runs", str(max(3, runs)))}
 
 
+def preview(runs: int, tmp: Path) -> dict[str, Any]:
+    return {"preview": repeat(1, "preview", "--saves", str(max(7, runs * 3)))}
+
+
 # -- the table ----------------------------------------------------------------------------------
 @dataclass
 class Row:
@@ -153,9 +157,9 @@ def rows(r: dict[str, Any]) -> list[Row]:
                 "prepare",
             ),
             Row(
-                f"   of which: render the {p['editions']} distinct editions once each (Jinja, premailer, MIME template)",
+                f"   of which: render the {p['editions']:.0f} distinct editions once each (Jinja, inlining, MIME template)",
                 f"{p['render_s']:.2f} s ({p['render_s'] / p['editions'] * 1e3:.1f} ms/edition, "
-                f"premailer {p['inline_s'] / p['render_s']:.0%} of it)",
+                f"on {p.get('processes', 1):.0f} processes)",
             ),
             Row(
                 f"   of which: assemble {p['messages']:,} messages (mean {p['mean_kb']:.0f} KB): tokens, headers, splicing",
@@ -169,8 +173,8 @@ def rows(r: dict[str, Any]) -> list[Row]:
             Row(
                 "   digest against naive, same run",
                 f"{p['speedup']:.0f}× faster (runs: {spread(p, 'speedup', '{:.0f}×')})",
-                "≥ 100×",
-                p["speedup"] >= 100,
+                "≥ 300×",
+                p["speedup"] >= 300,
                 "speedup",
             ),
             Row(
@@ -231,14 +235,20 @@ def rows(r: dict[str, Any]) -> list[Row]:
     if "commands" in r:
         c = r["commands"]
         out += [
-            Row("4. `digest check` on the example content", f"{c['check_s']:.2f} s"),
+            Row(
+                "4. `digest check` on the example content",
+                f"{c['check_s']:.2f} s",
+                "< 0.3 s",
+                c["check_s"] < 0.3,
+                "check",
+            ),
             Row(
                 "   `digest build` on the example content (every edition of both forums, the archive with its "
                 "topic pages, the search index)",
                 f"{c['build_s']:.2f} s (runs: {spread(c, 'build_s', '{:.2f} s')}): {c['build_s'] / BUILD_BEFORE_S:.2f}× "
                 f"the {BUILD_BEFORE_S:.2f} s before the archive's search",
-                f"≤ {2 * BUILD_BEFORE_S:.2f} s (2×)",
-                c["build_s"] <= 2 * BUILD_BEFORE_S,
+                "< 1 s",
+                c["build_s"] < 1,
                 "build",
             ),
             Row(
@@ -246,7 +256,7 @@ def rows(r: dict[str, Any]) -> list[Row]:
                 f"{c['index_s']:.2f} s, an index of {c['index_kb']:.0f} KB (search/index.json; the page's scripts beside it)",
             ),
             Row(
-                "5. Start-up: `digest --help`", f"{c['help_s'] * 1e3:.0f} ms", "< 250 ms", c["help_s"] < 0.25, "startup"
+                "5. Start-up: `digest --help`", f"{c['help_s'] * 1e3:.0f} ms", "< 100 ms", c["help_s"] < 0.1, "startup"
             ),
         ]
     if "imports" in r:
@@ -257,11 +267,23 @@ def rows(r: dict[str, Any]) -> list[Row]:
                 Row(
                     f"{'6.' if n == 0 else '  '} `digest import` of the {seed} document with the draft's check: .txt, .docx",
                     f"{txt:.2f} s, {docx:.2f} s",
-                    "< 2 s",
-                    max(txt, docx) < 2,
+                    "< 0.5 s",
+                    max(txt, docx) < 0.5,
                     "imports",
                 )
             )
+    if "preview" in r:
+        v = r["preview"]
+        out.append(
+            Row(
+                "7. Preview: from saving the July forum's file to the open Swale primary edition showing the change, "
+                f"in chromium ({v['reload_s__n']} saves)",
+                f"{v['reload_s'] * 1e3:.0f} ms (saves: {spread(v, 'reload_s', '{:.2f} s')})",
+                "< 300 ms",
+                v["reload_s"] < 0.3,
+                "preview",
+            )
+        )
     return out
 
 
@@ -300,7 +322,8 @@ def notes(r: dict[str, Any], rs: list[Row]) -> list[str]:
     """The closing note: for each missed target, why, and what would close it."""
     from bench.targets import explain
 
-    return [explain(row.key, r) for row in rs if row.met is False]
+    keys = dict.fromkeys(row.key for row in rs if row.met is False)  # one note per target, however many rows
+    return [explain(key, r) for key in keys]
 
 
 def load() -> str:

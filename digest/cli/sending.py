@@ -117,6 +117,9 @@ def send(
         if note := trial.dates_note(settings, forum_id, as_of=as_date(as_of), site=site):
             click.echo(note)
         return
+    from digest.delivery import pool
+
+    pool.start_for_send(settings)  # a large send's workers start while it loads the content
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
         summary = sending.send_edition(settings, forum_id, as_of=as_date(as_of), again=again, progress=bar, site=site)
@@ -173,6 +176,9 @@ def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: b
         for line in followup.describe(plan):
             click.echo(line)
         return
+    from digest.delivery import pool
+
+    pool.start_for_send(settings)  # a large send's workers start while it loads the content
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
         plan, summary = followup.send_follow_up(settings, forum_id, as_of=as_of, progress=bar, site=site)

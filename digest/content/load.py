@@ -22,7 +22,7 @@ from digest.content.audience import EVERYONE, Rule, Tax
 from digest.content.model import Audience, Contact, Contacts, Event, Events, Forum, Taxonomy, slug
 from digest.content.partial import dependent_notes, references, valid_entries
 from digest.content.updates import check_updates
-from digest.content.yamlio import Located, load_yaml
+from digest.content.yamlio import Located, derived, load_yaml
 from digest.errors import DigestError, Problem, Problems, display_path, suggest
 from digest.fmt import plural
 from digest.settings import Settings
@@ -192,12 +192,13 @@ def validate(src: Located, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
 def read_model(
     path: Path, root: Path, model: type[BaseModel], problems: Problems | list[Problem]
 ) -> tuple[Any, Located | None]:
-    """Read one YAML file into model, adding every problem to problems; (None, ...) if unusable."""
-    src, errs = load_yaml(path, display_path(path, root))
+    """Read one YAML file into model, adding every problem to problems; (None, ...) if unusable.
+    Bytes read before are neither parsed nor validated again (models are frozen: shared)."""
+    src, errs = load_yaml(path, display_path(path, root), remember=True)
     problems.extend(errs)
     if src is None:
         return None, None
-    obj, errs = validate(src, model)
+    obj, errs = derived(src, model, lambda: validate(src, model))
     problems.extend(errs)
     return obj, src
 

@@ -9,11 +9,18 @@ custom tag, and remember where each value stood for error messages.
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML without libyaml: the pure-Python parser does it all
+    CParser = yaml.parser.Parser
 
 from digest.errors import Problem
 
@@ -66,7 +73,9 @@ class _Refused(Exception):
         self.mark, self.message, self.hint, self.path = mark, message, hint, path
 
 
-class _Loader(yaml.SafeLoader):
+class _Checked:
+    """Refuses anchors, aliases and deep nesting as the document is composed."""
+
     depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
@@ -83,17 +92,40 @@ class _Loader(yaml.SafeLoader):
             )
         self.depth += 1
         try:
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self.depth -= 1
+
+
+class _Loader(_Checked, yaml.SafeLoader):
+    pass
+
+
+class _FastLoader(_Checked, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """libyaml's scanner and parser (C) under the same composer: marks are the same. Only
+    for a document that loads: any problem is reported by _Loader, whose words tests pin."""
+
+    def __init__(self, text: str) -> None:
+        CParser.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        # libyaml reads some tags otherwise, and places an empty value elsewhere
+        if getattr(event, "tag", None) is not None or getattr(event, "value", None) == "":
+            raise _Refused(None, "for the reference parser")
+        return super().compose_node(parent, index)
 
 
 def _mark(m: yaml.Mark | None) -> tuple[int, int]:
     return (m.line + 1, m.column + 1) if m is not None else (1, 1)
 
 
-def load_yaml(path: Path, display: str) -> tuple[Located | None, list[Problem]]:
-    """Read one YAML file; on any problem return (None, problems) and never raise."""
+def load_yaml(path: Path, display: str, remember: bool = False) -> tuple[Located | None, list[Problem]]:
+    """Read one YAML file; on any problem return (None, problems) and never raise. With
+    remember, the same bytes as last time give the same (shared, read-only) result."""
 
     def fail(line: int, col: int, message: str, hint: str = "") -> tuple[None, list[Problem]]:
         return None, [Problem(display, line, col, "", message, hint)]
@@ -112,10 +144,45 @@ def load_yaml(path: Path, display: str) -> tuple[Located | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return fail(line, 1, "file is not UTF-8 text", "save it as UTF-8")
-    return parse_yaml(text, display)
+    if not remember:
+        return parse_yaml(text, display)
+    key = (str(path), display)
+    with _PARSED_LOCK:
+        hit = _PARSED.get(key)
+    if hit is not None and hit[0] == raw:
+        return hit[1]
+    parsed = parse_yaml(text, display)
+    with _PARSED_LOCK:
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        _PARSED[key] = (raw, parsed)
+    return parsed
+
+
+# The last parse of each file, by its bytes: `digest preview` loads the site again after each
+# save, and only the file that changed is parsed again. Callers must not change what they get.
+_PARSED: dict[tuple[str, str], tuple[bytes, tuple[Located | None, list[Problem]]]] = {}
+_PARSED_LOCK = threading.Lock()
+_DERIVED: dict[tuple[int, object], tuple[Located, Any]] = {}
+
+
+def derived(src: Located, key: object, make: Callable[[], Any]) -> Any:
+    """What make() gives for a remembered parse (e.g. its validated model), kept beside it."""
+    hit = _DERIVED.get((id(src), key))
+    if hit is None or hit[0] is not src:
+        if len(_DERIVED) >= 64:
+            _DERIVED.clear()
+        hit = _DERIVED[(id(src), key)] = (src, make())
+    return hit[1]
 
 
 def parse_yaml(text: str, display: str) -> tuple[Located | None, list[Problem]]:
+    # what the reference refuses and libyaml may take: characters it cannot print, and tabs
+    if FAST and "\t" not in text and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        try:
+            return _parse(_FastLoader(text), display), []
+        except Exception:  # said again below, in the words of the reference parser
+            pass
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:
@@ -211,6 +278,19 @@ def _reader_problem(exc: yaml.YAMLError, text: str, display: str) -> Problem:
     line, col = len(before), len(before[-1]) + 1
     what = str(exc).splitlines()[0]
     return Problem(display, line, col, "", f"YAML: {what}", "remove control characters from the file")
+
+
+def _parse(loader: _Checked, display: str) -> Located:
+    try:
+        node = loader.get_single_node()
+        located = Located(display, None)
+        located.data = _build(loader, node, (), located, 0) if node is not None else None
+        return located
+    finally:
+        loader.dispose()
+
+
+FAST = CParser is not yaml.parser.Parser
 
 
 def _build(loader: _Loader, node: yaml.Node, path: Path_, located: Located, depth: int) -> Any:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.content.model import Forum
-from digest.delivery import record, since
+from digest.delivery import pool, record, since
 from digest.delivery.mime import Attachment, DigestTemplate, address, domain_of, list_unsubscribe, message_id
 from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, editions
@@ -106,6 +106,7 @@ class Plan:
         self.recording: sqlite3.Connection | None = None  # a real send's: snapshots are recorded on it
         self._started = False
         self._page: dict[int, Any] = {}  # what pages() worked out for the readers of the current page
+        self._pooled: dict[tuple, Rendered] = {}  # editions add() had rendered by the pool, by key
 
     # -- the three steps of a send ------------------------------------------------------------
     def start(self, conn: sqlite3.Connection, *, record_on: bool = False) -> None:
@@ -154,7 +155,10 @@ class Plan:
 
     def add(self, profiles: list[Profile]) -> None:
         todo = [p for p in profiles if p not in self.by_profile and p not in self.nothing]
-        for edition in self.select(todo):
+        selected = self.select(todo)
+        fresh = [e for e in selected if e.key not in self.by_key]
+        self._pooled = pool.render(self.settings, self.site, fresh) if len(fresh) >= pool.MIN_EDITIONS else {}
+        for edition in selected:
             prepared = self.by_key.get(edition.key)
             if prepared is None:
                 prepared = self.by_key[edition.key] = self._prepare(edition)
@@ -165,7 +169,8 @@ class Plan:
         self.nothing.update(p for p in todo if p not in self.by_profile)
 
     def _prepare(self, edition: Any) -> Prepared:
-        rendered = self.renderer.render(edition)
+        pooled = self._pooled.pop(edition.key, None)  # rendered on another core (delivery/pool.py)
+        rendered = pooled if pooled is not None and pooled.edition is edition else self.renderer.render(edition)
         template = template_for(self.settings, rendered, self.key, self.subject_prefix, self.date, self.calendars)
         prepared = Prepared(edition, rendered, template, self.snapshot(edition))
         self._record(prepared)

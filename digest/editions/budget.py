@@ -4,22 +4,27 @@ what to shorten before anyone gets a long email. Measured as of today, like a se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from digest import fmt
 from digest.content.load import Site
-from digest.editions.render import Renderer
-from digest.editions.select import editions, today
+from digest.editions.render import Rendered, Renderer
+from digest.editions.select import Edition, editions, today
 from digest.errors import WARNING, Problem
 
 
-def over_budget(site: Site, as_of: date | None = None) -> list[Problem]:
-    """One warning per forum with editions over the budget: the longest of them."""
+def over_budget(
+    site: Site, as_of: date | None = None, measure: Callable[[Edition], Rendered] | None = None
+) -> list[Problem]:
+    """One warning per forum with editions over the budget: the longest of them. measure
+    gives an edition's text part (by default the text part alone is rendered); the preview
+    passes the editions it renders anyway, so no text part is rendered twice."""
     budget = site.settings.render.words_budget
-    renderer, as_of = Renderer(site.settings), as_of or today()
+    measure, as_of = measure or Renderer(site.settings).render_text, as_of or today()
     out = []
     for forum in site.forums.values():
-        rendered = [renderer.render_text(e) for e in editions(site, forum, as_of, site.taxonomy.profiles())]
+        rendered = [measure(e) for e in editions(site, forum, as_of, site.taxonomy.profiles())]
         over = [r for r in rendered if r.length.words > budget]
         if not over:
             continue

@@ -32,10 +32,8 @@ class ForumBuild:
     def cell(self, district: str, phase: str, setting: str) -> Rendered:
         """The edition a single-phase reader of this district and setting gets."""
         if not hasattr(self, "_cells"):
-            self._cells = {
-                (p.district, p.phases[0], p.settings[0]): self.rendered[e.id] for e in self.editions for p in e.profiles
-            }
-        return self._cells[(district, phase, setting)]
+            self._cells = {(p.district, p.phases[0], p.settings[0]): e.id for e in self.editions for p in e.profiles}
+        return self.rendered[self._cells[(district, phase, setting)]]
 
     def oversize(self, limit: int) -> list[Rendered]:
         return [r for r in self.rendered.values() if r.html_bytes > limit]

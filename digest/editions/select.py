@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 from digest.content.actions import Action, actions
-from digest.content.audience import ALL_AGE, Profile
+from digest.content.audience import ALL_AGE, Profile, Rule
 from digest.content.load import Site
 from digest.content.model import Contact, Event, Forum, Item
 from digest.fmt import LONDON
@@ -197,10 +197,25 @@ def _upcoming_events(site: Site, as_of: date) -> list[tuple[Event, Upcoming | No
     return [(event, upcoming(event, as_of, days)) for event in site.events]
 
 
+def _candidates(site: Site, forum: Forum) -> tuple[list[tuple[Item, int]], list[Rule]]:
+    """The forum's items with the index of their audience rule among its distinct rules: a
+    selection run asks each distinct rule once per profile, not each item's."""
+    rules: dict[Rule, int] = {}
+    out = [(i, rules.setdefault(site.rule("item", i.id), len(rules))) for i in forum.items if not i.feedback]
+    return out, list(rules)
+
+
 def _select(
-    site: Site, forum: Forum, as_of: date, profile: Profile, events_ahead: list[tuple[Event, Upcoming | None]]
+    site: Site,
+    forum: Forum,
+    as_of: date,
+    profile: Profile,
+    events_ahead: list[tuple[Event, Upcoming | None]],
+    candidates: tuple[list[tuple[Item, int]], list[Rule]] | None = None,
 ) -> Edition:
-    items = tuple(i for i in forum.items if not i.feedback and site.rule("item", i.id).matches(profile))
+    found, rules = candidates or _candidates(site, forum)
+    fits = [rule.matches(profile) for rule in rules]
+    items = tuple(i for i, k in found if fits[k])
     events = [u for event, u in events_ahead if u is not None and site.rule("event", event.id).matches(profile)]
     events.sort(key=lambda u: (u.start, u.event.title))
     named = {i.answered_by for i in items if i.answered_by}
@@ -228,9 +243,9 @@ def _apart(site: Site, items: tuple[Item, ...], profile: Profile) -> tuple[str, 
 def editions(site: Site, forum: Forum, as_of: date, profiles: Iterable[Profile]) -> list[Edition]:
     """Group profiles by what they select: one Edition per distinct selection."""
     by_key: dict[tuple, Edition] = {}
-    events_ahead = _upcoming_events(site, as_of)
+    events_ahead, candidates = _upcoming_events(site, as_of), _candidates(site, forum)
     for profile in profiles:
-        edition = _select(site, forum, as_of, profile, events_ahead)
+        edition = _select(site, forum, as_of, profile, events_ahead, candidates)
         edition = by_key.setdefault(edition.key, edition)
         edition.profiles.append(profile)
     return list(by_key.values())

@@ -122,7 +122,7 @@ class PreviewPages:
 
     def forum_page(self, request: Request) -> Response:
         try:
-            view = self.preview.view(request.path_params["forum"])
+            view = self.preview.view(request.path_params["forum"], whole=True)
         except DigestError as exc:
             return self.trouble(exc)
         grouped = {p for _, found in view.findings for p in found}

@@ -24,6 +24,7 @@ from watchfiles import Change, awatch
 log = logging.getLogger("digest.preview")
 
 HEARTBEAT = 15.0  # seconds between keep-alive comments on an idle event stream
+STEP_MS = 20  # a batch of changes is handed on once this long passes with no more (a save shows sooner)
 _SKIP_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
 
@@ -113,7 +114,7 @@ async def watch(
         folders = watched().folders()
         try:
             async for changes in awatch(
-                *folders, watch_filter=watched().relevant, recursive=False, stop_event=stop, debounce=400, step=50
+                *folders, watch_filter=watched().relevant, recursive=False, stop_event=stop, debounce=400, step=STEP_MS
             ):
                 await on_change(changes)
                 if watched().folders() != folders:

@@ -141,3 +141,49 @@ def test_a_syntax_error_in_a_file_with_other_line_ends_is_placed_at_its_line(brk
         "f.yaml:2:4: YAML: unacceptable character #x0001: special characters are not allowed "
         "(remove control characters from the file)"
     )
+
+
+def both_parsers(text: str) -> tuple[object, object]:
+    """What the fast path (libyaml's parser under digest's composer) and the reference
+    (PyYAML's own) give for text: data, positions and problems."""
+    from digest.content import yamlio
+
+    def seen(fast: bool) -> object:
+        yamlio.FAST = fast
+        try:
+            located, problems = parse_yaml(text, "f.yaml")
+        finally:
+            yamlio.FAST = True
+        return (located.data, located.positions, located.values) if located else None, [str(p) for p in problems]
+
+    return seen(True), seen(False)
+
+
+def test_libyaml_is_used_and_reads_every_yaml_file_of_the_repository_as_the_reference_does() -> None:
+    from support import REPO
+
+    from digest.content import yamlio
+
+    assert yamlio.FAST  # PyYAML's wheels carry libyaml
+    files = sorted((REPO / "content").rglob("*.yaml")) + sorted((REPO / "tests").rglob("*.yaml"))
+    assert len(files) >= 8
+    for path in files:
+        fast, reference = both_parsers(path.read_text(encoding="utf-8"))
+        assert fast == reference, path
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_the_fast_parser_agrees_with_the_reference_on_any_text(text: str) -> None:
+    fast, reference = both_parsers(text)
+    assert fast == reference
+
+
+@settings(max_examples=200, deadline=None)
+@given(YAMLISH, st.sampled_from(["\n", "\r\n", "\r", "\x85", "\u2028"]))
+def test_the_fast_parser_agrees_with_the_reference_on_any_document(value: object, brk: str) -> None:
+    import yaml
+
+    text = yaml.safe_dump({"root": value}, allow_unicode=True).replace("\n", brk)
+    fast, reference = both_parsers(text)
+    assert fast == reference
