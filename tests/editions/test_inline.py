@@ -43,7 +43,7 @@ def pages() -> list[str]:
 
 
 def test_every_example_edition_gets_premailers_styles_on_every_element(pages: list[str]) -> None:
-    assert len(pages) > 100
+    assert len(pages) >= 20  # every distinct edition of both forums (33 today)
     for page in pages:
         ours, reference = inline_css(page), premailer_alone(page)
         assert styles(ours) == styles(reference)
