@@ -65,5 +65,5 @@ def test_a_plan_prepares_the_same_messages_with_the_pool_as_without(site, monkey
     assert len(editions(site, forum, day_after(forum), profiles)) >= pool.MIN_EDITIONS  # so the pool was used
     monkeypatch.setattr(pool, "MIN_EDITIONS", 10**6)
     alone = templates()
-    assert len(pooled) >= pool.MIN_EDITIONS
+    assert len(pooled) >= 24  # every edition of July
     assert pooled == alone
