@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from digest.content.audience import EVERYONE, Rule, Tax
 from digest.content.model import Audience, Contact, Contacts, Event, Events, Forum, Taxonomy, slug
 from digest.content.partial import dependent_notes, references, valid_entries
 from digest.content.updates import check_updates
-from digest.content.yamlio import Located, load_yaml
+from digest.content.yamlio import Located, load_yaml, parse_yaml
 from digest.errors import DigestError, Problem, Problems, display_path, suggest
 from digest.fmt import plural
 from digest.settings import Settings
@@ -179,10 +180,12 @@ def validate(src: Located, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
 
 # -- loading ----------------------------------------------------------------------------------
 def read_model(
-    path: Path, root: Path, model: type[BaseModel], problems: Problems | list[Problem]
+    path: Path, root: Path, model: type[BaseModel], problems: Problems | list[Problem], text: str | None = None
 ) -> tuple[Any, Located | None]:
-    """Read one YAML file into model, adding every problem to problems; (None, ...) if unusable."""
-    src, errs = load_yaml(path, display_path(path, root))
+    """Read one YAML file into model, adding every problem to problems; (None, ...) if unusable.
+    With text, that is read as the file's content (an edit checked before it is written)."""
+    display = display_path(path, root)
+    src, errs = load_yaml(path, display) if text is None else parse_yaml(text, display)
     problems.extend(errs)
     if src is None:
         return None, None
@@ -217,8 +220,10 @@ def load_taxonomy(settings: Settings) -> Tax:
     return Tax(model)
 
 
-def load_site(settings: Settings) -> Site:
-    """Load and cross-check all content; the Site's problems hold every error and warning."""
+def load_site(settings: Settings, texts: Mapping[Path, str] | None = None) -> Site:
+    """Load and cross-check all content; the Site's problems hold every error and warning.
+    texts: forum files read as these texts instead of what is on disk (content/edit.py
+    checks an edit as `digest check` would, before writing it)."""
     root = settings.root
     content = settings.path("content")
     problems = Problems()
@@ -238,7 +243,7 @@ def load_site(settings: Settings) -> Site:
     broken: dict[str, str] = {}
     partial: list[tuple[Located, Any]] = []  # forum files that did not validate, read for their other mistakes
     for path in forum_files:
-        forum, src = read_model(path, root, Forum, problems)
+        forum, src = read_model(path, root, Forum, problems, (texts or {}).get(path))
         if forum is None:
             broken[path.stem] = display_path(path, root)
             if src is not None:

@@ -138,6 +138,7 @@ class Forum(Strict):
     id: Slug
     title: Line
     dates: list[date] = Field(min_length=1)
+    status: Literal["draft", "ready"] = "ready"  # an imported draft until the organiser marks it ready
     intro: str | None = None
     audience: Audience | None = None  # inherited by every section and item
     sections: list[Section] = Field(min_length=1)

@@ -1,0 +1,159 @@
+"""What the curation page shows of each item, and what a submitted item form changes.
+
+A `Card` is one item as the organiser curates it: its words read-only, the fields they
+edit with their word counts, what `digest check` says of it, the importer's notes and
+audience suggestions (read from the file's comments by content/edit.py), and whether
+anything is still to do. `item_edit` turns a form into an `ItemEdit` holding only the
+fields whose value differs from the file's, so that saving writes only what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from digest.content import wording
+from digest.content.edit import ItemEdit, Suggestion, notes, suggestions
+from digest.content.load import Site
+from digest.content.model import Forum, Item, Section
+from digest.content.yamlio import format_path
+from digest.errors import Problem
+
+STATUSES = ("answered", "pending", "follow-up")
+KINDS = ("question", "feedback")
+
+
+@dataclass
+class Card:
+    item: Item
+    section: Section
+    headline_words: int
+    summary_words: int
+    derived_headline: str
+    derived_summary: str
+    findings: list[tuple[str, Problem]] = field(default_factory=list)  # (check's heading, problem)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+    def about(self, name: str) -> list[Problem]:
+        """What `digest check` says of the headline (or the question it is made from), or the summary."""
+        source = {"headline": "question", "summary": "answer"}[name]
+        out = []
+        for _, p in self.findings:
+            if p.field.endswith(f".{name}") or (p.field.endswith(f".{source}") and name in p.message):
+                out.append(p)
+        return out
+
+    def others(self) -> list[tuple[str, Problem]]:
+        shown = {id(p) for p in self.about("headline") + self.about("summary")}
+        return [(t, p) for t, p in self.findings if id(p) not in shown]
+
+    @property
+    def todo(self) -> bool:
+        """Still to do: a note from the import, a suggestion not yet confirmed or dropped, or a finding."""
+        return bool(self.notes or self.suggestions or self.findings)
+
+    def audience(self, kind: str) -> str:
+        audience = self.item.audience
+        return ", ".join((getattr(audience, kind) or []) if audience else [])
+
+    def exclusions(self) -> str:
+        ex = self.item.audience.exclude if self.item.audience else None
+        if not ex:
+            return ""
+        return "; ".join(
+            f"{k}: {', '.join(getattr(ex, k))}" for k in ("districts", "phases", "settings") if getattr(ex, k)
+        )
+
+
+def cards(site: Site, forum: Forum, text: str, findings: list[tuple[str, list[Problem]]]) -> list[Card]:
+    lines = text.split("\n")
+    out = []
+    for section in forum.sections:
+        for item in section.items:
+            src, path = site.origins[f"item:{item.id}"]
+            prefix = format_path(path)
+            mine = [
+                (title, p)
+                for title, found in findings
+                for p in found
+                if p.file == src.file and (p.field == prefix or p.field.startswith((prefix + ".", prefix + "[")))
+            ]
+            out.append(
+                Card(
+                    item=item,
+                    section=section,
+                    headline_words=wording.words(item.headline or ""),
+                    summary_words=wording.words(item.summary or ""),
+                    derived_headline=wording.derive_headline(item.question),
+                    derived_summary=wording.derive_summary(item.answer or "") if item.answer else "",
+                    findings=mine,
+                    suggestions=suggestions(lines, item.id),
+                    notes=[t for _, t in notes(lines, item.id)],
+                )
+            )
+    return out
+
+
+def chosen(all_cards: list[Card], query: dict[str, str]) -> list[Card]:
+    """The cards the filters keep: still to do, one section, one topic, one check's findings."""
+    out = all_cards
+    if query.get("todo"):
+        out = [c for c in out if c.todo]
+    if section := query.get("section"):
+        out = [c for c in out if c.section.id == section]
+    if topic := query.get("topic"):
+        out = [c for c in out if topic in c.item.topics]
+    if finding := query.get("finding"):
+        out = [c for c in out if any(t == finding for t, _ in c.findings)]
+    return out
+
+
+def _words_list(text: str) -> list[str]:
+    return [v for v in (" ".join(part.split()) for part in text.split(",")) if v]
+
+
+def _line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def item_edit(item: Item, form: dict[str, str], n_suggestions: int) -> ItemEdit:
+    """The changes a submitted item form makes: only fields whose value differs from the file's."""
+    edit = ItemEdit()
+    fields = edit.fields
+    for name in ("headline", "summary"):
+        if name in form and _line(form[name]) != (getattr(item, name) or ""):
+            fields[name] = _line(form[name]) or None
+    if form.get("status") in STATUSES and form["status"] != item.status:
+        fields["status"] = form["status"]
+    if form.get("kind") in KINDS and form["kind"] != item.kind:
+        fields["kind"] = None if form["kind"] == "question" else form["kind"]
+    highlight = form.get("highlight") == "yes"
+    if "highlight-shown" in form and highlight != item.highlight:
+        fields["highlight"] = True if highlight else None
+    if "topics" in form and _words_list(form["topics"]) != item.topics:
+        fields["topics"] = _words_list(form["topics"]) or None
+    if "answered_by" in form and (form["answered_by"] or None) != item.answered_by:
+        fields["answered_by"] = form["answered_by"] or None
+    for kind in ("districts", "phases", "settings"):
+        if kind not in form:
+            continue
+        old = getattr(item.audience, kind) if item.audience else None
+        new = _words_list(form[kind])
+        if new != (old or []):
+            fields[f"audience.{kind}"] = new or None
+    for n in range(n_suggestions):
+        choice = form.get(f"suggestion-{n}", "")
+        if choice == "confirm":
+            edit.confirm.add(n)
+        elif choice == "drop":
+            edit.drop.add(n)
+    edit.notes_done = form.get("notes-done") == "yes"
+    return edit
+
+
+def changed(edit: ItemEdit) -> bool:
+    return bool(edit.fields or edit.confirm or edit.drop or edit.notes_done)
