@@ -1,0 +1,264 @@
+"""The curation page: an imported July draft made ready in chromium, and what it never does
+(write without the token, from another origin, over an edit made meanwhile)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shutil
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import expect
+from support import REPO, SOURCES
+from support.browser import axe_violations
+
+from digest.cli.main import cli
+from digest.preview.app import bind, create_app, make_server
+from digest.preview.live import LiveSite
+from digest.settings import load_settings
+
+TOKEN = "curate-token-for-the-tests-0123"
+JULY = SOURCES / "2025-07-term6.txt"
+FORUM = "2025-07-term-6-countywide-senco-forum"
+SWALE = "district=Swale&phase=primary&setting=mainstream"
+
+
+def imported_project(dest: Path) -> Path:
+    """The example project with the July forum imported afresh from its document."""
+    shutil.copytree(REPO / "content", dest / "content")
+    shutil.copyfile(REPO / "digest.toml", dest / "digest.toml")
+    (dest / "content" / "forums" / "2025-07-term6.yaml").unlink()
+    for other in (dest / "content" / "forums").glob("*.yaml"):  # `updates:` name the curated July ids
+        lines = other.read_text(encoding="utf-8").splitlines(keepends=True)
+        other.write_text("".join(x for x in lines if not x.lstrip().startswith("updates:")), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--root", str(dest), "import", str(JULY)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return dest
+
+
+def check(site: Path) -> int:
+    return CliRunner().invoke(cli, ["--root", str(site), "check"], catch_exceptions=False).exit_code
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return imported_project(tmp_path_factory.mktemp("july"))
+
+
+@pytest.fixture
+def live(imported: Path, tmp_path: Path):
+    """The real preview server on a free port, over a fresh copy of the imported project."""
+    site = tmp_path / "site"
+    shutil.copytree(imported, site)
+    preview = LiveSite(lambda: load_settings(site), as_of=date(2025, 7, 11))
+    server = make_server(create_app(preview, watch=False, token=TOKEN), log_config=None)
+    sock = bind("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="curate-server")
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60  # only stops a test that would hang
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the preview server did not start"
+            time.sleep(0.02)
+        yield SimpleNamespace(url=url, site=site, file=site / "content" / "forums" / f"{FORUM}.yaml")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        assert not thread.is_alive(), "the preview server did not stop"
+
+
+def changes(before: str, after: str) -> tuple[list[str], list[str]]:
+    """The lines taken out and the lines put in, each sorted."""
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    return sorted(x[2:] for x in diff if x.startswith("- ")), sorted(x[2:] for x in diff if x.startswith("+ "))
+
+
+def item(page, item_id: str):
+    return page.locator(f"article#{item_id}")
+
+
+def save(page, item_id: str) -> None:
+    with page.expect_navigation(url=re.compile(r"saved=1")):
+        item(page, item_id).get_by_role("button", name="Save this item").click()
+    expect(page.get_by_role("status").first).to_have_text("Saved.")
+
+
+HEADLINE = "Missing parent preference email? Contact SEN Data Coordination"
+SUMMARY = "Write to SEN Data Coordination, SENDataCoordination@kent.gov.uk, about a missing parent preference email."
+
+
+def test_an_imported_july_draft_curated_and_marked_ready_in_chromium(live: SimpleNamespace, browser) -> None:
+    before = live.file.read_text(encoding="utf-8")
+    assert "status: ready" not in before
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page, edition = context.new_page(), context.new_page()
+    try:
+        edition.goto(f"{live.url}/f/{FORUM}/edition?{SWALE}")
+        email = edition.frame_locator('iframe[title="The email at desktop width"]')
+        expect(email.get_by_text("Who do we contact if a parent has not received").first).to_be_visible()
+
+        page.goto(f"{live.url}/?token={TOKEN}")  # the address the preview prints
+        assert "token" not in page.url
+        page.goto(f"{live.url}/f/{FORUM}/curate")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Curate Term 6 Countywide SENCO Forum")
+
+        first = item(page, "pt-contact-parent-received-preference-email")
+        first.get_by_label("Headline").fill(HEADLINE)
+        first.get_by_label("Summary").fill(SUMMARY)
+        expect(first.locator(".count").first).to_contain_text("8 words")
+        save(page, "pt-contact-parent-received-preference-email")
+
+        item(page, "pt-work-out-local-authority-areas").get_by_label("Confirm").check()
+        save(page, "pt-work-out-local-authority-areas")
+        item(page, "pt-confirm-moving-ks1-ks2-classed").get_by_label("Drop").check()
+        save(page, "pt-confirm-moving-ks1-ks2-classed")
+        item(page, "bs-hi-pins-school-able-get").get_by_label("Kind").select_option("feedback")
+        save(page, "bs-hi-pins-school-able-get")
+        item(page, "pt-term-6-annual-review-use").get_by_label("Status").select_option("pending")
+        save(page, "pt-term-6-annual-review-use")
+
+        with page.expect_navigation(url=re.compile(r"saved=1")):
+            page.get_by_role("button", name="Mark ready").click()
+        expect(page.get_by_text("Status: ready to send")).to_be_visible()
+
+        # the open edition reloaded by itself, with the new headline
+        expect(email.get_by_text(HEADLINE).first).to_be_visible()
+    finally:
+        context.close()
+
+    after = live.file.read_text(encoding="utf-8")
+    taken, put = changes(before, after)
+    assert taken == sorted(
+        [
+            "        headline: Who do we contact if a parent has not received a parent preference email?",
+            "        summary: SEN Data Coordination – CY SENDataCoordination@kent.gov.uk.",
+            "        # Suggested audience, from the words quoted. Until you confirm it (delete the",
+            "        # '# ' before 'audience:' and the lines under it) the item goes to everyone.",
+            "        # audience:",
+            '        #   districts: [Medway]  # "…Authority areas such as Medway, as we have…"',
+            "        # Suggested audience, from the words quoted. Until you confirm it (delete the",
+            "        # '# ' before 'audience:' and the lines under it) the item goes to everyone.",
+            "        # audience:",
+            '        #   phases: [primary]  # "…confirm if moving from KS1 TO ks2 is classed…"',
+            "        status: answered",
+        ]
+    )
+    assert put == sorted(
+        [
+            f"        headline: {HEADLINE}",
+            f"        summary: {SUMMARY}",
+            "        audience:",
+            "          districts: [Medway]",
+            "        kind: feedback",
+            "        status: pending",
+            "status: ready",
+        ]
+    )
+    # every other line (the organiser's comments among them) is where it was
+    assert len(after.splitlines()) == len(before.splitlines()) - len(taken) + len(put)
+    assert after.index("status: ready") < after.index("sections:")
+    assert check(live.site) == 0
+
+
+def test_a_post_without_the_token_or_from_another_origin_changes_nothing(live: SimpleNamespace, browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/?token={TOKEN}")
+        page.goto(f"{live.url}/f/{FORUM}/curate")
+        article = item(page, "pt-contact-parent-received-preference-email")
+        form = {
+            "csrf": article.locator("input[name=csrf]").get_attribute("value"),
+            "base": article.locator("input[name=base]").get_attribute("value"),
+            "item": "pt-contact-parent-received-preference-email",
+            "headline": "Written from elsewhere",
+        }
+        cookies = {c["name"]: c["value"] for c in context.cookies()}
+    finally:
+        context.close()
+    before = live.file.read_bytes()
+    url = f"{live.url}/f/{FORUM}/curate"
+    without_token = {k: v for k, v in cookies.items() if k != "digest_preview_token"}
+    attempts = [
+        (without_token, {"origin": live.url}),  # no token
+        ({**cookies, "digest_preview_token": "guessed"}, {"origin": live.url}),  # a wrong one
+        (cookies, {"origin": "http://evil.example"}),  # another origin
+        (cookies, {"origin": "null"}),
+        (cookies, {}),  # no Origin at all: not a browser form of ours
+    ]
+    for jar, headers in attempts:
+        response = httpx.post(url, data=form, cookies=jar, headers=headers)
+        assert response.status_code == 403, (jar.keys(), headers)
+        assert "Nothing was saved" in response.text
+        assert live.file.read_bytes() == before
+    ready = httpx.post(f"{url}/ready", data=form, cookies=without_token, headers={"origin": live.url})
+    assert ready.status_code == 403
+    assert live.file.read_bytes() == before
+    # the same form with everything in place does write
+    response = httpx.post(url, data=form, cookies=cookies, headers={"origin": live.url})
+    assert response.status_code == 303
+    assert b"headline: Written from elsewhere" in live.file.read_bytes()
+
+
+def test_an_edit_made_in_a_text_editor_meanwhile_is_never_overwritten(live: SimpleNamespace, browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/?token={TOKEN}")
+        page.goto(f"{live.url}/f/{FORUM}/curate")
+        text = live.file.read_text(encoding="utf-8").replace("title: Term 6", "title: Summer term 6", 1)
+        live.file.write_text(text, encoding="utf-8")  # the organiser saves in their editor meanwhile
+        article = item(page, "pt-contact-parent-received-preference-email")
+        article.get_by_label("Headline").fill(HEADLINE)
+        article.get_by_role("button", name="Save this item").click()
+        expect(page.get_by_role("alert")).to_contain_text("was changed in another editor since this page was drawn")
+        expect(page.get_by_role("alert")).to_contain_text("your change was not saved")
+        assert live.file.read_text(encoding="utf-8") == text
+        # the page is drawn again from the file as it is now, and saves from there
+        expect(page.get_by_role("heading", level=1)).to_have_text("Curate Summer term 6 Countywide SENCO Forum")
+        save_again = item(page, "pt-contact-parent-received-preference-email")
+        save_again.get_by_label("Headline").fill(HEADLINE)
+        save(page, "pt-contact-parent-received-preference-email")
+        saved = live.file.read_text(encoding="utf-8")
+        assert "title: Summer term 6" in saved and f"headline: {HEADLINE}" in saved
+    finally:
+        context.close()
+
+
+def test_a_change_digest_check_refuses_is_not_written(live: SimpleNamespace, browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/?token={TOKEN}")
+        page.goto(f"{live.url}/f/{FORUM}/curate")
+        before = live.file.read_bytes()
+        article = item(page, "pt-contact-parent-received-preference-email")
+        article.get_by_label("Districts (separated by commas)").fill("Swael")
+        article.get_by_role("button", name="Save this item").click()
+        expect(page.get_by_role("alert")).to_contain_text("Not saved: the change would make `digest check` fail")
+        expect(page.get_by_role("alert")).to_contain_text("'Swael' is not a district (did you mean 'Swale'?)")
+        assert live.file.read_bytes() == before
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_curation_page_passes_axe_core(live: SimpleNamespace, browser, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/?token={TOKEN}")
+        page.goto(f"{live.url}/f/{FORUM}/curate")
+        violations = axe_violations(page)
+        assert violations == [], violations
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()
