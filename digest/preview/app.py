@@ -58,12 +58,12 @@ def serve(make: Callable[[str], LiveSite], host: str, port: int, echo: Callable[
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     echo(f"Previewing at http://{shown}:{port}/ (reloads when you save content or templates; Ctrl+C to stop)")
-    token = secrets.token_urlsafe(24)
-    echo(f"To curate a forum (saving changes content/forums/), open once in your browser: {url}/?token={token}")
     if note := signing_key():
         echo(note)
     if not loopback(host):
         echo(f"Warning: listening on {host}, so others on the network can read the drafts and send test messages.")
+    token = secrets.token_urlsafe(24)  # what the curation page's saves need, for this run only
+    echo(f"To curate a forum (saving changes content/forums/), open once in your browser: {url}/?token={token}")
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes Ctrl+C on
         make_server(create_app(preview, host=host, token=token), log_config=None).run(sockets=[sock])
     echo("Preview stopped.")

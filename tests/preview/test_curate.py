@@ -262,3 +262,57 @@ def test_the_curation_page_passes_axe_core(live: SimpleNamespace, browser, width
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()
+
+
+def tab_to(page, selector: str, most: int = 400) -> None:
+    """Press Tab until the element selector names has the focus (as a keyboard user would)."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement === document.querySelector(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_curating_by_keyboard_alone(live: SimpleNamespace, browser) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/?token={TOKEN}")
+        page.goto(f"{live.url}/f/{FORUM}/curate?section=phase-transfer&todo=1")
+        first = "article#pt-work-out-local-authority-areas"
+        tab_to(page, f"{first} input[name=headline]")
+        page.keyboard.type("Out-of-county schools and phase transfer")
+        tab_to(page, f"{first} input[value=''][name='suggestion-0']")
+        page.keyboard.press("ArrowRight")  # Decide later -> Confirm
+        tab_to(page, f"{first} button")
+        with page.expect_navigation(url=re.compile(r"saved=1")):
+            page.keyboard.press("Enter")
+        expect(page.get_by_role("status").first).to_have_text("Saved.")
+        assert page.url.endswith("?todo=1&section=phase-transfer&saved=1#pt-work-out-local-authority-areas")
+    finally:
+        context.close()
+    saved = live.file.read_text(encoding="utf-8")
+    assert "headline: Out-of-county schools and phase transfer" in saved
+    assert "        audience:\n          districts: [Medway]\n" in saved
+
+
+def test_the_preview_prints_the_address_that_lets_this_browser_save(imported: Path) -> None:
+    from support.serving import environment, running
+
+    with running(imported, "preview", "--as-of", "2025-07-11", env=environment()) as (url, printed):
+        deadline = time.monotonic() + 60
+        while not any("?token=" in line for line in printed):
+            assert time.monotonic() < deadline, printed
+            time.sleep(0.05)
+        line = next(line for line in printed if "?token=" in line)
+        assert line.startswith("To curate a forum (saving changes content/forums/), open once in your browser: ")
+        address = line.rsplit(" ", 1)[1].strip()
+        assert address.startswith(f"{url}/?token=")
+        with httpx.Client(timeout=30, follow_redirects=True) as client:
+            opened = client.get(address)
+            assert opened.status_code == 200 and "?token" not in str(opened.url)
+            assert "digest_preview_token" in client.cookies
+            page = client.get(f"{url}/f/{FORUM}/curate").text
+            assert "Read-only" not in page and "Save this item" in page
+        anyone = httpx.get(f"{url}/f/{FORUM}/curate", timeout=30).text
+        assert "Read-only: saving needs the address with" in anyone and "Save this item" not in anyone
