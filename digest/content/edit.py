@@ -102,27 +102,35 @@ def flow(values: list[str]) -> CommentedSeq:
 
 
 # -- reading what the file says beside its values --------------------------------------------
-def item_lines(lines: list[str], item_id: str) -> range:
-    """The lines of one item's block (from its `- id:` to the next item or section)."""
-    start = next((n for n, line in enumerate(lines) if re.match(rf"^\s*- id: {re.escape(item_id)}(\s|$)", line)), None)
-    if start is None:
-        return range(0)
-    dash = len(lines[start]) - len(lines[start].lstrip())
-    end = start + 1
-    while end < len(lines):
-        line = lines[end]
-        indent = len(line) - len(line.lstrip())
-        if line.strip() and not line.lstrip().startswith("#") and indent <= dash:
-            break
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    return range(start, end)
+_ID_LINE = re.compile(r"^(\s*)- id: ([^\s#]+)")
 
 
-def suggestions(lines: list[str], item_id: str) -> list[Suggestion]:
+def item_blocks(lines: list[str]) -> dict[str, range]:
+    """Each item's block of lines, from its `- id:` to the next item or section."""
+    out: dict[str, range] = {}
+    starts = [(n, m) for n, line in enumerate(lines) if (m := _ID_LINE.match(line))]
+    for n, found in starts:
+        dash = len(found.group(1))
+        end = n + 1
+        while end < len(lines):
+            line = lines[end]
+            if line.strip() and not line.lstrip().startswith("#") and len(line) - len(line.lstrip()) <= dash:
+                break
+            end += 1
+        while end > n + 1 and not lines[end - 1].strip():
+            end -= 1
+        out.setdefault(found.group(2), range(n, end))
+    return out
+
+
+def item_lines(lines: list[str], item_id: str, blocks: dict[str, range] | None = None) -> range:
+    """The lines of one item's block (blocks: item_blocks(lines), when asking of many items)."""
+    return (blocks if blocks is not None else item_blocks(lines)).get(item_id, range(0))
+
+
+def suggestions(lines: list[str], item_id: str, blocks: dict[str, range] | None = None) -> list[Suggestion]:
     out: list[Suggestion] = []
-    block = item_lines(lines, item_id)
+    block = item_lines(lines, item_id, blocks)
     inside_exclude = False
     for n in block:
         line = lines[n]
@@ -144,11 +152,11 @@ def suggestions(lines: list[str], item_id: str) -> list[Suggestion]:
     return out
 
 
-def notes(lines: list[str], item_id: str) -> list[tuple[int, str]]:
+def notes(lines: list[str], item_id: str, blocks: dict[str, range] | None = None) -> list[tuple[int, str]]:
     """The import's notes on an item (comment lines, and what follows `# ` after a value),
     leaving out the id's fingerprint and the audience suggestions."""
     out = []
-    block = item_lines(lines, item_id)
+    block = item_lines(lines, item_id, blocks)
     for n in block:
         line = lines[n]
         stripped = line.strip()

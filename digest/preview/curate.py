@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from digest.content.edit import Conflict, ForumDoc, check, forum_path, save, suggestions
+from digest.content.edit import Conflict, ForumDoc, check, fingerprint, forum_path, save, suggestions
 from digest.errors import DigestError, display_path
 from digest.preview.curation import KINDS, STATUSES, cards, changed, chosen, item_edit
 from digest.preview.live import LiveSite
@@ -81,13 +81,13 @@ class CuratePages:
         try:
             view = self.preview.view(forum_id)
             path = forum_path(view.site.settings, forum_id)
-            doc = ForumDoc.read(path)
+            raw = path.read_bytes()  # drawn from, and compared with when saving
         except DigestError as exc:
             return self.pages.trouble(exc)
         site, forum = view.site, view.site.forums[forum_id]
         findings = [(t, found) for t, found in view.findings]
         findings.append(("Other warnings", [p for p in site.problems.warnings if not any(p in f for _, f in findings)]))
-        all_cards = cards(site, forum, doc.text, findings)
+        all_cards = cards(site, forum, raw.decode("utf-8", "replace"), findings)
         query = {k: request.query_params.get(k, "") for k in FILTERS}
         kept = urlencode({k: v for k, v in query.items() if v})
         shown = chosen(all_cards, query)
@@ -109,7 +109,7 @@ class CuratePages:
             contacts=site.contacts,
             statuses=STATUSES,
             kinds=KINDS,
-            base=doc.hash,
+            base=fingerprint(raw),
             file=display_path(path, site.settings.root),
             writes=writes,
             token=issued.field,

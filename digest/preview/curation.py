@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from digest.content import wording
-from digest.content.edit import ItemEdit, Suggestion, notes, suggestions
+from digest.content.edit import ItemEdit, Suggestion, item_blocks, notes, suggestions
 from digest.content.load import Site
 from digest.content.model import Forum, Item, Section
 from digest.content.yamlio import format_path
@@ -71,6 +71,7 @@ class Card:
 
 def cards(site: Site, forum: Forum, text: str, findings: list[tuple[str, list[Problem]]]) -> list[Card]:
     lines = text.split("\n")
+    blocks = item_blocks(lines)
     out = []
     for section in forum.sections:
         for item in section.items:
@@ -91,8 +92,8 @@ def cards(site: Site, forum: Forum, text: str, findings: list[tuple[str, list[Pr
                     derived_headline=wording.derive_headline(item.question),
                     derived_summary=wording.derive_summary(item.answer or "") if item.answer else "",
                     findings=mine,
-                    suggestions=suggestions(lines, item.id),
-                    notes=[t for _, t in notes(lines, item.id)],
+                    suggestions=suggestions(lines, item.id, blocks),
+                    notes=[t for _, t in notes(lines, item.id, blocks)],
                 )
             )
     return out
