@@ -91,6 +91,9 @@ class CuratePages:
         query = {k: request.query_params.get(k, "") for k in FILTERS}
         kept = urlencode({k: v for k, v in query.items() if v})
         shown = chosen(all_cards, query)
+        file = display_path(path, site.settings.root)
+        on_items = {id(p) for c in all_cards for _, p in c.findings}
+        forum_wide = [p for _, found in findings for p in found if p.file == file and id(p) not in on_items]
         writes = self.has_token(request)
         issued = self.pages.csrf.issue(request, f"/f/{forum_id}/curate")
         ready = self.pages.csrf.token(issued.nonce, f"/f/{forum_id}/curate/ready")  # the same cookie
@@ -110,7 +113,8 @@ class CuratePages:
             statuses=STATUSES,
             kinds=KINDS,
             base=fingerprint(raw),
-            file=display_path(path, site.settings.root),
+            file=file,
+            forum_wide=forum_wide,
             writes=writes,
             token=issued.field,
             ready_token=ready,

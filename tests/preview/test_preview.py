@@ -652,7 +652,13 @@ def test_digest_preview_serves_until_ctrl_c(site_dir: Path) -> None:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0
-    assert out == "Preview stopped.\n"
+    # the address that lets this browser save on the curation page, then the goodbye
+    token, stopped = out.splitlines()
+    assert re.fullmatch(
+        rf"To curate a forum \(saving changes content/forums/\), open once in your browser: {url}/\?token=[\w-]{{32}}",
+        token,
+    )
+    assert stopped == "Preview stopped."
     assert err == ""
 
 
