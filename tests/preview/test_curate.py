@@ -316,3 +316,20 @@ def test_the_preview_prints_the_address_that_lets_this_browser_save(imported: Pa
             assert "Read-only" not in page and "Save this item" in page
         anyone = httpx.get(f"{url}/f/{FORUM}/curate", timeout=30).text
         assert "Read-only: saving needs the address with" in anyone and "Save this item" not in anyone
+
+
+def test_mark_ready_refuses_while_digest_check_finds_errors(live: SimpleNamespace, browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/?token={TOKEN}")
+        page.goto(f"{live.url}/f/{FORUM}/curate")
+        broken = live.file.read_text(encoding="utf-8").replace("        status: answered", "        status: maybe", 1)
+        live.file.write_text(broken, encoding="utf-8")  # a slip made in a text editor
+        page.get_by_role("button", name="Mark ready").click()
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text("Not marked ready: fix these errors first")
+        expect(alert).to_contain_text("sections[0].items[0].status")
+        assert live.file.read_text(encoding="utf-8") == broken
+    finally:
+        context.close()
