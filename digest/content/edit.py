@@ -289,7 +289,13 @@ class ForumDoc:
         self.set_key(audience, kind, values, (*AUDIENCE_KEYS, "exclude"))
 
     def set_forum(self, key: str, value: Any) -> None:
-        self.set_key(self.data, key, value, ("id", "title", "dates", "status"))
+        """Set a forum-level key (a new one goes where digest import writes it: status after id).
+        The note after `status: draft` ("until `digest ready`...") goes with the draft."""
+        self.set_key(self.data, key, value, ("id", "status", "title", "dates"))
+        if key == "status":
+            self._lines_edits.append(
+                lambda lines: [re.sub(r"^(status:[ \t]*[\w\"'-]+)[ \t]+#.*$", r"\1", x) for x in lines]
+            )
 
     def result(self) -> str:
         """The new text: the values changed, then the comment lines taken out."""

@@ -166,6 +166,7 @@ def test_save_checks_as_digest_check_does_and_writes_nothing_it_refuses(draft: P
     assert draft.read_text(encoding="utf-8") == DRAFT
     saved = save(settings, FORUM, base, lambda d: d.set_forum("status", "ready"))
     assert saved.changed and diff(DRAFT, draft.read_text(encoding="utf-8")) == ["+ status: ready"]
+    assert draft.read_text(encoding="utf-8").split("\n")[1:3] == ["id: 2025-07-test", "status: ready"]
     assert save(settings, FORUM, saved.hash, lambda d: d.set_forum("status", "ready")).changed is False
 
 
@@ -176,6 +177,14 @@ def test_an_edit_made_meanwhile_is_never_overwritten(draft: Path, site_dir: Path
     with pytest.raises(Conflict, match="was changed in another editor since this page was drawn"):
         save(settings, FORUM, base, lambda d: d.set_forum("status", "ready"))
     assert "status: ready" not in draft.read_text(encoding="utf-8")
+
+
+def test_marking_a_draft_ready_drops_the_note_that_says_it_is_one(draft: Path) -> None:
+    text = DRAFT.replace("id: 2025-07-test\n", "id: 2025-07-test\nstatus: draft  # until `digest ready 2025-07-test`\n")
+    draft.write_text(text, encoding="utf-8")
+    doc = ForumDoc.read(draft)
+    doc.set_forum("status", "ready")
+    assert diff(text, doc.result()) == ["- status: draft  # until `digest ready 2025-07-test`", "+ status: ready"]
 
 
 @pytest.mark.parametrize("forum_id", ["../digest", "..", "nope", "2025-07-test/../../digest"])
