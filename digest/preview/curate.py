@@ -30,7 +30,14 @@ from digest.preview.curation import KINDS, STATUSES, cards, changed, chosen, ite
 from digest.preview.live import LiveSite
 from digest.preview.pages import PreviewPages, parse_form
 
-TOKEN_COOKIE = "digest_preview_token"
+TOKEN_COOKIE = "digest_preview_token"  # and the port: cookies are shared by every port of a host
+
+
+def token_cookie(request: Request) -> str:
+    """This preview's cookie: two previews at once (8001, 8002) keep a token each."""
+    return f"{TOKEN_COOKIE}_{request.url.port or 80}"
+
+
 MAX_FORM_BYTES = 65_536
 FILTERS = ("todo", "section", "topic", "finding")
 SAVED = {"1": "Saved.", "0": "Nothing had changed, so nothing was written."}
@@ -42,7 +49,7 @@ class CuratePages:
 
     # -- who may write ----------------------------------------------------------------------
     def has_token(self, request: Request) -> bool:
-        given = request.cookies.get(TOKEN_COOKIE, "")
+        given = request.cookies.get(token_cookie(request), "")
         return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
 
     def take_token(self, request: Request) -> Response | None:
@@ -54,7 +61,7 @@ class CuratePages:
         rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
         response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
         if hmac.compare_digest(given.encode(), self.token.encode()):
-            response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict", path="/")
+            response.set_cookie(token_cookie(request), self.token, httponly=True, samesite="strict", path="/")
         return response
 
     def refusal(self, request: Request, form: dict[str, str]) -> str:

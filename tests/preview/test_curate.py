@@ -188,10 +188,12 @@ def test_a_post_without_the_token_or_from_another_origin_changes_nothing(live: S
         context.close()
     before = live.file.read_bytes()
     url = f"{live.url}/f/{FORUM}/curate"
-    without_token = {k: v for k, v in cookies.items() if k != "digest_preview_token"}
+    name = f"digest_preview_token_{live.url.rsplit(':', 1)[1]}"  # this preview's, by its port
+    assert name in cookies
+    without_token = {k: v for k, v in cookies.items() if k != name}
     attempts = [
         (without_token, {"origin": live.url}),  # no token
-        ({**cookies, "digest_preview_token": "guessed"}, {"origin": live.url}),  # a wrong one
+        ({**cookies, name: "guessed"}, {"origin": live.url}),  # a wrong one
         (cookies, {"origin": "http://evil.example"}),  # another origin
         (cookies, {"origin": "null"}),
         (cookies, {}),  # no Origin at all: not a browser form of ours
@@ -313,7 +315,7 @@ def test_the_preview_prints_the_address_that_lets_this_browser_save(imported: Pa
         with httpx.Client(timeout=30, follow_redirects=True) as client:
             opened = client.get(address)
             assert opened.status_code == 200 and "?token" not in str(opened.url)
-            assert "digest_preview_token" in client.cookies
+            assert f"digest_preview_token_{url.rsplit(':', 1)[1]}" in client.cookies
             page = client.get(f"{url}/f/{FORUM}/curate").text
             assert "Read-only" not in page and "Save this item" in page
         anyone = httpx.get(f"{url}/f/{FORUM}/curate", timeout=30).text
