@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
 from digest.fmt import plural
+
+if TYPE_CHECKING:
+    from digest.content.load import Site
 
 
 @click.command()
@@ -62,6 +66,8 @@ def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Pat
     out = out or settings.path("build")
     for forum_id in forum_ids:
         site.forum(forum_id)  # unknown id: a clear error before any work
+    for line in unpublished(site, forum_ids):
+        click.echo(line)
     builds = run_build(site, out, list(forum_ids) or None, as_date(as_of))
     budget = settings.render.words_budget
     for b in builds:
@@ -81,6 +87,44 @@ def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Pat
         f"{index.seconds:.2f} s"
     )
     click.echo(f"Wrote {out / 'index.html'} (the archive; {out / 'editions.html'} for every edition)")
+
+
+def unpublished(site: Site, forum_ids: tuple[str, ...]) -> list[str]:
+    """Take the drafts out of the site `digest build` publishes; a line about each."""
+    from digest.content import todo
+    from digest.errors import DigestError
+
+    drafts = [fid for fid, forum in site.forums.items() if todo.is_draft(forum)]
+    for fid in drafts:
+        if fid in forum_ids:
+            raise DigestError(
+                f"forum '{fid}' is a draft: it is not published (`digest preview --forum {fid}` shows it; "
+                f"`digest ready {fid}` when it is done)"
+            )
+        del site.forums[fid]
+    if drafts and not site.forums:
+        raise DigestError("every forum is a draft: nothing to publish (`digest ready FORUM` marks one ready)")
+    return [f"{fid}: a draft, left out of the archive (`digest ready {fid}` publishes it)" for fid in drafts]
+
+
+@click.command()
+@click.argument("forum_id", metavar="FORUM")
+@click.option("--force", is_flag=True, help="Mark it ready though notes are left (never while it has errors).")
+@pass_ctx
+def ready(ctx: Ctx, forum_id: str, force: bool) -> None:
+    """Mark an imported FORUM ready: it can then be sent and is published in the archive.
+
+    Sets `status: ready` in its file, changing nothing else. Refused while the file has
+    errors, and while notes are left to deal with (headlines cut, suggestions to confirm,
+    placeholders, flagged contacts: `digest check` lists them) unless --force.
+    """
+    from digest.content import todo
+    from digest.content.load import load_site
+
+    left = todo.mark_ready(load_site(ctx.settings()), forum_id, force)
+    for item in left:
+        click.echo(f"left as it is: {item}", err=True)
+    click.echo(f"{forum_id} is ready: `digest send --forum {forum_id}` sends it, `digest build` publishes it")
 
 
 @click.command("import")

@@ -43,6 +43,7 @@ for command in (
     content.check,
     content.build,
     content.import_document,
+    content.ready,
     readers.subscribers,
     sending.send,
     servers.serve,

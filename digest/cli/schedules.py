@@ -100,6 +100,8 @@ def schedules_run(ctx: Ctx, name: str, as_of: datetime | None, dry_run: bool, ho
     schedule = find(found, name)
     require_db(settings)  # a mistyped DIGEST_DB is an error, not "nothing for anyone"
     outcome = run_now(settings, schedule, as_date(as_of) or datetime.now(LONDON).date(), dry_run=dry_run)
+    for line in outcome.aside:  # another forum's file did not load: said loudly, and this one still runs
+        click.echo(line, err=True)
     for it in outcome.intended:
         click.echo(f"{it.email}\t{it.edition_id}\t{it.action}")
     for line in outcome.lines():

@@ -11,6 +11,7 @@ import click
 from digest.cli.base import AS_OF, Ctx, as_date, pass_ctx
 
 if TYPE_CHECKING:
+    from digest.content.load import Site
     from digest.settings import Settings
 
 
@@ -89,22 +90,23 @@ def send(
         from digest.db import require_db
 
         require_db(settings)
+    if follow_up and to:
+        raise click.UsageError("--to sends test copies of a digest; see a follow-up with `digest preview` or --dry-run")
+    site = _site(settings, forum_id, dry_run or bool(to))
     if follow_up:
-        if to:
-            raise click.UsageError(
-                "--to sends test copies of a digest; see a follow-up with `digest preview` or --dry-run"
-            )
-        _follow_up(settings, forum_id, as_date(as_of), dry_run)
+        _follow_up(settings, forum_id, as_date(as_of), dry_run, site)
         return
     if to:
-        results = trial.send_test(settings, forum_id, to, as_of=as_date(as_of), edition_id=edition_id, dry_run=dry_run)
+        results = trial.send_test(
+            settings, forum_id, to, as_of=as_date(as_of), edition_id=edition_id, dry_run=dry_run, site=site
+        )
         for eid, receipt in results:
             click.echo(f"[TEST] {eid} -> {to}: {receipt}")
         if any(r.startswith("FAILED") for _, r in results):
             sys.exit(1)
         return
     if dry_run:
-        planned, lines, which = trial.dry_run_report(settings, forum_id, as_of=as_date(as_of), again=again)
+        planned, lines, which = trial.dry_run_report(settings, forum_id, as_of=as_date(as_of), again=again, site=site)
         for line in which:
             click.echo(line)
         for it in planned:
@@ -112,12 +114,12 @@ def send(
         for line in lines[:-1]:
             click.echo(f"  {line}")
         click.echo(f"Dry run: {lines[-1] if planned else 'no confirmed subscribers'}")
-        if note := trial.dates_note(settings, forum_id, as_of=as_date(as_of)):
+        if note := trial.dates_note(settings, forum_id, as_of=as_date(as_of), site=site):
             click.echo(note)
         return
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        summary = sending.send_edition(settings, forum_id, as_of=as_date(as_of), again=again, progress=bar)
+        summary = sending.send_edition(settings, forum_id, as_of=as_date(as_of), again=again, progress=bar, site=site)
     finally:
         if bar:
             bar.finish()
@@ -127,14 +129,37 @@ def send(
         sys.exit(1)
 
 
-def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: bool) -> None:
+def _site(settings: Settings, forum_id: str, trying: bool) -> Site:
+    """The content a send uses: every forum that loads. A forum file that did not load is
+    reported here, loudly, and only a send of that forum fails; a draft is refused by the
+    send itself, and a dry run or a test copy of one says that a real send would be."""
+    from digest.content import todo
+    from digest.content.usable import aside_lines, load_usable
+
+    site = load_usable(settings)
+    for line in aside_lines(site, but=forum_id):
+        click.echo(line, err=True)
+    forum = site.forum(forum_id)
+    if trying and todo.is_draft(forum):
+        left = todo.of_forum(site, forum_id)
+        for item in left:
+            click.echo(str(item), err=True)
+        click.echo(
+            f"forum '{forum_id}' is a draft ({todo.counted(left)}): a real send is refused until "
+            f"`digest ready {forum_id}`",
+            err=True,
+        )
+    return site
+
+
+def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: bool, site: Site) -> None:
     """`digest send --follow-up`: who is due which answers (a dry run), or send them."""
     from digest import fmt
     from digest.delivery import followup
     from digest.delivery import send as sending
 
     if dry_run:
-        plan, found = followup.dry_run(settings, forum_id, as_of=as_of)
+        plan, found = followup.dry_run(settings, forum_id, as_of=as_of, site=site)
         answers = {p.edition.id: ",".join(i.id for i in p.edition.items) for p in plan.prepared}
         actions: dict[str, int] = {}
         for it in found:
@@ -150,7 +175,7 @@ def _follow_up(settings: Settings, forum_id: str, as_of: date | None, dry_run: b
         return
     bar = sending.ProgressLine(sys.stderr) if sys.stderr.isatty() else None
     try:
-        plan, summary = followup.send_follow_up(settings, forum_id, as_of=as_of, progress=bar)
+        plan, summary = followup.send_follow_up(settings, forum_id, as_of=as_of, progress=bar, site=site)
     finally:
         if bar:
             bar.finish()

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
-from digest.content import wording
+from digest.content import todo, wording
 from digest.content.load import Site
 from digest.content.model import Item
 from digest.errors import WARNING, Problem
@@ -199,6 +199,7 @@ CHECKS = (
     ("Personal data in questions", personal_data),
     ("Headlines and summaries too long to scan", too_long),
     ("Topics no other item uses", lonely_topics),
+    ("Left to do in a draft", todo.problems),
 )
 
 

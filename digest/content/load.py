@@ -45,6 +45,8 @@ class Site:
     # to one is not reported once per reference, but counted in `dependents` for one line
     broken: dict[str, str] = field(default_factory=dict)
     dependents: dict[str, Counter] = field(default_factory=dict)
+    # forum files left out so that the rest can be sent (content/usable.py): id -> their errors
+    set_aside: dict[str, list[Problem]] = field(default_factory=dict)
 
     def refers_to_broken(self, forum_id: str, what: str) -> bool:
         """True (and counted) when forum_id names a forum file that did not load."""
@@ -61,6 +63,13 @@ class Site:
         return self.rules[f"{kind}:{id}"]
 
     def forum(self, forum_id: str) -> Forum:
+        if forum_id in self.set_aside:
+            errors = self.set_aside[forum_id]
+            raise DigestError(
+                f"forum '{forum_id}' did not load: {plural(len(errors), 'error')} in {errors[0].file}; fix them "
+                "and run `digest check` again (the other forums are not affected)",
+                errors,
+            )
         if forum_id not in self.forums:
             raise DigestError(f"no forum '{forum_id}'; {suggest(forum_id, list(self.forums)) or 'none exist'}")
         return self.forums[forum_id]

@@ -32,9 +32,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from digest import fmt
+from digest.content import todo
 from digest.content.audience import Profile
-from digest.content.load import Site, load_or_fail
+from digest.content.load import Site
 from digest.content.model import Contact, Forum, Item
+from digest.content.usable import load_usable
 from digest.db import open_db
 from digest.delivery import ledger
 from digest.delivery.compose import Plan, Prepared
@@ -240,7 +242,7 @@ class FollowUpPlan(Plan):
 
 # -- sending --------------------------------------------------------------------------------------
 def plan_for(settings: Settings, forum_id: str, as_of: date | None = None, site: Site | None = None) -> FollowUpPlan:
-    site = site or load_or_fail(settings)
+    site = site or load_usable(settings)
     return FollowUpPlan(settings, site, site.forum(forum_id), as_of or today())
 
 
@@ -265,6 +267,7 @@ def send_follow_up(
     from digest.delivery.send import send_plan  # the send renders and opens transports: only when sending
 
     plan = plan_for(settings, forum_id, as_of, site)
+    todo.refuse_draft(plan.site, plan.forum, "sent")
     prefix = key_prefix(plan.forum.id)
     with ledger.lock(settings.path("var"), prefix, what=f"a follow-up of {plan.forum.id}"):
         conn = open_db(settings, synchronous=ledger.SYNCHRONOUS)

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from digest.content.load import Site, load_or_fail
+from digest.content import todo
+from digest.content.load import Site
+from digest.content.usable import load_usable
 from digest.db import open_db
 from digest.delivery import ledger, sends
 from digest.delivery.compose import Personaliser, Plan
@@ -193,8 +195,9 @@ def send_edition(
     Safe to run again after any failure or crash, on any day: the send is named by the forum
     and its number, not the day (digest.delivery.sends). Holds the forum's lock throughout.
     key: send under this edition key instead (a benchmark's or a test's own)."""
-    site = site or load_or_fail(settings)
+    site = site or load_usable(settings)
     forum = site.forum(forum_id)
+    todo.refuse_draft(site, forum, "sent")
     as_of = as_of or today()
 
     def run(key: str) -> Summary:

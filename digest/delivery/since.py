@@ -36,9 +36,11 @@ Answered = tuple[tuple[Forum, Item], ...]
 
 
 def earlier(site: Site, forum: Forum) -> list[Forum]:
-    """The forums whose last session was before this one's first, oldest first."""
+    """The forums whose last session was before this one's first, oldest first; never a
+    draft (status: draft), which nothing sends or publishes."""
     first = min(forum.dates)
-    return sorted((f for f in site.forums.values() if max(f.dates) < first), key=lambda f: max(f.dates))
+    done = (f for f in site.forums.values() if max(f.dates) < first and f.status != "draft")
+    return sorted(done, key=lambda f: max(f.dates))
 
 
 class History:

@@ -11,7 +11,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from digest import fmt
-from digest.content.load import Site, load_or_fail
+from digest.content.load import Site
+from digest.content.usable import load_usable
 from digest.db import open_db
 from digest.delivery import ledger, sends
 from digest.delivery.compose import Personaliser, Plan
@@ -76,7 +77,7 @@ def _forum_plan(
     settings: Settings, forum_id: str, as_of: date | None, again: bool, key: str | None, site: Site | None
 ) -> tuple[Plan, list[str]]:
     """The plan of the send a real run would make (or of key), and that send in words."""
-    site = site or load_or_fail(settings)
+    site = site or load_usable(settings)
     forum = site.forum(forum_id)
     as_of = as_of or today()
     which: list[str] = []
@@ -121,7 +122,7 @@ def report(plan: Plan, planned: list[Intended]) -> list[str]:
 def dates_note(settings: Settings, forum_id: str, as_of: date | None = None, site: Site | None = None) -> str:
     """A line for the dry run when every date that came with the forum has gone by, so that
     nobody expects them in the digest ('' otherwise)."""
-    site = site or load_or_fail(settings)
+    site = site or load_usable(settings)
     forum = site.forum(forum_id)
     as_of = as_of or today()
     total, past = past_dates(site, forum, as_of)
@@ -173,7 +174,7 @@ def send_test(
         to = normalise_email(to)
     except Invalid as exc:
         raise DigestError(str(exc.at("", field="--to"))) from None
-    site = site or load_or_fail(settings)
+    site = site or load_usable(settings)
     forum = site.forum(forum_id)
     as_of = as_of or today()
     key = f"test:forum:{forum.id}@{as_of.isoformat()}:{time.time_ns()}"  # never in the ledger

@@ -136,6 +136,11 @@ def header(source: str) -> list[str]:
 def render(draft: Draft, source: str) -> str:
     lines = header(source)
     lines += field("id", draft.id, 0)
+    status = draft.kept.get("status", "draft")
+    lines.append(
+        f"status: {status}"
+        + (f"  # until `digest ready {draft.id}`: a draft is never sent" if status == "draft" else "")
+    )
     lines += field("title", draft.kept.get("title", draft.title), 0)
     lines += field("dates", draft.kept.get("dates", draft.dates), 0)
     if draft.kept.get("dates") is None and draft.no_date:

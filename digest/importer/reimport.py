@@ -9,19 +9,23 @@ are kept too while the document's answer is unchanged; when the answer changed t
 one comes in (a summary the organiser wrote is kept, and flagged to check).
 
 Items of the file that the revised document no longer has are kept, with a note, so
-that nothing written by hand is lost. Sections and the forum keep their ids, titles
-and audiences. Comments are not kept: the file is written anew.
+that nothing written by hand is lost. Sections and the forum keep their ids, titles,
+audiences and status. Ids stay: a new item never takes the id of one the file has.
+The result is written over the file as it stands (digest.importer.roundtrip), so the
+organiser's comments and formatting are kept too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from digest.content import wording
-from digest.content.yamlio import load_yaml
-from digest.errors import DigestError
+from digest.content.yamlio import MAX_BYTES, load_yaml
+from digest.errors import DigestError, display_path
 from digest.importer.draft import Draft, DraftItem, DraftSection, digest_of, norm, unique
 from digest.importer.emit import FINGERPRINT
 
@@ -35,6 +39,7 @@ class Old:
     forum: dict[str, Any]
     items: list[tuple[int, dict[str, Any]]]  # (section index, item mapping)
     fingerprints: dict[str, tuple[str, str]]
+    text: str = ""  # the file as it is, which the re-import is written over (roundtrip)
 
 
 @dataclass
@@ -59,7 +64,7 @@ def read_old(path: Path, shown: str) -> Old:
             items.extend((n, i) for i in section["items"] if isinstance(i, dict) and isinstance(i.get("id"), str))
     text = path.read_text(encoding="utf-8")
     fingerprints = {m.group(1): (m.group(2), m.group(3)) for m in FINGERPRINT.finditer(text)}
-    return Old(data, items, fingerprints)
+    return Old(data, items, fingerprints, text)
 
 
 def _text(value: Any) -> str:
@@ -68,7 +73,7 @@ def _text(value: Any) -> str:
 
 def merge(draft: Draft, old: Old, title_given: bool) -> Changes:
     changes = Changes()
-    for key in ("title", "dates", "intro", "audience"):
+    for key in ("status", "title", "dates", "intro", "audience"):
         if key in old.forum and not (key == "title" and title_given):
             draft.kept[key] = old.forum[key]
     section_of = _match_sections(draft, old)
@@ -80,6 +85,8 @@ def merge(draft: Draft, old: Old, title_given: bool) -> Changes:
             continue
         unmatched.remove(found)
         _keep(item, found[1], old.fingerprints.get(found[1]["id"]), changes)
+    _stable_ids(draft, {m["id"] for _, m in old.items})
+    changes.new = [i.id for i in draft.items if not i.kept.get("id")]
     used = {i.id for i in draft.items}
     for index, mapping in unmatched:
         section = section_of.get(index)
@@ -90,6 +97,18 @@ def merge(draft: Draft, old: Old, title_given: bool) -> Changes:
         draft.items.append(_carried(mapping, section, used, old.fingerprints.get(mapping["id"])))
         changes.gone.append(mapping["id"])
     return changes
+
+
+def _stable_ids(draft: Draft, file_ids: set[str]) -> None:
+    """An item the file has keeps its id; a new one never takes an id the file uses (the
+    document's new question came first, so the numbering moved on), so every id stays."""
+    used = set(file_ids)
+    for item in draft.items:
+        if item.kept.get("id"):
+            item.id = item.kept["id"]
+        elif item.id in used:
+            item.id = unique(item.id, used | {i.id for i in draft.items})
+        used.add(item.id)
 
 
 def _match_sections(draft: Draft, old: Old) -> dict[int, int]:
@@ -119,7 +138,7 @@ def _same(item: DraftItem, mapping: dict[str, Any], fingerprints: dict[str, tupl
 def _keep(item: DraftItem, mapping: dict[str, Any], fp: tuple[str, str] | None, changes: Changes) -> None:
     old_answer = _text(mapping.get("answer"))
     same_answer = fp[1] == item.source[1] if fp else norm(old_answer) == norm(item.answer)
-    item.kept["id"] = mapping["id"]
+    item.kept["id"] = item.id = mapping["id"]
     item.question = _text(mapping.get("question")) or item.question
     item.headline = _text(mapping.get("headline")) or None
     item.cut = [c for c in item.cut if c != "headline"]  # whatever it is, it is the organiser's
@@ -168,3 +187,51 @@ def _carried(mapping: dict[str, Any], section: int, used: set[str], fp: tuple[st
             item.kept[key] = mapping[key]
     item.notes.append("not in the revised document: delete this item if it no longer applies")
     return item
+
+
+# -- a document imported already, as another forum ------------------------------------------------
+SOURCE = re.compile(r"^# Source sha256: ([0-9a-f]{64})[ \t]{0,8}$", re.M)
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def stamp(text: str, sha: str) -> str:
+    """The forum file with the source document's sha256 recorded, in a comment above `id:`."""
+    line = f"# Source sha256: {sha}"
+    if SOURCE.search(text):
+        return SOURCE.sub(line, text, count=1)
+    at = re.search(r"^id:", text, re.M)
+    return text[: at.start()] + line + "\n" + text[at.start() :] if at else line + "\n" + text
+
+
+def twin(forums: Path, out: Path, draft: Draft, sha: str, root: Path) -> str:
+    """Why the document is already a forum other than the one being written ('' if not):
+    the same file (its sha256 recorded in that forum), or most of its questions."""
+    mine = {i.source[0] for i in draft.items if i.kind == "question"}
+    for other in sorted(forums.glob("*.yaml")) if forums.is_dir() else []:
+        if other.resolve() == out.resolve() or not other.is_file() or other.stat().st_size > MAX_BYTES:
+            continue
+        text = other.read_text(encoding="utf-8", errors="replace")
+        shown = display_path(other, root)
+        if sha in SOURCE.findall(text):
+            return f"this very document was imported as forum '{other.stem}' ({shown})"
+        theirs = {m.group(2) for m in FINGERPRINT.finditer(text)} | _questions(other, shown)
+        same = len(mine & theirs)
+        if mine and same * 2 > len(mine):
+            return f"{same} of its {len(mine)} questions are those of forum '{other.stem}' ({shown})"
+    return ""
+
+
+def _questions(path: Path, shown: str) -> set[str]:
+    """The fingerprints of a forum file's questions as written (a file written by hand)."""
+    src, _ = load_yaml(path, shown)
+    data = src.data if src is not None else None
+    out = set()
+    for section in data.get("sections") or [] if isinstance(data, dict) else []:
+        for item in section.get("items") or [] if isinstance(section, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("question"), str):
+                out.add(digest_of(item["question"]))
+    return out

@@ -22,7 +22,7 @@ from digest.content.model import SLUG, slug
 from digest.errors import DigestError, Problem, Problems, display_path
 from digest.files import write_atomic
 from digest.importer import draft as drafting
-from digest.importer import emit, reimport, source
+from digest.importer import emit, reimport, roundtrip, source
 from digest.importer.parse import parse
 from digest.settings import Settings
 
@@ -91,9 +91,18 @@ def import_document(
     tax, unchecked = _taxonomy(settings)
     draft = drafting.build(raw, tax, forum_id, _ids_elsewhere(forums, out, forum_id))
     draft.no_date = no_date
+    sha = reimport.sha256_of(path)
+    if twin := reimport.twin(forums, out, draft, sha, settings.root):
+        raise DigestError(
+            f"{path.name} is a forum already: {twin}. To bring in its changes, import it over that "
+            "forum (--id with its id, and --force); nothing was written"
+        )
     changes = reimport.merge(draft, old, title is not None) if old is not None else None
     drafting.finish(draft)
     text = emit.render(draft, path.name)
+    if old is not None and changes is not None:  # the organiser's file, with what the document changed
+        text = roundtrip.write_over(old.text, text, draft, changes)
+    text = reimport.stamp(text, sha)
     try:
         write_atomic(out, text)
     except OSError as exc:

@@ -258,9 +258,10 @@ def _check(
         except ValidationError as exc:
             problems.extend(from_pydantic(exc, src, KINDS[kind].options, base=("send",)))
     forum = getattr(options, "forum", None)
-    if isinstance(forum, str) and site.refers_to_broken(forum, "schedule"):
-        return None  # its forum's file did not load: one line there says so, not one per schedule
-    if options is not None:
+    # its forum's file did not load: one line there says so, not one per schedule; the schedule
+    # is kept, so that the scheduler says at each fire why it cannot send (never drops it silently)
+    broken = isinstance(forum, str) and site.refers_to_broken(forum, "schedule")
+    if options is not None and not broken:
         problems.extend(KINDS[kind].check(options, site, src))
     rule, errs = site.taxonomy.resolve(spec.audience, src, ("audience",))
     problems.extend(errs)
@@ -292,7 +293,7 @@ def _check(
         tuple(spec.skip.holidays) + tuple(terms.holidays if terms and spec.skip.school_holidays else ()),
         src.file,
     )
-    if spec.subject is not None:
+    if spec.subject is not None and not broken:
         problems.extend(_check_subject(schedule, src, site))
     return None if len(problems) > errors else schedule
 

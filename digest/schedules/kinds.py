@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from digest import fmt
+from digest.content import todo
 from digest.content.load import Site
-from digest.content.model import Slug, Strict
+from digest.content.model import Forum, Slug, Strict
 from digest.content.yamlio import Located
 from digest.delivery import ledger
 from digest.errors import Problem, suggest
@@ -62,7 +63,7 @@ class FollowUp(Strict):
 def forum_plan(settings: Settings, site: Site, schedule: Schedule, as_of: date, key: str) -> Plan:
     from digest.schedules.plans import ForumPlan  # renders: imported only when a fire sends
 
-    return ForumPlan(settings, site, schedule, site.forum(schedule.options.forum), as_of, key)
+    return ForumPlan(settings, site, schedule, _sendable(site, schedule.options.forum), as_of, key)
 
 
 def reminder_plan(settings: Settings, site: Site, schedule: Schedule, as_of: date, key: str) -> Plan:
@@ -74,7 +75,14 @@ def reminder_plan(settings: Settings, site: Site, schedule: Schedule, as_of: dat
 def follow_up_plan(settings: Settings, site: Site, schedule: Schedule, as_of: date, key: str) -> Plan:
     from digest.schedules.plans import FollowUpSchedulePlan
 
-    return FollowUpSchedulePlan(settings, site, schedule, site.forum(schedule.options.forum), as_of, key)
+    return FollowUpSchedulePlan(settings, site, schedule, _sendable(site, schedule.options.forum), as_of, key)
+
+
+def _sendable(site: Site, forum_id: str) -> Forum:
+    """The schedule's forum; a forum file that did not load, or a draft, is refused with why."""
+    forum = site.forum(forum_id)
+    todo.refuse_draft(site, forum, "sent")
+    return forum
 
 
 def forum_already_sent(conn: sqlite3.Connection, schedule: Schedule, key: str) -> str:

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from digest import fmt
-from digest.content.load import load_or_fail
+from digest.content.usable import aside_lines, load_usable
 from digest.db import explain, open_db
 from digest.delivery import ledger
 from digest.errors import DigestError
@@ -52,6 +52,7 @@ class Outcome:
     report: list[str] = field(default_factory=list)  # a dry run's editions and total (delivery.trial.report)
     catch_up: bool = False
     note: str = ""  # why it ran when it did, for the log: "waited for the last run"
+    aside: list[str] = field(default_factory=list)  # forum files that did not load, logged loudly at each fire
 
     @property
     def ok(self) -> bool:
@@ -185,14 +186,15 @@ def _run(
     from digest.delivery.trial import intended, report
 
     settings = sending_settings(settings, schedule)
+    aside: list[str] = []
     try:
-        plan, why = _plan(settings, schedule, as_of, key)
+        plan, why = _plan(settings, schedule, as_of, key, aside)
         if plan is None:
-            return outcome(*why)
+            return outcome(*why, aside=aside)
         if dry_run:
             planned = list(intended(settings, plan))
             who = site_audience(plan, schedule)
-            return outcome("dry run", f"to {who}", intended=planned, report=report(plan, planned))
+            return outcome("dry run", f"to {who}", intended=planned, report=report(plan, planned), aside=aside)
         if stopping is not None and stopping.is_set():
             return outcome("stopped", "the scheduler is stopping; not started")
         summary = send_plan(settings, plan, transport=transport, policy=policy, progress=_stop_check(stopping))
@@ -204,13 +206,13 @@ def _run(
             conn.close()
         return outcome("stopped", f"asked to stop between messages: {counts['sent']} sent, {counts['pending']} to go")
     except DigestError as exc:
-        return outcome("failed", exc.format_message().replace("\n", "; "))
+        return outcome("failed", exc.format_message().replace("\n", "; "), aside=aside)
     except sqlite3.Error as exc:  # a damaged or unwritable database is the operator's to fix, not a crash
         explained = explain(exc)
         if explained is None:
             raise
         return outcome("failed", explained.message)
-    return outcome("sent" if summary.ok else "incomplete", summary=summary)
+    return outcome("sent" if summary.ok else "incomplete", summary=summary, aside=aside)
 
 
 def site_audience(plan: Plan, schedule: Schedule) -> str:
@@ -218,8 +220,11 @@ def site_audience(plan: Plan, schedule: Schedule) -> str:
     return plan.site.taxonomy.describe(schedule.rule) or "everyone"
 
 
-def _plan(settings: Settings, schedule: Schedule, as_of: date, key: str) -> tuple[Plan | None, tuple[str, str]]:
-    """The plan to send, or None and (result, why not)."""
+def _plan(
+    settings: Settings, schedule: Schedule, as_of: date, key: str, aside: list[str]
+) -> tuple[Plan | None, tuple[str, str]]:
+    """The plan to send, or None and (result, why not); aside gets the lines about each forum
+    file that did not load (the others are sent all the same)."""
     conn = open_db(settings)
     try:
         status = state(conn, key, not settings.delivery.hold_unknown)
@@ -231,7 +236,8 @@ def _plan(settings: Settings, schedule: Schedule, as_of: date, key: str) -> tupl
                 return None, ("skipped", f"{as_of} is in {holiday.label()}")
             if schedule.spec.skip.nothing_new and (why := kind.nothing_new(conn, schedule, key)):
                 return None, ("skipped", why)
-        site = load_or_fail(settings)
+        site = load_usable(settings)
+        aside += aside_lines(site, but=getattr(schedule.options, "forum", None))
         plan = kind.plan(settings, site, schedule, as_of, key)
         plan.start(conn)
         if status == "new" and not plan.prepared:

@@ -102,6 +102,7 @@ class Service:
                 f"digest scheduler started (pid {os.getpid()}): {len(schedules)} schedule(s) in {self.settings.paths.schedules}/"
             )
             self._install(schedules, start)
+            self._unsendable()
             self.sched.start()
             stamp = self._stamp()
             # fires before `start` are ours to catch up; later ones are the jobs'
@@ -211,6 +212,15 @@ class Service:
                 )
             status = "paused" if s.spec.paused else (f"next run {fmt.moment(nxt)}" if nxt else "no further runs")
             log.info(f"{name}: {'changed: ' if name in old else ''}{s.describe(site)}; {status}")
+
+    def _unsendable(self) -> None:
+        """At start, loudly: each schedule whose forum cannot be sent now (see unsendable)."""
+        from digest.content.usable import unsendable
+
+        for line in unsendable(
+            self.settings, {n: getattr(s.options, "forum", None) for n, s in self.schedules.items()}
+        ):
+            log.error(line)
 
     def _remove(self, name: str) -> None:
         from apscheduler.jobstores.base import JobLookupError
@@ -328,6 +338,8 @@ class Service:
         level = logging.INFO if outcome.ok else logging.ERROR
         for line in outcome.lines():
             log.log(level, line)
+        for line in outcome.aside:
+            log.error(line)
         schedule = self.schedules.get(outcome.schedule)
         if schedule is not None and not schedule.spec.paused:
             nxt = next_fires(schedule.trigger(), self.clock(), 1)

@@ -249,9 +249,10 @@ class Pages:
 
     def latest_forum(self) -> Forum | None:
         """The forum whose last session is the most recent, as the content stands now (a
-        forum file with mistakes is left out; with none to show, the mail has no link)."""
+        forum file with mistakes is left out, and so is a draft, which is not published; with
+        none to show, the mail has no link)."""
         try:
-            forums = list(load_site(self.settings).forums.values())
+            forums = [f for f in load_site(self.settings).forums.values() if f.status != "draft"]
         except DigestError:
             return None
         return max(forums, key=lambda f: max(f.dates), default=None)

@@ -298,11 +298,14 @@ def test_a_typo_in_a_forum_file_is_its_own_error_and_one_line_about_what_refers_
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "check"], catch_exceptions=False)
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert lines == [
-        f"{FORUM}:23:17: sections[0].items[2].status: 'answerd' is not allowed here (did you mean 'answered'?)",
-        f"{FORUM}:1:1: warning: 2 events and 3 schedules refer to forum '2025-07-test', which did not load (fix the errors in this file above; those are checked again then)",
-        "Error: 0 forums, 0 items, 2 events, 2 contacts, 0 schedules: 1 error, 1 warning",
-    ]
+    assert (
+        lines
+        == [
+            f"{FORUM}:23:17: sections[0].items[2].status: 'answerd' is not allowed here (did you mean 'answered'?)",
+            f"{FORUM}:1:1: warning: 2 events and 3 schedules refer to forum '2025-07-test', which did not load (fix the errors in this file above; those are checked again then)",
+            "Error: 0 forums, 0 items, 2 events, 2 contacts, 3 schedules: 1 error, 1 warning",  # kept: each fire says why not
+        ]
+    )
 
 
 def test_every_mistake_of_a_file_in_one_run_even_when_it_does_not_load(site_dir: Path) -> None:
