@@ -191,10 +191,9 @@ def validate(src: Located, model: type[BaseModel]) -> tuple[Any, list[Problem]]:
 def read_model(
     path: Path, root: Path, model: type[BaseModel], problems: Problems | list[Problem], text: str | None = None
 ) -> tuple[Any, Located | None]:
-    """Read one YAML file into model, adding every problem to problems; (None, ...) if unusable.
-    With text, that is read as the file's content (an edit checked before it is written)."""
-    display = display_path(path, root)
-    src, errs = load_yaml(path, display) if text is None else parse_yaml(text, display)
+    """One YAML file (or text, as its content) into model, every problem added; None if unusable."""
+    shown = display_path(path, root)
+    src, errs = load_yaml(path, shown) if text is None else parse_yaml(text, shown)
     problems.extend(errs)
     if src is None:
         return None, None
@@ -231,8 +230,7 @@ def load_taxonomy(settings: Settings) -> Tax:
 
 def load_site(settings: Settings, texts: Mapping[Path, str] | None = None) -> Site:
     """Load and cross-check all content; the Site's problems hold every error and warning.
-    texts: forum files read as these texts instead of what is on disk (content/edit.py
-    checks an edit as `digest check` would, before writing it)."""
+    texts: forum files read as these texts, not from disk (an edit checked before writing)."""
     root = settings.root
     content = settings.path("content")
     problems = Problems()

@@ -94,13 +94,18 @@ class CuratePages:
         site, forum = view.site, view.site.forums[forum_id]
         findings = [(t, found) for t, found in view.findings]
         findings.append(("Other warnings", [p for p in site.problems.warnings if not any(p in f for _, f in findings)]))
-        all_cards = cards(site, forum, raw.decode("utf-8", "replace"), findings)
+        file = display_path(path, site.settings.root)
+        all_cards = cards(site, forum, raw.decode("utf-8", "replace"), findings, file)
         query = {k: request.query_params.get(k, "") for k in FILTERS}
         kept = urlencode({k: v for k, v in query.items() if v})
         shown = chosen(all_cards, query)
-        file = display_path(path, site.settings.root)
         on_items = {id(p) for c in all_cards for _, p in c.findings}
-        forum_wide = [p for _, found in findings for p in found if p.file == file and id(p) not in on_items]
+        forum_wide = [  # a draft's notes on items ("item <id>") are on the items already
+            p
+            for _, found in findings
+            for p in found
+            if p.file == file and id(p) not in on_items and not p.field.startswith("item ")
+        ]
         writes = self.has_token(request)
         issued = self.pages.csrf.issue(request, f"/f/{forum_id}/curate")
         ready = self.pages.csrf.token(issued.nonce, f"/f/{forum_id}/curate/ready")  # the same cookie

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from digest.content import wording
+from digest.content import todo, wording
 from digest.content.edit import ItemEdit, Suggestion, item_blocks, notes, suggestions
 from digest.content.load import Site
 from digest.content.model import Forum, Item, Section
@@ -33,6 +33,9 @@ class Card:
     findings: list[tuple[str, Problem]] = field(default_factory=list)  # (check's heading, problem)
     suggestions: list[Suggestion] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left: list[str] = field(
+        default_factory=list
+    )  # what content/todo.py finds beyond the notes: a headline cut with "…"
 
     @property
     def id(self) -> str:
@@ -54,7 +57,7 @@ class Card:
     @property
     def todo(self) -> bool:
         """Still to do: a note from the import, a suggestion not yet confirmed or dropped, or a finding."""
-        return bool(self.notes or self.suggestions or self.findings)
+        return bool(self.notes or self.left or self.suggestions or self.findings)
 
     def audience(self, kind: str) -> str:
         audience = self.item.audience
@@ -69,9 +72,10 @@ class Card:
         )
 
 
-def cards(site: Site, forum: Forum, text: str, findings: list[tuple[str, list[Problem]]]) -> list[Card]:
+def cards(site: Site, forum: Forum, text: str, findings: list[tuple[str, list[Problem]]], shown: str) -> list[Card]:
     lines = text.split("\n")
     blocks = item_blocks(lines)
+    todos = todo.of_text(text, shown, forum)
     out = []
     for section in forum.sections:
         for item in section.items:
@@ -83,6 +87,7 @@ def cards(site: Site, forum: Forum, text: str, findings: list[tuple[str, list[Pr
                 for p in found
                 if p.file == src.file and (p.field == prefix or p.field.startswith((prefix + ".", prefix + "[")))
             ]
+            said = notes(lines, item.id, blocks)
             out.append(
                 Card(
                     item=item,
@@ -93,7 +98,8 @@ def cards(site: Site, forum: Forum, text: str, findings: list[tuple[str, list[Pr
                     derived_summary=wording.derive_summary(item.answer or "") if item.answer else "",
                     findings=mine,
                     suggestions=suggestions(lines, item.id, blocks),
-                    notes=[t for _, t in notes(lines, item.id, blocks)],
+                    notes=[t for _, t in said],
+                    left=[t.text for t in todos if t.item == item.id and t.line - 1 not in {n for n, _ in said}],
                 )
             )
     return out
