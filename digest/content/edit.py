@@ -41,9 +41,18 @@ AUDIENCE_KEYS = ("districts", "phases", "settings")
 # where a key goes when an item does not have it yet (the importer's order, then the rest)
 ORDER = ("id", "kind", "question", "headline", "answer", "summary", "status", "answered_by", "topics", "links")
 _WRITING = threading.Lock()  # one edit at a time in this process: read, check, write
-_SUGGESTION = re.compile(r'^(\s*)#(\s+)(districts|phases|settings):\s*(\[.*?\])\s*#\s*"(.*)"\s*$')
-_NOTE = re.compile(r"^\s*# ?(.*)$")
-_AFTER_VALUE = re.compile(r"^\s*[a-z_]+: [^\"'#\[{|>]*?\s+#\s+(.*)$")  # `status: pending  # a note`
+# every repeat bounded, as in every pattern that reads content (tests/content/test_patterns.py)
+_SUGGESTION = re.compile(
+    r'^([ \t]{0,80})#([ \t]{1,20})(districts|phases|settings):[ \t]{0,20}(\[[^\]]{0,2000}\])[ \t]{0,20}#[ \t]{0,20}"(.{0,4000})"[ \t]{0,20}$'
+)
+_NOTE = re.compile(r"^[ \t]{0,80}# ?(.{0,4000})$")
+_AFTER_VALUE = re.compile(
+    r"^[ \t]{0,80}[a-z_]{1,40}: [^\"'#\[{|> \t]{1,200}[ \t]{1,40}#[ \t]{1,20}(.{0,4000})$"
+)  # `status: pending  # a note`
+_EXCLUDE = re.compile(r"^[ \t]{0,80}#[ \t]{1,20}exclude:[ \t]{0,20}$")
+_STATUS_NOTE = re.compile(r"^(status:[ \t]{0,20}[\w\"'-]{1,20})[ \t]{1,40}#.{0,4000}$")
+_LINE_NOTE = re.compile(r"[ \t]{1,40}#[ \t].{0,4000}$")
+_SLUG = re.compile(r"[a-z0-9]{1,80}(-[a-z0-9]{1,80}){0,40}")
 
 
 class Conflict(DigestError):
@@ -102,7 +111,7 @@ def flow(values: list[str]) -> CommentedSeq:
 
 
 # -- reading what the file says beside its values --------------------------------------------
-_ID_LINE = re.compile(r"^(\s*)- id: ([^\s#]+)")
+_ID_LINE = re.compile(r"^([ \t]{0,80})- id: ([^\s#]{1,80})")
 
 
 def item_blocks(lines: list[str]) -> dict[str, range]:
@@ -134,7 +143,7 @@ def suggestions(lines: list[str], item_id: str, blocks: dict[str, range] | None 
     inside_exclude = False
     for n in block:
         line = lines[n]
-        if re.match(r"^\s*#\s+exclude:\s*$", line):
+        if _EXCLUDE.match(line):
             inside_exclude = True
             continue
         found = _SUGGESTION.match(line)
@@ -293,9 +302,7 @@ class ForumDoc:
         The note after `status: draft` ("until `digest ready`...") goes with the draft."""
         self.set_key(self.data, key, value, ("id", "status", "title", "dates"))
         if key == "status":
-            self._lines_edits.append(
-                lambda lines: [re.sub(r"^(status:[ \t]*[\w\"'-]+)[ \t]+#.*$", r"\1", x) for x in lines]
-            )
+            self._lines_edits.append(lambda lines: [_STATUS_NOTE.sub(r"\1", x) for x in lines])
 
     def result(self) -> str:
         """The new text: the values changed, then the comment lines taken out."""
@@ -319,14 +326,14 @@ def _drop_comments(lines: list[str], item_id: str, quotes: set[str], remaining: 
             if text.startswith("#") and _suggestion_header(_NOTE.match(lines[n]).group(1)):
                 drop.add(n)
     elif not any(s.key.startswith("exclude.") for s in suggestions(lines, item_id) if s.line not in drop):
-        drop.update(n for n in block if re.match(r"^\s*#\s+exclude:\s*$", lines[n]))
+        drop.update(n for n in block if _EXCLUDE.match(lines[n]))
     out = list(lines)
     if notes_done:
         for n, _ in notes(lines, item_id):
             if lines[n].strip().startswith("#"):
                 drop.add(n)
             else:
-                out[n] = re.sub(r"\s+#\s.*$", "", lines[n])
+                out[n] = _LINE_NOTE.sub("", lines[n], count=1)
     return [line for n, line in enumerate(out) if n not in drop]
 
 
@@ -342,7 +349,7 @@ def forum_path(settings: Settings, forum_id: str) -> Path:
     """The forum's file; nothing outside the content folder is ever written."""
     folder = (settings.path("content") / "forums").resolve()
     path = (folder / f"{forum_id}.yaml").resolve()
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", forum_id) or path.parent != folder:
+    if not _SLUG.fullmatch(forum_id) or path.parent != folder:
         raise DigestError(f"no forum '{forum_id}'")
     if not path.is_file():
         raise DigestError(f"no forum file {display_path(path, settings.root)}")
