@@ -97,6 +97,7 @@ class CuratePages:
         file = display_path(path, site.settings.root)
         all_cards = cards(site, forum, raw.decode("utf-8", "replace"), findings, file)
         query = {k: request.query_params.get(k, "") for k in FILTERS}
+        at = request.query_params.get("at", "")
         kept = urlencode({k: v for k, v in query.items() if v})
         shown = chosen(all_cards, query)
         on_items = {id(p) for c in all_cards for _, p in c.findings}
@@ -131,6 +132,7 @@ class CuratePages:
             token=issued.field,
             ready_token=ready,
             message=message or SAVED.get(request.query_params.get("saved", ""), ""),
+            at=at if any(c.id == at for c in shown) else "",  # the item saved: its message is said there
             failure=failure,
             errors=site.problems.errors,
         )
@@ -193,7 +195,8 @@ class CuratePages:
             await self.reloaded()
         anchor = anchor or form.get("item", "")
         kept = {k: v for k, v in request.query_params.items() if k in FILTERS}
-        query = urlencode({**kept, "saved": "1" if saved.changed else "0"})
+        at = {"at": anchor} if anchor and anchor != "ready" else {}
+        query = urlencode({**kept, "saved": "1" if saved.changed else "0", **at})
         return RedirectResponse(f"/f/{forum_id}/curate?{query}#{anchor}", status_code=303)
 
     async def reloaded(self) -> None:

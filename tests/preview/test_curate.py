@@ -88,7 +88,7 @@ def item(page, item_id: str):
 def save(page, item_id: str) -> None:
     with page.expect_navigation(url=re.compile(r"saved=1")):
         item(page, item_id).get_by_role("button", name="Save this item").click()
-    expect(page.get_by_role("status").first).to_have_text("Saved.")
+    expect(item(page, item_id).get_by_role("status")).to_have_text("Saved.")  # said where it was saved
 
 
 HEADLINE = "Missing parent preference email? Contact SEN Data Coordination"
@@ -128,6 +128,7 @@ def test_an_imported_july_draft_curated_and_marked_ready_in_chromium(live: Simpl
         with page.expect_navigation(url=re.compile(r"saved=1")):
             page.get_by_role("button", name="Mark ready").click()
         expect(page.get_by_text("Status: ready to send")).to_be_visible()
+        expect(page.get_by_role("status").first).to_have_text("Saved.")
 
         # the open edition reloaded by itself, with the new headline
         expect(email.get_by_text(HEADLINE).first).to_be_visible()
@@ -291,8 +292,10 @@ def test_curating_by_keyboard_alone(live: SimpleNamespace, browser) -> None:
         tab_to(page, f"{first} button")
         with page.expect_navigation(url=re.compile(r"saved=1")):
             page.keyboard.press("Enter")
-        expect(page.get_by_role("status").first).to_have_text("Saved.")
-        assert page.url.endswith("?todo=1&section=phase-transfer&saved=1#pt-work-out-local-authority-areas")
+        expect(page.locator(first).get_by_role("status")).to_have_text("Saved.")
+        assert page.url.endswith(
+            "?todo=1&section=phase-transfer&saved=1&at=pt-work-out-local-authority-areas#pt-work-out-local-authority-areas"
+        )
     finally:
         context.close()
     saved = live.file.read_text(encoding="utf-8")
