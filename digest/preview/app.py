@@ -19,6 +19,7 @@ import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import anyio
 import uvicorn
@@ -97,6 +98,8 @@ def create_app(preview: LiveSite, host: str = "127.0.0.1", watch: bool = True, t
         return curate.take_token(request) or pages.home(request)
 
     async def on_change(changes: set) -> None:
+        if curate.loaded_already({Path(path).resolve() for _, path in changes}):
+            return
         await anyio.to_thread.run_sync(preview.reload)
         pages.hub.publish(preview.generation)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -46,6 +47,16 @@ SAVED = {"1": "Saved.", "0": "Nothing had changed, so nothing was written."}
 class CuratePages:
     def __init__(self, preview: LiveSite, pages: PreviewPages, token: str) -> None:
         self.preview, self.pages, self.token = preview, pages, token
+        self.written: dict[Path, str] = {}  # file -> hash of what a save wrote and loaded at once
+
+    def loaded_already(self, paths: set[Path]) -> bool:
+        """The watcher saw only files a save here wrote, and loaded, as they are now: nothing
+        to reload (a second reload would tell a page being typed in that the content changed)."""
+        ours = {p: self.written.pop(p, None) for p in paths}
+        try:
+            return bool(paths) and all(h is not None and fingerprint(p.read_bytes()) == h for p, h in ours.items())
+        except OSError:
+            return False
 
     # -- who may write ----------------------------------------------------------------------
     def has_token(self, request: Request) -> bool:
@@ -192,6 +203,7 @@ class CuratePages:
         except DigestError as exc:
             return await run_in_threadpool(self.draw, request, 400, "", exc)
         if saved.changed:
+            self.written[forum_path(self.preview.settings, forum_id)] = saved.hash
             await self.reloaded()
         anchor = anchor or form.get("item", "")
         kept = {k: v for k, v in request.query_params.items() if k in FILTERS}

@@ -340,3 +340,22 @@ def test_mark_ready_refuses_while_digest_check_finds_errors(live: SimpleNamespac
         assert live.file.read_text(encoding="utf-8") == broken
     finally:
         context.close()
+
+
+def test_the_watcher_does_not_load_again_what_a_save_has_loaded(preview: LiveSite, site_dir: Path) -> None:
+    """A save loads the file at once; when the watcher then sees that same file, unchanged
+    since, there is nothing to reload (a page being typed in would be told the content changed)."""
+    from digest.content.edit import fingerprint, forum_path
+    from digest.preview.curate import CuratePages
+    from digest.preview.pages import PreviewPages
+
+    curate = CuratePages(preview, PreviewPages(preview), TOKEN)
+    path = forum_path(preview.settings, "2025-07-test")
+    curate.written[path] = fingerprint(path.read_bytes())
+    assert curate.loaded_already({path})
+    assert not curate.loaded_already({path})  # once only: a later change is the organiser's
+    curate.written[path] = fingerprint(path.read_bytes())
+    path.write_text(path.read_text(encoding="utf-8") + "# edited since\n", encoding="utf-8")
+    assert not curate.loaded_already({path})
+    curate.written[path] = fingerprint(path.read_bytes())
+    assert not curate.loaded_already({path, site_dir / "content" / "events.yaml"})
