@@ -26,6 +26,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from digest.content.edit import Conflict, ForumDoc, check, fingerprint, forum_path, save, suggestions
+from digest.content.load import validate
+from digest.content.model import Forum
+from digest.content.yamlio import parse_yaml
 from digest.errors import DigestError, display_path
 from digest.preview.curation import KINDS, STATUSES, cards, changed, chosen, item_edit
 from digest.preview.live import LiveSite
@@ -42,6 +45,18 @@ def token_cookie(request: Request) -> str:
 MAX_FORM_BYTES = 65_536
 FILTERS = ("todo", "section", "topic", "finding")
 SAVED = {"1": "Saved.", "0": "Nothing had changed, so nothing was written."}
+
+
+def on_disk(raw: bytes, shown: str) -> Forum:
+    """The forum as its file says now (checked as the loader checks it)."""
+    try:
+        src, problems = parse_yaml(raw.decode("utf-8"), shown)
+    except UnicodeDecodeError:
+        raise DigestError(f"{shown} is not UTF-8 text: save it as UTF-8") from None
+    forum, more = validate(src, Forum) if src is not None else (None, [])
+    if forum is None:
+        raise DigestError(f"{shown} has mistakes: fix them in your editor and save", problems + more)
+    return forum
 
 
 class CuratePages:
@@ -99,14 +114,20 @@ class CuratePages:
         try:
             view = self.preview.view(forum_id)
             path = forum_path(view.site.settings, forum_id)
-            raw = path.read_bytes()  # drawn from, and compared with when saving
-        except DigestError as exc:
-            return self.pages.trouble(exc)
-        site, forum = view.site, view.site.forums[forum_id]
+            # The forms show the file as it is on disk, and carry its hash: what a save compares
+            # with, so that it never writes back a value a text editor has changed meanwhile
+            # (the site as last loaded may be a moment behind the file; only the findings come from it).
+            raw = path.read_bytes()
+            file = display_path(path, view.site.settings.root)
+            forum = on_disk(raw, file)
+        except OSError as exc:
+            return self.pages.trouble(DigestError(f"cannot read the forum file: {exc.strerror or exc}"))
+        except DigestError as exc:  # what was refused says why, with the file's mistakes
+            return self.pages.trouble(failure or exc, status if failure else None)
+        site = view.site
         findings = [(t, found) for t, found in view.findings]
         findings.append(("Other warnings", [p for p in site.problems.warnings if not any(p in f for _, f in findings)]))
-        file = display_path(path, site.settings.root)
-        all_cards = cards(site, forum, raw.decode("utf-8", "replace"), findings, file)
+        all_cards = cards(forum, raw.decode("utf-8"), findings, file)
         query = {k: request.query_params.get(k, "") for k in FILTERS}
         at = request.query_params.get("at", "")
         kept = urlencode({k: v for k, v in query.items() if v})

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from digest.content import todo, wording
 from digest.content.edit import ItemEdit, Suggestion, item_blocks, notes, suggestions
-from digest.content.load import Site
 from digest.content.model import Forum, Item, Section
 from digest.content.yamlio import format_path
 from digest.errors import Problem
@@ -72,20 +71,20 @@ class Card:
         )
 
 
-def cards(site: Site, forum: Forum, text: str, findings: list[tuple[str, list[Problem]]], shown: str) -> list[Card]:
+def cards(forum: Forum, text: str, findings: list[tuple[str, list[Problem]]], shown: str) -> list[Card]:
+    """Each item of forum, read from text (the file as shown, `shown`), with the findings on it."""
     lines = text.split("\n")
     blocks = item_blocks(lines)
     todos = todo.of_text(text, shown, forum)
     out = []
-    for section in forum.sections:
-        for item in section.items:
-            src, path = site.origins[f"item:{item.id}"]
-            prefix = format_path(path)
+    for si, section in enumerate(forum.sections):
+        for ii, item in enumerate(section.items):
+            prefix = format_path(("sections", si, "items", ii))  # as the loader names the item's fields
             mine = [
                 (title, p)
                 for title, found in findings
                 for p in found
-                if p.file == src.file and (p.field == prefix or p.field.startswith((prefix + ".", prefix + "[")))
+                if p.file == shown and (p.field == prefix or p.field.startswith((prefix + ".", prefix + "[")))
             ]
             said = notes(lines, item.id, blocks)
             out.append(

@@ -359,3 +359,25 @@ def test_the_watcher_does_not_load_again_what_a_save_has_loaded(preview: LiveSit
     assert not curate.loaded_already({path})
     curate.written[path] = fingerprint(path.read_bytes())
     assert not curate.loaded_already({path, site_dir / "content" / "events.yaml"})
+
+
+def test_the_forms_show_the_file_as_it_is_even_before_the_preview_has_loaded_it(live: SimpleNamespace, browser) -> None:
+    """The preview loads a saved file a moment later (here: never, no watcher). A form drawn
+    from the site as last loaded would carry the old headline, and saving its summary
+    would have written that back over the headline just saved in the editor."""
+    old = "        headline: Who do we contact if a parent has not received a parent preference email?"
+    edited = live.file.read_text(encoding="utf-8").replace(old, f"        headline: {HEADLINE}", 1)
+    live.file.write_text(edited, encoding="utf-8")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{live.url}/?token={TOKEN}")
+        page.goto(f"{live.url}/f/{FORUM}/curate")
+        article = item(page, "pt-contact-parent-received-preference-email")
+        expect(article.get_by_label("Headline")).to_have_value(HEADLINE)
+        article.get_by_label("Summary").fill(SUMMARY)
+        save(page, "pt-contact-parent-received-preference-email")
+    finally:
+        context.close()
+    saved = live.file.read_text(encoding="utf-8")
+    assert f"        headline: {HEADLINE}\n" in saved and f"        summary: {SUMMARY}\n" in saved
