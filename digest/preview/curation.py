@@ -140,8 +140,9 @@ def item_edit(item: Item, form: dict[str, str], n_suggestions: int) -> ItemEdit:
     highlight = form.get("highlight") == "yes"
     if "highlight-shown" in form and highlight != item.highlight:
         fields["highlight"] = True if highlight else None
-    if "topics" in form and _words_list(form["topics"]) != item.topics:
-        fields["topics"] = _words_list(form["topics"]) or None
+    topics = [t for t in (_line(x) for x in form.get("topics", "").splitlines()) if t]  # a topic may hold a comma
+    if "topics" in form and topics != item.topics:
+        fields["topics"] = topics or None
     if "answered_by" in form and (form["answered_by"] or None) != item.answered_by:
         fields["answered_by"] = form["answered_by"] or None
     for kind in ("districts", "phases", "settings"):

@@ -381,3 +381,34 @@ def test_the_forms_show_the_file_as_it_is_even_before_the_preview_has_loaded_it(
         context.close()
     saved = live.file.read_text(encoding="utf-8")
     assert f"        headline: {HEADLINE}\n" in saved and f"        summary: {SUMMARY}\n" in saved
+
+
+def test_a_form_left_as_it_was_changes_nothing_even_a_topic_with_a_comma() -> None:
+    from digest.content.model import Item
+    from digest.preview.curation import changed, item_edit
+
+    item = Item(
+        id="salt",
+        question="What is being done about SALT?",
+        answer="We are working with commissioners.",
+        topics=["Speech, language and communication", "Therapies"],
+        audience={"phases": ["early years", "primary"]},
+        highlight=True,
+    )
+    form = {
+        "headline": "",
+        "summary": "",
+        "status": "answered",
+        "kind": "question",
+        "highlight": "yes",
+        "highlight-shown": "1",
+        "topics": "Speech, language and communication\r\nTherapies",
+        "answered_by": "",
+        "districts": "",
+        "phases": "early years, primary",
+        "settings": "",
+        "suggestion-0": "",
+    }
+    assert not changed(item_edit(item, form, 1))
+    edit = item_edit(item, {**form, "topics": "Therapies", "highlight": "", "phases": "primary"}, 1)
+    assert edit.fields == {"topics": ["Therapies"], "highlight": None, "audience.phases": ["primary"]}
