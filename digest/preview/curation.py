@@ -131,7 +131,9 @@ def item_edit(item: Item, form: dict[str, str], n_suggestions: int) -> ItemEdit:
     edit = ItemEdit()
     fields = edit.fields
     for name in ("headline", "summary"):
-        if name in form and _line(form[name]) != (getattr(item, name) or ""):
+        # compared as words: a summary written over several lines in the file is not rewritten
+        # as one because the form was saved for another field
+        if name in form and _line(form[name]) != _line(getattr(item, name) or ""):
             fields[name] = _line(form[name]) or None
     if form.get("status") in STATUSES and form["status"] != item.status:
         fields["status"] = form["status"]

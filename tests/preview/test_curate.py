@@ -394,10 +394,11 @@ def test_a_form_left_as_it_was_changes_nothing_even_a_topic_with_a_comma() -> No
         topics=["Speech, language and communication", "Therapies"],
         audience={"phases": ["early years", "primary"]},
         highlight=True,
+        summary="Two lines\nin the file.",
     )
     form = {
         "headline": "",
-        "summary": "",
+        "summary": "Two lines\r\nin the file.",
         "status": "answered",
         "kind": "question",
         "highlight": "yes",
