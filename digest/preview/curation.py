@@ -152,7 +152,7 @@ def item_edit(item: Item, form: dict[str, str], n_suggestions: int) -> ItemEdit:
             continue
         old = getattr(item.audience, kind) if item.audience else None
         new = _words_list(form[kind])
-        if new != (old or []):
+        if new != [_line(v) for v in old or []]:
             fields[f"audience.{kind}"] = new or None
     for n in range(n_suggestions):
         choice = form.get(f"suggestion-{n}", "")
