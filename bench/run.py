@@ -242,8 +242,8 @@ def rows(r: dict[str, Any]) -> list[Row]:
                 "build",
             ),
             Row(
-                f"   of which: the search index, {c['index_answers']:.0f} answers with Pagefind",
-                f"{c['index_s']:.2f} s, a bundle of {c['index_kb']:.0f} KB (scripts, WebAssembly and the index)",
+                f"   of which: the search index, {c['index_answers']:.0f} answers for MiniSearch",
+                f"{c['index_s']:.2f} s, an index of {c['index_kb']:.0f} KB (search/index.json; the page's scripts beside it)",
             ),
             Row(
                 "5. Start-up: `digest --help`", f"{c['help_s'] * 1e3:.0f} ms", "< 250 ms", c["help_s"] < 0.25, "startup"

@@ -83,7 +83,7 @@ def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Pat
         )
     index = builds.index
     click.echo(
-        f"Search index: {fmt.plural(index.records, 'answer')}, {index.bytes / 1000:,.0f} KB in {out / 'pagefind'}, "
+        f"Search index: {fmt.plural(index.records, 'answer')}, {index.bytes / 1000:,.0f} KB in {out / 'search'}, "
         f"{index.seconds:.2f} s"
     )
     click.echo(f"Wrote {out / 'index.html'} (the archive; {out / 'editions.html'} for every edition)")

@@ -3,11 +3,14 @@ so that a search for "SENIA" finds an answer that says "SEN Inclusion Adviser" a
 other way round.
 
 Each group is a list of forms that mean the same: `[SENIA, SEN IA, SEN Inclusion Adviser]`.
-The search index (editions/search.py) gives every item the other forms of each group it
-uses, since Pagefind, the search engine, has no synonyms of its own. Matching is on whole
-words, with a plural or a number after them (EHCPs, PT25). A short form (three letters or
-fewer, such as AR, PT or YR) matches only as written, capitals and all, so that "Yr 6" is
-not "Year R"; longer ones match in any case ("SaLT" is SALT).
+The search index (editions/search.py) carries the groups to the search page, which reads
+every form of a group in an item and in a query as one word for the group
+(templates/site/finder.js). Matching is on whole words, with a plural or a number after
+them (EHCPs, PT25). In an item, a short form (three letters or fewer, such as AR, PT or
+YR) matches only as written, capitals and all; longer ones match in any case ("SaLT" is
+SALT). In a query any case will do, and a year with its number ("Yr 5", "yr6") is that
+year, never Year R. `found` and `expand` below state the items' rule in Python, as
+tests/content checks it; finder.js keeps to the same.
 """
 
 from __future__ import annotations
@@ -33,11 +36,6 @@ def _words(form: str) -> list[str]:
     return [w for w in re.split(r"[\s\-]+", form.strip()) if w]
 
 
-def _risk(form: str) -> int:
-    """How many of a form's words are short enough to be the start of many others."""
-    return sum(1 for w in _words(form) if len(re.sub(r"[^0-9A-Za-z]", "", w)) <= SHORT)
-
-
 def _pattern(form: str) -> re.Pattern[str]:
     body = r"[\s\-]+".join(re.escape(w) for w in _words(form))
     short = len(re.sub(r"[^0-9A-Za-z]", "", form)) <= SHORT
@@ -59,23 +57,6 @@ class Synonyms:
             for group, forms in zip(self.groups, self._compiled, strict=True)
             if any(p.search(text) for _, p in forms)
         ]
-
-    def query_forms(self) -> dict[str, str]:
-        """The forms a search box should not pass on as typed, lower case, each with the form
-        of its group to search for instead.
-
-        Pagefind matches each word of a query as the start of a word, so a word of three
-        letters or fewer finds far too much: 'AR' every 'are' and 'area', the 'R' of 'Year R'
-        every 'review'. Since every item that uses one form of a group has all of them in the
-        index, searching for the group's safest form instead finds the same items and no
-        others: the one with fewest such short words, then the most letters in the rest."""
-        out: dict[str, str] = {}
-        for group in self.groups:
-            best = min(group, key=lambda f: (_risk(f), -sum(len(w) for w in _words(f) if len(w) > SHORT)))
-            for form in group:
-                if form != best and _risk(form):
-                    out[" ".join(_words(form)).lower()] = best
-        return out
 
     def expand(self, text: str) -> list[str]:
         """The other forms of every group text uses: what the search index adds to it."""

@@ -6,11 +6,12 @@
   comments on the forum at #comments;
 - topics/<topic>.html: every item of a topic across the forums, newest forum first,
   each with its forum and date, and where a later answer changed it (content/updates.py);
-- search.html: the search page (the index itself: editions/search.py);
+- search.html: the search page (its index, search/index.json: editions/search.py);
 - contacts.html: every contact (an email carries only those its items name);
 - calendars.html: the district and phase feeds to subscribe to;
-- assets/: one stylesheet, an icon, and the scripts for the filters and the search (no
-  inline style or script, so the pages keep to a strict Content-Security-Policy).
+- assets/: one stylesheet, an icon, and the scripts for the filters and the search (with
+  MiniSearch, vendored, so no request leaves the site; no inline style or script, so the
+  pages keep to a strict Content-Security-Policy).
 
 The forum and topic pages can show only what applies to a school: each item carries the
 districts, phases and settings its audience reaches, and assets/filter.js hides the rest
@@ -23,7 +24,6 @@ scripts from disk).
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,7 +41,14 @@ if TYPE_CHECKING:
     from digest.editions.calendar import Feed
 
 STYLESHEET = "assets/site.css"
-ASSETS = ("assets/choice.js", "assets/filter.js", "assets/search.js", "assets/icon.svg")
+ASSETS = (
+    "assets/choice.js",
+    "assets/filter.js",
+    "assets/search.js",
+    "assets/finder.js",
+    "assets/minisearch.js",
+    "assets/icon.svg",
+)
 
 
 def newest_first(site: Site) -> list[Forum]:
@@ -181,16 +188,10 @@ def write_archive(
         )
     for topic in every:
         page(topic.path, "site/topic.html", topic=topic, here={e.item.id for _, es in topic.groups for e in es})
-    page(SEARCH, "site/search.html", forums=forums, topics=every, synonyms=search_forms(site))
+    page(SEARCH, "site/search.html", forums=forums, topics=every)
     page(CONTACTS, "site/contacts.html")
     page("calendars.html", "site/calendars.html", feeds=feeds)
     for asset in (STYLESHEET, *ASSETS):
         write_atomic(out / asset, env.loader.get_source(env, f"site/{Path(asset).name}")[0])
         written.append(out / asset)
     return written
-
-
-def search_forms(site: Site) -> str:
-    """What the search page rewrites in a query (Synonyms.query_forms), as JSON to sit in a
-    <script type="application/json"> block: no '<' that could close it."""
-    return json.dumps(site.synonyms.query_forms(), ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")

@@ -43,7 +43,7 @@ class SiteUrls:
 
 CONTACTS = "contacts.html"
 SEARCH = "search.html"
-SEARCH_BUNDLE = "pagefind"  # Pagefind's scripts and index, written by editions/search.py
+SEARCH_INDEX = "search/index.json"  # every item, for the search page: editions/search.py writes it
 
 
 def forum_page(forum_id: str) -> str:

@@ -27,11 +27,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 CACHE = "public, max-age=300"  # published pages change when the site is built again
-# The readers' pages run no script; the built site runs its own (the filters, the search,
-# and Pagefind: WebAssembly in a worker, fetching its index files). Still nothing from
-# anywhere else.
+# The readers' pages run no script; the built site runs its own (the filters, and the search
+# with MiniSearch, fetching the site's own search/index.json). Still nothing from anywhere
+# else.
 CSP = (
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; connect-src 'self'; "
     "style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 HEADERS = {"cache-control": CACHE, "content-security-policy": CSP}

@@ -1,37 +1,31 @@
-// The search page: Pagefind's index of every item (editions/search.py writes it), searched
-// in the browser. Nothing leaves the page but requests for the index's own files.
-//
-// Abbreviations: the index gives every item the other forms of each abbreviation it uses
-// (content/synonyms.yaml). Pagefind matches each word of a query as the start of a word,
-// so a short form ("AR", the "R" of "Year R") is swapped for its group's safest form
-// before searching; the page holds that list as JSON (Synonyms.query_forms).
+// The search page: every item of every forum, searched in the browser (assets/finder.js,
+// over search/index.json, which `digest build` writes). Nothing leaves the page but the
+// request for the index, from the site itself.
 
 import { DIMENSIONS, carry, chosen, describe, fill, fromUrl, read, remember, unfold } from "./choice.js";
+import { Finder } from "./finder.js";
 
 const PAGE = 20;
+const FORMAT = 1; // of search/index.json (editions/search.py FORMAT)
 const form = document.getElementById("search");
 const input = form.elements.q;
 const status = document.getElementById("search-status");
+const none = document.getElementById("none");
 const list = document.getElementById("results");
 const more = document.getElementById("more");
-const forms = JSON.parse(document.getElementById("synonyms").textContent);
-const keys = Object.keys(forms).sort((a, b) => b.length - a.length);
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const swaps = keys.map((k) => [new RegExp(`(?<= )${escape(k)}(?:s|'s|\\d+)?(?= )`, "g"), forms[k]]);
-
-export function rewrite(query) {
-  let q = ` ${query.toLowerCase().replace(/[\s\-]+/g, " ").trim()} `;
-  for (const [pattern, form] of swaps) q = q.replace(pattern, form.toLowerCase());
-  return q.trim();
-}
 
 let engine = null;
-async function pagefind() {
+async function finder() {
   if (!engine) {
-    engine = import("../pagefind/pagefind.js").then(async (pf) => {
-      await pf.options({ excerptLength: 24 });
-      return pf;
-    });
+    engine = fetch("search/index.json")
+      .then((response) => {
+        if (!response.ok) throw new Error(`search/index.json: ${response.status}`);
+        return response.json();
+      })
+      .then((index) => {
+        if (index.format !== FORMAT) throw new Error(`search/index.json is of format ${index.format}, not ${FORMAT}`);
+        return new Finder(index);
+      });
   }
   return engine;
 }
@@ -44,18 +38,16 @@ function say(text) {
   status.textContent = text;
 }
 
-function filtersOf(choice, answer) {
-  const filters = {};
-  for (const k of DIMENSIONS) if (choice[k]) filters[k] = choice[k];
-  if (answer) filters.status = answer;
-  return filters;
+// Whether an item is for the chosen school, and has the chosen status.
+function filterOf(choice, answer) {
+  return (item) => DIMENSIONS.every((k) => !choice[k] || item[k].includes(choice[k])) && (!answer || item.status === answer);
 }
 
 function summary(count, text, choice, answer) {
   const what = text ? ` for “${text}”` : "";
   const whom = chosen(choice) ? `, for ${describe(choice)}` : "";
   const which = answer ? ` (${answer.toLowerCase()})` : "";
-  if (!count) return `No answers${what}${whom}${which}. Try fewer words, or another word for the same thing.`;
+  if (!count) return `No answers${what}${whom}${which}.`;
   return `${count === 1 ? "1 answer" : count + " answers"}${what}${whom}${which}${text ? ", best match first" : ", newest first"}.`;
 }
 
@@ -63,33 +55,32 @@ function item(data) {
   const li = document.createElement("li");
   const heading = document.createElement("h2");
   const link = document.createElement("a");
-  link.href = data.meta.link;
-  link.textContent = data.meta.title;
+  link.href = data.link;
+  link.textContent = data.title;
   heading.append(link);
   const meta = document.createElement("p");
   meta.className = "meta";
   const badge = document.createElement("span");
-  badge.className = data.meta.status === "Answered" ? "badge answered" : "badge pending";
-  badge.textContent = data.meta.status;
+  badge.className = data.status === "Answered" ? "badge answered" : "badge pending";
+  badge.textContent = data.status;
   meta.append(badge, " ");
-  if (data.meta.changed) {
+  if (data.changed) {
     const badge = document.createElement("span");
     badge.className = "badge changed";
     badge.textContent = "Changed later";
     meta.append(badge, " ");
   }
-  meta.append(`${data.meta.forum}, ${data.meta.date}${data.meta.topic ? " · " + data.meta.topic : ""}`);
+  meta.append(`${data.forum}, ${data.date}${data.topic ? " · " + data.topic : ""}`);
   const text = document.createElement("p");
-  text.textContent = data.meta.summary;
+  text.textContent = data.summary;
   li.append(heading, meta, text);
   return li;
 }
 
-async function showMore(focus) {
+function showMore(focus) {
   const batch = results.slice(shown, shown + PAGE);
-  const found = await Promise.all(batch.map((r) => r.data()));
   const first = shown;
-  list.append(...found.map(item));
+  list.append(...batch.map(item));
   shown += batch.length;
   more.hidden = shown >= results.length;
   more.textContent = `Show more answers (${results.length - shown} more)`;
@@ -103,8 +94,8 @@ async function run() {
   const answer = form.elements.status.value;
   remember({ q: text, ...choice, status: answer });
   carry(choice);
-  const filters = filtersOf(choice, answer);
-  if (!text && !Object.keys(filters).length) {
+  none.hidden = true;
+  if (!text && !chosen(choice) && !answer) {
     results = [];
     list.replaceChildren();
     more.hidden = true;
@@ -113,19 +104,24 @@ async function run() {
   }
   let found;
   try {
-    const pf = await pagefind();
-    found = await pf.search(text ? rewrite(text) : null, text ? { filters } : { filters, sort: { date: "desc" } });
+    const f = await finder();
+    const keep = filterOf(choice, answer);
+    found = (text ? f.find(text, keep) : f.list(keep)).map((id) => f.byId.get(id));
   } catch (error) {
     document.getElementById("search-needs").hidden = false;
     say("The search could not start here. Open the archive from its web address to search it.");
     throw error;
   }
   if (mine !== latest) return; // a newer search has started
-  results = found.results;
+  results = found;
   shown = 0;
   list.replaceChildren();
-  await showMore(false);
-  if (mine === latest) say(summary(results.length, text, choice, answer));
+  showMore(false);
+  say(summary(results.length, text, choice, answer));
+  none.hidden = results.length > 0;
+  document.getElementById("none-why").textContent = !(chosen(choice) || answer)
+    ? "Nothing in the forums' answers matches those words."
+    : `No answer${text ? " that matches those words" : ""} is for the school or the answers you chose: choose every district, phase, setting and answer to look through them all.`;
 }
 
 let timer = 0;

@@ -1,14 +1,13 @@
 """The archive beyond each forum's page (issue 13): a page per topic across the forums,
 answers a later one changed, the data its filters read, and the search index `digest
-build` writes with Pagefind."""
+build` writes for the search page."""
 
 from __future__ import annotations
 
-import gzip
+import hashlib
 import html
 import json
 import re
-import sys
 from itertools import product
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from support import FIXTURE_DAY, REPO
 from digest.cli.main import cli
 from digest.content.audience import Profile
 from digest.content.load import load_or_fail
-from digest.editions import search
 from digest.editions.archive import entries, topics
 from digest.editions.build import build
 from digest.editions.render import Renderer
@@ -106,95 +104,74 @@ def test_the_filters_data_is_exactly_who_each_item_reaches(example) -> None:
             assert by_filter == {i.id for i in select(site, forum, FIXTURE_DAY, profile).items}, profile
 
 
-def fragments(out: Path) -> list[dict]:
-    """Every record of the built search index, as Pagefind stores it."""
-    found = []
-    for path in sorted((out / "pagefind" / "fragment").glob("*.pf_fragment")):
-        raw = gzip.decompress(path.read_bytes())
-        found.append(json.loads(raw[raw.index(b"{") :]))
-    return found
+def index(out: Path) -> dict:
+    return json.loads((out / "search" / "index.json").read_text())
 
 
-def test_the_index_holds_every_item_with_its_metadata_filters_and_other_words(example) -> None:
+def test_the_index_holds_every_item_with_what_a_result_shows_and_its_filters(example) -> None:
     site, out = example
-    records = {r["meta"]["link"]: r for r in fragments(out)}
+    data = index(out)
+    records = {r["link"]: r for r in data["items"]}
     questions = [(f, i) for f in site.forums.values() for i in f.items if not i.feedback]
-    assert len(records) == len(questions)
+    assert len(records) == len(data["items"]) == len(questions)
     tax = site.taxonomy
     for forum, item in questions:
         record = records[f"{forum.id}/index.html#{item.id}"]
-        meta, filters = record["meta"], record["filters"]
-        assert meta["forum"] == forum.title and meta["status"] in ("Answered", "Answer to come", "More to follow")
-        assert meta["title"] and meta["date"].endswith(str(max(forum.dates).year))
-        assert (item.status == "pending") == (filters["status"] == ["Answer to come"])
-        assert sorted(filters["topic"]) == sorted(item.topics)
+        assert record["id"] == item.id and record["forum"] == forum.title
+        assert record["status"] in ("Answered", "Answer to come", "More to follow")
+        assert (item.status == "pending") == (record["status"] == "Answer to come")
+        assert record["title"] and record["date"].endswith(str(max(forum.dates).year))
         reach = tax.reach(site.rule("item", item.id))
-        assert sorted(filters["district"]) == sorted(reach["districts"])
-        assert sorted(filters["phase"]) == sorted(reach["phases"])
-        assert sorted(filters["setting"]) == sorted(reach["settings"])
+        assert (record["district"], record["phase"], record["setting"]) == (
+            reach["districts"],
+            reach["phases"],
+            reach["settings"],
+        )
         for topic in item.topics:
-            assert topic in record["content"]
+            assert topic in record["more"]
     senia = records["2024-03-countywide/index.html#senia-hard-to-contact"]
-    assert "SEN IA Surgeries" in senia["content"] and "SENIA" in senia["content"]  # written, and another form
-    assert records["2024-03-countywide/index.html#bs-rollout-rest-of-county"]["meta"]["changed"] == "yes"
-    salt = records["2024-03-countywide/index.html#bs-rollout-rest-of-county"]["content"]
-    assert "speech and language therapy" in salt and "SALT" in salt  # found by SALT, which it never says
+    assert "SEN IA Surgeries" in senia["answer"] and "SEND Enquiries Hub" in senia["answer"]  # the council's words
+    assert records["2024-03-countywide/index.html#bs-rollout-rest-of-county"]["changed"] is True
+    assert ["SENIA", "SEN IA", "SEN Inclusion Adviser"] in data["synonyms"]  # the page reads every form
+    assert {"la", "ep"} <= set(data["abbreviations"]) and "the" not in data["abbreviations"]
 
 
-def test_the_bundle_holds_only_what_the_search_page_uses(example) -> None:
+def test_the_site_serves_everything_the_search_needs_itself(example) -> None:
     site, out = example
-    bundle = out / "pagefind"
-    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-worker.js").is_file()
-    assert list(bundle.glob("wasm.*.pagefind")) and list(bundle.glob("index/*.pf_index"))
-    assert not [p.name for p in bundle.iterdir() if p.name in search.UNUSED]
-    size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
-    assert size < 1_000_000  # scripts, WebAssembly and the index of every answer
-    search_page = (out / "search.html").read_text()
-    forms = json.loads(re.search(r'<script type="application/json" id="synonyms">(.*?)</script>', search_page).group(1))
-    assert forms["sen ia"] == "SENIA" and forms["ar"] == "annual review" and forms["year r"] == "Reception"
+    page = (out / "search.html").read_text()
+    assert re.findall(r"<script[^>]*src=\"([^\"]+)\"", page) == ["assets/search.js"]
+    imports = re.findall(r'^import .* from "(.+)";$', (out / "assets" / "search.js").read_text(), re.M)
+    assert imports == ["./choice.js", "./finder.js"]
+    finder = (out / "assets" / "finder.js").read_text()
+    assert re.findall(r'^import .* from "(.+)";$', finder, re.M) == ["./minisearch.js"]
+    vendored = (out / "assets" / "minisearch.js").read_text()
+    assert vendored.startswith("// MiniSearch 7.2.0") and "export { MiniSearch as default };" in vendored
+    assert "sourceMappingURL" not in vendored  # no request for a map the site does not have
+    published = re.search(r"SHA-256 .*?:\n// ([0-9a-f]{64})", vendored)[1]
+    code = vendored[vendored.index("\n\n") + 2 :] + "//# sourceMappingURL=index.js.map\n"
+    assert hashlib.sha256(code.encode()).hexdigest() == published  # the npm package's file, unchanged
+    assert not re.search(r"\bimport\s*\(|XMLHttpRequest|WebSocket", vendored)  # nor for anything else
+    assert not (out / "pagefind").exists()
+    assert (out / "search" / "index.json").stat().st_size < 300_000  # every answer, whole
 
 
 def test_a_rebuild_replaces_the_index_whole(site_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     site = load_or_fail(load_settings(site_dir))
     first = build(site, out, as_of=FIXTURE_DAY).index
-    assert first.records == 5 and first.bytes > 0
-    before = {p.name for p in (out / "pagefind" / "fragment").iterdir()}
+    assert first.records == 5 and first.bytes == (out / "search" / "index.json").stat().st_size
     forum = site_dir / "content/forums/2025-07-test.yaml"
     forum.write_text(
         forum.read_text().replace("OOC schools have a separate process.", "OOC schools have their own process.")
     )
     build(load_or_fail(load_settings(site_dir)), out, as_of=FIXTURE_DAY)
-    after = {p.name for p in (out / "pagefind" / "fragment").iterdir()}
-    assert len(after) == 5 and after != before  # the changed record is new, the old one gone
-    assert not list(out.glob(".pagefind-*"))
+    text = (out / "search" / "index.json").read_text()
+    assert "their own process" in text and "a separate process" not in text
+    assert [p.name for p in (out / "search").iterdir()] == ["index.json"]  # no temporary file left
 
 
 def test_build_says_what_the_index_holds(site_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--as-of", "2025-07-11", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert re.search(
-        rf"Search index: 5 answers, \d+ KB in {re.escape(str(out / 'pagefind'))}, [\d.]+ s\n", result.output
-    )
-
-
-def test_no_pagefind_is_a_clear_error_and_nothing_is_half_written(
-    site_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "pagefind_bin", None)  # not installed
-    result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 1
-    assert "Pagefind is not installed, so the search index cannot be built" in result.output
-    assert "Traceback" not in result.output and not (tmp_path / "out" / "pagefind").exists()
-
-
-def test_a_failing_pagefind_names_what_it_said(site_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = tmp_path / "pagefind"
-    fake.write_text("#!/bin/sh\necho 'Error: could not read the site' >&2\nexit 3\n")
-    fake.chmod(0o755)
-    monkeypatch.setattr(search, "pagefind", lambda: fake)
-    result = CliRunner().invoke(cli, ["--root", str(site_dir), "build", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 1
-    assert "Pagefind could not build the search index:\nError: could not read the site" in result.output
-    assert "Traceback" not in result.output
+    assert re.search(rf"Search index: 5 answers, \d+ KB in {re.escape(str(out / 'search'))}, [\d.]+ s\n", result.output)
