@@ -239,15 +239,14 @@ class ForumDoc:
             if key in mapping:
                 del mapping[key]
             return
-        if key in mapping:
-            old = mapping[key]
-            if isinstance(old, CommentedSeq) and isinstance(value, list):
-                old[:] = value  # keeps its flow or block style
-            else:
-                mapping[key] = value
+        if key in mapping and isinstance(mapping[key], CommentedSeq) and isinstance(value, list):
+            mapping[key][:] = value  # keeps its flow or block style
             return
-        if isinstance(value, list):
-            value = flow(value)
+        if isinstance(value, list) and not isinstance(value, CommentedSeq):
+            value = flow(value)  # a new list on one line, as digest import writes them
+        if key in mapping:
+            mapping[key] = value
+            return
         before = order[: order.index(key)] if key in order else order
         position = max((n + 1 for n, k in enumerate(mapping) if k in before), default=len(mapping))
         if key not in order:
