@@ -267,6 +267,15 @@ def test_the_curation_page_passes_axe_core(live: SimpleNamespace, browser, width
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()
+    if width == 1280:  # and read-only, as a browser without the token sees it
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(f"{live.url}/f/{FORUM}/curate?todo=1")
+            expect(page.get_by_text("Read-only: saving needs the address")).to_be_visible()
+            assert axe_violations(page) == []
+        finally:
+            context.close()
 
 
 def tab_to(page, selector: str, most: int = 400) -> None:
@@ -413,3 +422,20 @@ def test_a_form_left_as_it_was_changes_nothing_even_a_topic_with_a_comma() -> No
     assert not changed(item_edit(item, form, 1))
     edit = item_edit(item, {**form, "topics": "Therapies", "highlight": "", "phases": "primary"}, 1)
     assert edit.fields == {"topics": ["Therapies"], "highlight": None, "audience.phases": ["primary"]}
+
+
+def test_every_preview_page_runs_under_a_policy_with_no_inline_script(client) -> None:
+    """The preview's pages allow only their own script files: the live reload moved to one."""
+    pages = ["/f/2025-07-test", "/f/2025-07-test/curate", "/f/2025-07-test/follow-ups", "/f/nope"]
+    pages.append("/f/2025-07-test/edition?district=Swale&phase=primary&setting=mainstream")
+    for url in pages:
+        response = client.get(url)
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "unsafe-inline" not in policy.split("style-src")[0], url
+        scripts = re.findall(r"<script\b[^>]*>", response.text)
+        assert scripts and all(" src=" in s for s in scripts), (url, scripts)
+        assert not re.search(r"\son[a-z]+=", response.text), url  # no inline handlers either
+    reload_js = client.get("/_preview/reload.js")
+    assert reload_js.headers["content-type"].startswith("text/javascript") and "EventSource" in reload_js.text
+    assert client.get("/_preview/../digest.toml").status_code == 404
+    assert client.get("/_preview/edition.html").status_code == 404  # only the files named
