@@ -9,6 +9,7 @@ fields whose value differs from the file's, so that saving writes only what chan
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from digest.content import todo, wording
@@ -17,6 +18,7 @@ from digest.content.model import Forum, Item, Section
 from digest.content.yamlio import format_path
 from digest.errors import Problem
 
+_NAMED_ITEM = re.compile(r"\bitem '([a-z0-9-]{1,80})'")
 STATUSES = ("answered", "pending", "follow-up")
 KINDS = ("question", "feedback")
 
@@ -49,9 +51,11 @@ class Card:
                 out.append(p)
         return out
 
-    def others(self) -> list[tuple[str, Problem]]:
+    def others(self) -> list[tuple[str, Problem, str]]:
+        """The other findings, each with the id of the item it names ("question repeats item
+        'x'"), to link to, or ""."""
         shown = {id(p) for p in self.about("headline") + self.about("summary")}
-        return [(t, p) for t, p in self.findings if id(p) not in shown]
+        return [(t, p, _named(p.message)) for t, p in self.findings if id(p) not in shown]
 
     @property
     def todo(self) -> bool:
@@ -69,6 +73,11 @@ class Card:
         return "; ".join(
             f"{k}: {', '.join(getattr(ex, k))}" for k in ("districts", "phases", "settings") if getattr(ex, k)
         )
+
+
+def _named(message: str) -> str:
+    found = _NAMED_ITEM.search(message)
+    return found.group(1) if found else ""
 
 
 def cards(forum: Forum, text: str, findings: list[tuple[str, list[Problem]]], shown: str) -> list[Card]:

@@ -439,3 +439,25 @@ def test_every_preview_page_runs_under_a_policy_with_no_inline_script(client) ->
     assert reload_js.headers["content-type"].startswith("text/javascript") and "EventSource" in reload_js.text
     assert client.get("/_preview/../digest.toml").status_code == 404
     assert client.get("/_preview/edition.html").status_code == 404  # only the files named
+
+
+def test_a_near_duplicate_links_to_the_item_it_repeats_with_the_fix(site_dir: Path) -> None:
+    from starlette.testclient import TestClient
+
+    path = site_dir / "content" / "forums" / "2025-07-test.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "      - id: pt-medway\n",
+        "      - id: pt-preference-email-again\n"
+        "        question: Who do we contact if a parent has not received the parent preference email?\n"
+        "        answer: SEN Data Coordination.\n"
+        "      - id: pt-medway\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    preview = LiveSite(lambda: load_settings(site_dir), as_of=date(2025, 7, 11))
+    with TestClient(create_app(preview, watch=False, token=TOKEN), base_url="http://127.0.0.1") as client:
+        page = client.get("/f/2025-07-test/curate?finding=Near-duplicate+questions").text
+    assert "Showing 1 of 6 items." in page
+    article = page.split('<article class="item" id="pt-preference-email-again"', 1)[1].split("</article>")[0]
+    assert "Near-duplicate questions: question repeats item &#39;pt-preference-email&#39;" in article
+    assert "(fix: merge them into one item and set `asked: 2`)" in article
+    assert '<a href="/f/2025-07-test/curate#pt-preference-email">Go to pt-preference-email</a>' in article
