@@ -100,8 +100,8 @@ def cards(forum: Forum, text: str, findings: list[tuple[str, list[Problem]]], sh
                 Card(
                     item=item,
                     section=section,
-                    headline_words=wording.words(item.headline or ""),
-                    summary_words=wording.words(item.summary or ""),
+                    headline_words=wording.words(item.headline or wording.derive_headline(item.question)),
+                    summary_words=wording.words(item.summary or wording.derive_summary(item.answer or "")),
                     derived_headline=wording.derive_headline(item.question),
                     derived_summary=wording.derive_summary(item.answer or "") if item.answer else "",
                     findings=mine,

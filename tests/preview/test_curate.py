@@ -461,3 +461,5 @@ def test_a_near_duplicate_links_to_the_item_it_repeats_with_the_fix(site_dir: Pa
     assert "Near-duplicate questions: question repeats item &#39;pt-preference-email&#39;" in article
     assert "(fix: merge them into one item and set `asked: 2`)" in article
     assert '<a href="/f/2025-07-test/curate#pt-preference-email">Go to pt-preference-email</a>' in article
+    # no headline or summary written: counted as the email makes them, from the document
+    assert "14 words (about 15 at most), made from the document" in article
