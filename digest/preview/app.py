@@ -8,8 +8,10 @@ out now are served over HTTP. A mistake
 in content, settings or a template shows on the page, as `digest check` words it, until
 it is fixed.
 
-This module serves; pages.py draws the pages, followups.py the follow-ups, live.py
-keeps the site loaded, and reload.py reloads open pages when a file is saved.
+This module serves, under a Content-Security-Policy that runs only the preview's own script
+files; pages.py draws the pages, followups.py the follow-ups, curate.py the curation page
+(the only one that writes: with the token printed at start-up), live.py keeps the site
+loaded, and reload.py reloads open pages when a file is saved.
 """
 
 from __future__ import annotations
