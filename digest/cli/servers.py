@@ -50,6 +50,10 @@ def preview(ctx: Ctx, forum_id: str | None, as_of: datetime | None, port: int, h
     Shows the matrix of editions, each edition at desktop and phone widths with its text,
     MIME source, size and contents, the same findings as `digest check`, and a form that
     writes a test message to the outbox. Mistakes show on the page until they are fixed.
+
+    Each forum's curation page (/f/FORUM/curate) edits its file: headlines, summaries,
+    audiences, statuses, and "Mark ready". Saving needs the address with the token that
+    the preview prints when it starts.
     """
     from digest.preview.app import serve
     from digest.preview.live import LiveSite

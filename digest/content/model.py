@@ -22,7 +22,7 @@ _SCHEMES = ("https://", "mailto:")
 
 def field_error(field: str, message: str, hint: str = "") -> PydanticCustomError:
     """A validation error carrying, as data, the field it is about (relative to the value
-    being validated; "" for the value itself) and a hint (see load.from_pydantic)."""
+    being validated; "" for the value itself) and a hint (see validation.from_pydantic)."""
     return PydanticCustomError("digest", "{message}", {"message": message, "field": field, "hint": hint})
 
 

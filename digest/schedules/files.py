@@ -23,8 +23,9 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from digest import fmt
 from digest.content.audience import Profile, Rule
-from digest.content.load import Site, from_pydantic, read_model
+from digest.content.load import Site, read_model
 from digest.content.model import Audience, LocalTime, Slug, Strict, field_error
+from digest.content.validation import from_pydantic
 from digest.content.yamlio import Located
 from digest.errors import DigestError, Problem, suggest
 from digest.fmt import LONDON, plural

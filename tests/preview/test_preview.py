@@ -665,6 +665,9 @@ def test_digest_preview_serves_until_ctrl_c(site_dir: Path) -> None:
     try:
         first = proc.stdout.readline()
         url = re.match(r"Previewing at (http://127\.0\.0\.1:\d+)/ ", first).group(1)
+        # then the address that lets this browser save on the curation page (read here:
+        # communicate() below reads the pipe itself, past what readline() has buffered)
+        token = proc.stdout.readline().rstrip("\n")
         page = httpx.get(f"{url}/f/{FORUM}", timeout=10).text
         assert "distinct editions as of Tue 1 July 2025" in page
         proc.send_signal(signal.SIGINT)
@@ -674,6 +677,10 @@ def test_digest_preview_serves_until_ctrl_c(site_dir: Path) -> None:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0
+    assert re.fullmatch(
+        rf"To curate a forum \(saving changes content/forums/\), open once in your browser: {url}/\?token=[\w-]{{32}}",
+        token,
+    )
     assert out == "Preview stopped.\n"
     assert err == ""
 
