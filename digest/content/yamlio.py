@@ -150,11 +150,14 @@ def load_yaml(path: Path, display: str, remember: bool = False) -> tuple[Located
     with _PARSED_LOCK:
         hit = _PARSED.get(key)
     if hit is not None and hit[0] == raw:
+        with _PARSED_LOCK:
+            _PARSED[key] = _PARSED.pop(key, hit)  # most recently read last
         return hit[1]
     parsed = parse_yaml(text, display)
     with _PARSED_LOCK:
-        if len(_PARSED) >= 64:
-            _PARSED.clear()
+        _PARSED.pop(key, None)  # a changed file replaces its own entry...
+        while len(_PARSED) >= 64:  # ...and a full cache forgets the file least recently read
+            del _PARSED[next(iter(_PARSED))]
         _PARSED[key] = (raw, parsed)
     return parsed
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest.content import yamlio
 from digest.content.yamlio import MAX_BYTES, load_yaml, parse_yaml
 
 
@@ -187,3 +188,22 @@ def test_the_fast_parser_agrees_with_the_reference_on_any_document(value: object
     text = yaml.safe_dump({"root": value}, allow_unicode=True).replace("\n", brk)
     fast, reference = both_parsers(text)
     assert fast == reference
+
+
+def test_a_full_parse_cache_forgets_the_file_least_recently_read_not_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's reload parses only the changed file even when the cache is full (many
+    other sites were read in the same process): the other files stay remembered."""
+    monkeypatch.setattr(yamlio, "_PARSED", {})
+    files = [tmp_path / f"f{i}.yaml" for i in range(64)]
+    for i, f in enumerate(files):
+        f.write_text(f"n: {i}\n", encoding="utf-8")
+        yamlio.load_yaml(f, f.name, remember=True)
+    parsed: list[str] = []
+    real = yamlio.parse_yaml
+    monkeypatch.setattr(yamlio, "parse_yaml", lambda text, display: parsed.append(display) or real(text, display))
+    files[-1].write_text("n: changed\n", encoding="utf-8")
+    for f in [files[-1], *files[:5]]:
+        yamlio.load_yaml(f, f.name, remember=True)
+    assert parsed == ["f63.yaml"]
