@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from digest.content.checks import findings as check_findings
 from digest.content.edit import Conflict, ForumDoc, check, fingerprint, forum_path, save, suggestions
 from digest.content.model import Forum
 from digest.content.validation import validate
@@ -125,7 +126,9 @@ class CuratePages:
         except DigestError as exc:  # what was refused says why, with the file's mistakes
             return self.pages.trouble(failure or exc, status if failure else None)
         site = view.site
-        findings = [(t, found) for t, found in view.findings]
+        # The open editions come first after a save and the findings follow in the background
+        # (preview.live): the page needs them now, so it works them out if they are not in yet.
+        findings = list(view.findings) or list(check_findings(site))
         findings.append(("Other warnings", [p for p in site.problems.warnings if not any(p in f for _, f in findings)]))
         all_cards = cards(forum, raw.decode("utf-8"), findings, file)
         query = {k: request.query_params.get(k, "") for k in FILTERS}
