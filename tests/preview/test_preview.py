@@ -88,16 +88,25 @@ def live(site_dir: Path):
         probe.unlink()
         # Removing the probe may be seen as one more change: let the watcher go quiet first,
         # so no late reload reaches the page a test opens next.
-        settled, seen = time.monotonic(), preview.generation
-        while time.monotonic() - settled < 0.8 and time.monotonic() < deadline + 5:
-            time.sleep(0.1)
-            if preview.generation != seen:
-                settled, seen = time.monotonic(), preview.generation
+        settle(preview)
         yield SimpleNamespace(url=url, site=site_dir, preview=preview)
     finally:
         server.should_exit = True
         thread.join(10)
         assert not thread.is_alive(), "the preview server did not stop"
+
+
+def settle(preview: LiveSite, quiet: float = 0.8) -> None:
+    """Wait until the watcher has seen no change for `quiet` seconds. A save can reach the
+    watcher as more than one change (truncate, then write), later on a busy machine: a
+    reload that lands on a page between its load and a form being filled in empties the
+    form, so a test that fills one first lets the saves of the tests before it finish."""
+    deadline = time.monotonic() + 30  # only stops a test that would hang
+    settled, seen = time.monotonic(), preview.generation
+    while time.monotonic() - settled < quiet and time.monotonic() < deadline:
+        time.sleep(0.1)
+        if preview.generation != seen:
+            settled, seen = time.monotonic(), preview.generation
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -561,10 +570,12 @@ def test_organiser_previews_edits_breaks_and_fixes_content_in_chromium(live: Sim
 def test_send_me_a_test_from_the_browser(live: SimpleNamespace, browser) -> None:
     """Its own page: a page that has live-reloaded many times can have the browser's
     connections to the preview tied up in event streams it is still closing."""
+    settle(live.preview)  # the live-reload test's last save may not have reached the watcher yet
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
         page.goto(live.url + edition_url())
+        expect(page.locator("script[data-generation]")).to_have_attribute("data-generation", live.preview.generation)
         page.get_by_label("Email address").fill("organiser@example.org")
         with page.expect_navigation(url=re.compile(r"sent=")):
             page.get_by_role("button", name="Send a test").click()
