@@ -20,6 +20,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -114,29 +115,52 @@ def _limits() -> None:  # pragma: no cover - runs in the child
 
 def in_child(kind: str, path: Path) -> list[dict[str, Any]]:
     """The blocks of the document at path ("docx" or "pdf") as dicts, read by a child process."""
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    try:
-        done = subprocess.run(
+    return Child(kind, path).blocks()
+
+
+class Child:
+    """The child process reading a document, started at once so that it reads while the
+    parent loads the rest of digest import; `blocks` waits for its answer (within SECONDS
+    of the start), `stop` ends it when its answer is no longer wanted."""
+
+    def __init__(self, kind: str, path: Path) -> None:
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self.path, self.started = path, time.monotonic()
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "digest.importer.child", kind, str(path)],
-            capture_output=True,
-            timeout=SECONDS,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             preexec_fn=_limits,
             env=env,
-            check=False,
         )
-    except subprocess.TimeoutExpired:
-        raise DigestError(f"{path} took more than {SECONDS:.0f} s to read: not a document digest can import") from None
-    try:
-        answer = json.loads(done.stdout.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        why = "ran out of memory" if b"MemoryError" in done.stderr or done.returncode < 0 else "failed"
-        raise DigestError(
-            f"{path}: reading it {why} (limit {MEMORY >> 20} MB, {SECONDS:.0f} s): not a document digest can import"
-        ) from None
-    if "error" in answer:
-        raise DigestError(answer["error"])
-    return answer["blocks"]
+
+    def blocks(self) -> list[dict[str, Any]]:
+        path = self.path
+        try:
+            stdout, stderr = self.process.communicate(timeout=max(0.0, SECONDS - (time.monotonic() - self.started)))
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise DigestError(
+                f"{path} took more than {SECONDS:.0f} s to read: not a document digest can import"
+            ) from None
+        try:
+            answer = json.loads(stdout.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            failed = b"MemoryError" in stderr or self.process.returncode < 0
+            why = "ran out of memory" if failed else "failed"
+            raise DigestError(
+                f"{path}: reading it {why} (limit {MEMORY >> 20} MB, {SECONDS:.0f} s): not a document digest can import"
+            ) from None
+        if "error" in answer:
+            raise DigestError(answer["error"])
+        return answer["blocks"]
+
+    def stop(self) -> None:
+        if self.process.returncode is None:  # its answer was not read
+            self.process.kill()
+            self.process.communicate()
 
 
 def dump(blocks: list[Any]) -> str:

@@ -52,23 +52,55 @@ HEADER = re.compile(r"^\s*questions?\s*(?:/|and|&)?\s*(?:comments?)?\s*(?:\t+\s*
 def read(path: Path) -> tuple[list[Block], str]:
     """The blocks of the document at path, and the kind it was read as ("docx", "pdf" or
     "text"). Word and PDF files are read in a child process under limits (digest.importer.safety)."""
-    from digest.importer import safety
+    return Reading(path).result()
 
-    suffix = path.suffix.lower()
-    if suffix == ".doc":
-        raise DigestError(f"{path} is an old Word (.doc) file: open it in Word and save it as .docx")
-    if suffix not in SUFFIXES:
-        raise DigestError(f"{path}: cannot import a '{suffix or 'no suffix'}' file (use .docx, .pdf, .txt or .md)")
-    safety.regular_file(path)
-    if suffix == ".docx":
-        safety.check_zip(path)
-        return _blocks(safety.in_child("docx", path)), "docx"
-    if suffix == ".pdf":
-        with path.open("rb") as fh:
-            if not fh.read(1024).lstrip().startswith(b"%PDF"):
-                raise DigestError(f"{path} is not a PDF (it does not start with %PDF)")
-        return _blocks(safety.in_child("pdf", path)), "pdf"
-    return read_text(decode(path)), "text"
+
+class Reading:
+    """A document being read: a Word or PDF file's child process is started when this is
+    made, so that it reads while digest import loads the rest of itself (the two run on two
+    cores). What would refuse the document is kept and raised by `result`, so a mistake
+    found first elsewhere (a wrong --id) is still the one reported first. `stop` ends a
+    child whose answer is no longer wanted."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kind = "text"
+        self.child: Any = None
+        self.refused: DigestError | None = None
+        try:
+            self._start()
+        except DigestError as exc:
+            self.refused = exc
+
+    def _start(self) -> None:
+        from digest.importer import safety
+
+        path = self.path
+        suffix = path.suffix.lower()
+        if suffix == ".doc":
+            raise DigestError(f"{path} is an old Word (.doc) file: open it in Word and save it as .docx")
+        if suffix not in SUFFIXES:
+            raise DigestError(f"{path}: cannot import a '{suffix or 'no suffix'}' file (use .docx, .pdf, .txt or .md)")
+        safety.regular_file(path)
+        if suffix == ".docx":
+            safety.check_zip(path)
+            self.kind, self.child = "docx", safety.Child("docx", path)
+        elif suffix == ".pdf":
+            with path.open("rb") as fh:
+                if not fh.read(1024).lstrip().startswith(b"%PDF"):
+                    raise DigestError(f"{path} is not a PDF (it does not start with %PDF)")
+            self.kind, self.child = "pdf", safety.Child("pdf", path)
+
+    def result(self) -> tuple[list[Block], str]:
+        if self.refused is not None:
+            raise self.refused
+        if self.child is not None:
+            return _blocks(self.child.blocks()), self.kind
+        return read_text(decode(self.path)), "text"
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
 
 
 def _blocks(dicts: list[dict[str, Any]]) -> list[Block]:
