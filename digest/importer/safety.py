@@ -9,8 +9,8 @@ a memory cap, so that a hostile file is refused in seconds with a message that s
   MAX_UNZIPPED bytes once unzipped (the sizes zipfile will hold each entry to), or a
   DTD or entity declaration in any XML part (no document Word writes has one: XXE and
   "billion laughs" need one);
-- in the child: XML nested deeper than MAX_DEPTH is refused before python-docx reads it,
-  and any failure of the reader is a message, never a traceback.
+- in the child: XML nested deeper than digest.importer.word.MAX_DEPTH is refused before
+  python-docx reads it, and any failure of the reader is a message, never a traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 import zipfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,6 @@ from digest.errors import DigestError
 MAX_BYTES = 20 << 20  # a Q&A document with pictures is a few MB; anything bigger is not one
 MAX_UNZIPPED = 100 << 20  # a 100-page document's XML is a few MB
 MAX_ENTRIES = 2_000
-MAX_DEPTH = 120  # elements nested; a Word document with tables in tables stays under 60
 SECONDS = 30.0  # the child's time limit
 MEMORY = 1 << 30  # the child's address space
 _DECLARES = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
@@ -84,26 +82,6 @@ def check_zip(path: Path) -> None:
                         )
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
         raise DigestError(f"{path} is not a Word document that can be read ({exc})") from None
-
-
-def check_depth(data: bytes, name: str) -> None:
-    """Refuse XML nested deeper than MAX_DEPTH (read as a stream, entities never resolved)."""
-    from lxml import etree
-
-    depth = 0
-    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False)
-    deep = DigestError(f"{name} is nested more than {MAX_DEPTH} deep; a Word document is not: not imported")
-    for start in range(0, len(data), 1 << 12):
-        try:
-            parser.feed(data[start : start + (1 << 12)])
-        except etree.XMLSyntaxError as exc:
-            if "depth" in str(exc).lower():
-                raise deep from None
-            raise DigestError(f"{name} is not well-formed XML ({exc}): not imported") from None
-        for event, _ in parser.read_events():
-            depth += 1 if event == "start" else -1
-            if depth > MAX_DEPTH:
-                raise deep
 
 
 def _limits() -> None:  # pragma: no cover - runs in the child
@@ -161,7 +139,3 @@ class Child:
         if self.process.returncode is None:  # its answer was not read
             self.process.kill()
             self.process.communicate()
-
-
-def dump(blocks: list[Any]) -> str:
-    return json.dumps({"blocks": [asdict(b) for b in blocks]}, ensure_ascii=False)
