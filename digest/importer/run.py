@@ -100,6 +100,8 @@ def _import(
         )
     if reading.child is not None:  # what the draft's check needs, loaded while the child reads
         for module in ("digest.content.load", "digest.content.checks", "digest.editions.budget"):
+            if module.endswith("budget") and not reading.child.running():
+                break  # the budget is measured only for a sound draft: loaded then, unless there is time now
             importlib.import_module(module)
     # Modules and settings are never garbage: kept out of the collector's full passes, which
     # otherwise walk all of them again while the draft is made (about 25 ms of the July import).

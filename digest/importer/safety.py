@@ -135,6 +135,9 @@ class Child:
             raise DigestError(answer["error"])
         return answer["blocks"]
 
+    def running(self) -> bool:
+        return self.process.poll() is None
+
     def stop(self) -> None:
         if self.process.returncode is None:  # its answer was not read
             self.process.kill()
