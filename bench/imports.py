@@ -10,13 +10,18 @@ taken with PYTHONDONTWRITEBYTECODE=1 in a checkout with no __pycache__, so every
 digest's own modules was compiled from source on every run; that is measured too
 (`_nocache`, the same runs with PYTHONDONTWRITEBYTECODE=1 and no prefix), for comparison.
 
+Where the time of the July .txt import goes is measured too (`phases`): the same import in
+fresh processes, each step timed inside it (bench/import_phases.py), the median of each.
+
     python -m bench.imports --runs 5
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,9 +63,31 @@ def timed(document: Path, forum_id: str, root: Path, env: dict[str, str]) -> flo
     return elapsed
 
 
+def where_the_time_goes(document: Path, forum_id: str, root: Path, env: dict[str, str], runs: int) -> dict[str, float]:
+    """The median of each phase over `runs` fresh processes, and the interpreter's share."""
+    env = {**env, "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")}
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs + 1):
+        began = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.import_phases", str(document), forum_id],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        wall = time.perf_counter() - began
+        marks = json.loads(done.stdout.strip().splitlines()[-1])
+        marks["interpreter"] = wall - marks.pop("total_inside")
+        for k, v in marks.items():
+            samples.setdefault(k, []).append(v)
+    return {k: statistics.median(v[1:]) for k, v in samples.items()}  # the first run is not counted
+
+
 def main() -> None:
     runs = arg("runs", 5)
-    samples: dict[str, list[float]] = {}
+    samples: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
         root = Path(tmp) / "project"
         shutil.copytree(ROOT / "content", root / "content")
@@ -72,6 +99,8 @@ def main() -> None:
             timed(document, forum_id, root, cached)  # cold file caches, and the bytecode written: not counted
             samples[f"{forum_id}_{kind}_s"] = [timed(document, forum_id, root, cached) for _ in range(runs)]
             samples[f"{forum_id}_{kind}_nocache_s"] = [timed(document, forum_id, root, uncached) for _ in range(runs)]
+        july = documents["2025-07-term6.txt"]
+        samples["phases"] = where_the_time_goes(july, july.stem, root, cached, runs)
     emit(samples)
 
 

@@ -275,6 +275,10 @@ def rows(r: dict[str, Any]) -> list[Row]:
                     "imports",
                 )
             )
+        if isinstance(i.get("phases"), dict):
+            out.append(
+                Row("   of which, the July .txt import in one process (median of runs)", phase_line(i["phases"]))
+            )
     if "preview" in r:
         v = r["preview"]
         out.append(
@@ -288,6 +292,18 @@ def rows(r: dict[str, Any]) -> list[Row]:
             )
         )
     return out
+
+
+def phase_line(ph: dict[str, float]) -> str:
+    """Figure 6's phases (bench/import_phases.py) in words."""
+    check = sum(ph.get(k, 0.0) for k in ("check_modules", "check_load", "check_findings", "check_budget"))
+    return (
+        f"Python starting and exiting {ph['interpreter']:.2f} s, the command line {ph['command_line']:.2f} s, the settings "
+        f"(pydantic) {ph['settings']:.2f} s, the importer's modules {ph['importer_modules']:.2f} s, reading "
+        f"{ph['reading']:.2f} s, the draft made and written {ph['draft']:.2f} s; the draft's check {check:.2f} s: its "
+        f"modules {ph['check_modules']:.2f} s, loading the content {ph['check_load']:.2f} s, the findings "
+        f"{ph['check_findings']:.2f} s, the word budget {ph['check_budget']:.2f} s"
+    )
 
 
 def table(rs: list[Row]) -> str:
