@@ -97,8 +97,11 @@ def main() -> None:
         for document in sorted(documents.values()):
             forum_id, kind = document.stem, document.suffix.lstrip(".")  # each is named after its forum
             timed(document, forum_id, root, cached)  # cold file caches, and the bytecode written: not counted
-            samples[f"{forum_id}_{kind}_s"] = [timed(document, forum_id, root, cached) for _ in range(runs)]
-            samples[f"{forum_id}_{kind}_nocache_s"] = [timed(document, forum_id, root, uncached) for _ in range(runs)]
+            with_cache, without = [], []
+            for _ in range(runs):  # taken in turn, so that a change in the machine's load falls on both
+                with_cache.append(timed(document, forum_id, root, cached))
+                without.append(timed(document, forum_id, root, uncached))
+            samples[f"{forum_id}_{kind}_s"], samples[f"{forum_id}_{kind}_nocache_s"] = with_cache, without
         july = documents["2025-07-term6.txt"]
         samples["phases"] = where_the_time_goes(july, july.stem, root, cached, runs)
     emit(samples)
