@@ -60,10 +60,18 @@ def default_id(title: str, dates: list[date]) -> str:
 
 
 def import_document(
-    settings: Settings, path: Path, forum_id: str | None, title: str | None, out: Path | None, force: bool
+    settings: Settings,
+    path: Path,
+    forum_id: str | None,
+    title: str | None,
+    out: Path | None,
+    force: bool,
+    reading: source.Reading | None = None,
 ) -> Result:
+    """The draft of the document at path, written and checked. `reading` is the document's
+    reading if the caller started it already (the command does, before the settings load)."""
     start = time.perf_counter()
-    reading = source.Reading(path)  # a Word document's child process reads it while the rest loads
+    reading = reading or source.Reading(path)  # a Word document's child process reads it while the rest loads
     gc.freeze()  # what is loaded so far lives as long as the process: see _import
     try:
         return _import(settings, reading, forum_id, title, out, force, start)
