@@ -72,11 +72,14 @@ def import_document(
     reading if the caller started it already (the command does, before the settings load)."""
     start = time.perf_counter()
     reading = reading or source.Reading(path)  # a Word document's child process reads it while the rest loads
-    gc.freeze()  # what is loaded so far lives as long as the process: see _import
+    freeze = gc.get_freeze_count() == 0  # (a process that froze objects itself keeps them as it has them)
+    if freeze:
+        gc.freeze()  # what is loaded so far lives as long as the process: see _import
     try:
-        return _import(settings, reading, forum_id, title, out, force, start)
+        return _import(settings, reading, forum_id, title, out, force, start, freeze)
     finally:
-        gc.unfreeze()  # all of it collectable again, as before the import
+        if freeze:
+            gc.unfreeze()  # all of it collectable again, as before the import
         reading.stop()
 
 
@@ -88,6 +91,7 @@ def _import(
     out: Path | None,
     force: bool,
     start: float,
+    freeze: bool,
 ) -> Result:
     from digest.content.model import SLUG, slug
     from digest.importer import draft as drafting
@@ -113,7 +117,8 @@ def _import(
             importlib.import_module(module)
     # Modules and settings are never garbage: kept out of the collector's full passes, which
     # otherwise walk all of them again while the draft is made (about 25 ms of the July import).
-    gc.freeze()
+    if freeze:
+        gc.freeze()
     blocks, kind = reading.result()
     raw = structure.parse(blocks)
     if not raw.sections or not structure.is_forum(raw):

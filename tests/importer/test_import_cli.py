@@ -101,6 +101,28 @@ def test_a_word_documents_reader_starts_first_and_stops_when_its_answer_is_not_w
     assert len(started) == 2 and started[1].process.returncode == 0
 
 
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(project: Path, seed_files: dict[str, Path]) -> None:
+    import gc
+
+    from digest.importer.run import import_document
+    from digest.settings import load_settings
+
+    (project / FORUM).unlink()
+    july = seed_files[f"{Path(JULY).stem}.txt"]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    result = import_document(load_settings(project), july, "2025-07-term6", None, None, False)
+    assert result.out.is_file() and result.problems  # (the draft's check ran)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()  # what it kept out of full passes is collectable again
+    # a process that froze objects itself keeps them frozen, and nothing more is
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        import_document(load_settings(project), july, "2025-07-term6", None, None, True)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_an_import_prints_its_report_and_the_check(project: Path, seed_files: dict[str, Path]) -> None:
     (project / FORUM).unlink()
     result = run(project, str(seed_files[f"{Path(JULY).stem}.docx"]))
