@@ -59,9 +59,7 @@ def main() -> None:
         site = load_or_fail(settings)
         load = time.perf_counter() - start
         if workers is not None and "--cold" not in sys.argv:  # a send's own loading takes longer than here
-            for done in [workers.submit(pool._warm) for _ in range(pool.cores())]:
-                done.result()
-            time.sleep(1.0)  # the workers' own warm-up renders (a send loads readers and content meanwhile)
+            pool.wait_warm()  # the workers' own warm-up renders (a send loads readers and content meanwhile)
         warm = time.perf_counter() - start
         forums = [site.forums[f] for f in sorted(site.forums)]
         sender = settings.site.sender_address

@@ -124,9 +124,18 @@ def _fold(line: bytes) -> Iterator[bytes]:
     yield line
 
 
+_PLAIN_QP = re.compile(rb"[ !-<>-~]{0,74}[!-<>-~]")  # what QP keeps as it is, on one line: no '=', no end space
+
+
 def qp_to_break(data: bytes) -> bytes:
     """qp(data), always ending in a line break (soft when the data does not end one line),
     so whatever is spliced in next starts a fresh encoded line."""
+    if _PLAIN_QP.fullmatch(data) and data != b".":  # most personal values (a link, a greeting): as they are
+        return data + SOFT_BREAK
+    return _qp_to_break(data)
+
+
+def _qp_to_break(data: bytes) -> bytes:
     out = qp(data)
     if out.endswith(CRLF):
         return out
@@ -167,10 +176,20 @@ def header(name: str, value: str) -> bytes:
     return "\r\n".join(lines).encode("ascii") + CRLF
 
 
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # email.utils.formataddr's: a name with one of these is quoted
+_ESCAPES = re.compile(r'[\\"]')
+
+
 def address(name: str, email: str) -> str:
     """'Name <email>': a non-ASCII name RFC 2047-encoded, the address never."""
     check_header("address", name)
     check_header("address", email)
+    if name.isascii() and email.isascii() and "=?" not in name:  # formataddr's own result, sooner
+        if not name:
+            return email
+        if _SPECIALS.search(name):
+            return '"' + _ESCAPES.sub(r"\\\g<0>", name) + f'" <{email}>'
+        return f"{name} <{email}>"
     if "=?" in name and name.isascii():  # would be read as an encoded word: encode it for real
         return f"{Header(name, 'utf-8').encode(maxlinelen=RFC2047_LINE)} <{email}>"
     return formataddr((name, email), charset="utf-8")
@@ -206,6 +225,9 @@ class DigestTemplate:
     def __init__(self, head: bytes, tail: bytes, items: list[bytes | tuple[str, bool]]) -> None:
         self.head, self.tail, self.items = head, tail, items
         self.slots = {item[0] for item in items if isinstance(item, tuple)}
+        # the message as a list to copy and fill in: the headers' places (1 to 3), then every hole's
+        self._parts: list[bytes] = [head, b"", b"", b"", tail] + [i if isinstance(i, bytes) else b"" for i in items]
+        self._holes = [(n + 5, item) for n, item in enumerate(items) if isinstance(item, tuple)]
 
     @classmethod
     def build(
@@ -277,22 +299,18 @@ class DigestTemplate:
 
     def message(self, *, to: str, message_id: str, unsubscribe: str, values: dict[str, str]) -> bytes:
         """The whole message for one reader. `to` is a formatted address (see `address`)."""
-        out = [
-            self.head,
+        out = self._parts.copy()
+        out[1], out[2], out[3] = (
             header("To", to),
             header("Message-ID", message_id),
             header("List-Unsubscribe", unsubscribe),
-            self.tail,
-        ]
+        )
         encoded: dict[tuple[str, bool], bytes] = {}
-        for item in self.items:
-            if item.__class__ is bytes:
-                out.append(item)  # type: ignore[arg-type]
-                continue
-            chunk = encoded.get(item)  # type: ignore[arg-type]
+        for n, item in self._holes:
+            chunk = encoded.get(item)
             if chunk is None:
-                name, html = item  # type: ignore[misc]
+                name, html = item
                 value = values[name]
-                chunk = encoded[item] = qp_to_break((htmllib.escape(value) if html else value).encode("utf-8"))  # type: ignore[index]
-            out.append(chunk)
+                chunk = encoded[item] = qp_to_break((htmllib.escape(value) if html else value).encode("utf-8"))
+            out[n] = chunk
         return b"".join(out)
