@@ -124,6 +124,7 @@ def _fold(line: bytes) -> Iterator[bytes]:
     yield line
 
 
+_HTML_SPECIAL = re.compile(r"[&<>\"']")  # what html.escape changes
 _PLAIN_QP = re.compile(rb"[ !-<>-~]{0,74}[!-<>-~]")  # what QP keeps as it is, on one line: no '=', no end space
 
 
@@ -225,9 +226,17 @@ class DigestTemplate:
     def __init__(self, head: bytes, tail: bytes, items: list[bytes | tuple[str, bool]]) -> None:
         self.head, self.tail, self.items = head, tail, items
         self.slots = {item[0] for item in items if isinstance(item, tuple)}
-        # the message as a list to copy and fill in: the headers' places (1 to 3), then every hole's
-        self._parts: list[bytes] = [head, b"", b"", b"", tail] + [i if isinstance(i, bytes) else b"" for i in items]
-        self._holes = [(n + 5, item) for n, item in enumerate(items) if isinstance(item, tuple)]
+        # the message as a list to copy and fill in: the personal headers' places (1 and 2), then
+        # each slot's places in the text part and in the HTML part
+        self._parts: list[bytes] = [head, b"", b"", tail] + [i if isinstance(i, bytes) else b"" for i in items]
+        self._slots = [
+            (
+                slot,
+                [n + 4 for n, i in enumerate(items) if i == (slot, False)],
+                [n + 4 for n, i in enumerate(items) if i == (slot, True)],
+            )
+            for slot in sorted(self.slots)
+        ]
 
     @classmethod
     def build(
@@ -300,17 +309,24 @@ class DigestTemplate:
     def message(self, *, to: str, message_id: str, unsubscribe: str, values: dict[str, str]) -> bytes:
         """The whole message for one reader. `to` is a formatted address (see `address`)."""
         out = self._parts.copy()
-        out[1], out[2], out[3] = (
-            header("To", to),
-            header("Message-ID", message_id),
-            header("List-Unsubscribe", unsubscribe),
-        )
-        encoded: dict[tuple[str, bool], bytes] = {}
-        for n, item in self._holes:
-            chunk = encoded.get(item)
-            if chunk is None:
-                name, html = item
-                value = values[name]
-                chunk = encoded[item] = qp_to_break((htmllib.escape(value) if html else value).encode("utf-8"))
-            out[n] = chunk
+        if (
+            len(to) <= 74
+            and len(message_id) <= 66
+            and (pair := to + message_id).isascii()
+            and not _BAD_HEADER.search(pair)
+        ):
+            out[1] = f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode()  # header()'s own lines, unfolded
+        else:
+            out[1] = header("To", to) + header("Message-ID", message_id)
+        out[2] = header("List-Unsubscribe", unsubscribe)
+        for name, text_at, html_at in self._slots:
+            value = values[name]
+            chunk = qp_to_break(value.encode("utf-8"))
+            for n in text_at:
+                out[n] = chunk
+            if html_at:
+                if _HTML_SPECIAL.search(value):
+                    chunk = qp_to_break(htmllib.escape(value).encode("utf-8"))
+                for n in html_at:
+                    out[n] = chunk
         return b"".join(out)
