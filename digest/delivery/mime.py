@@ -106,7 +106,8 @@ def qp(data: bytes) -> bytes:
     out = binascii.b2a_qp(data, istext=True)
     if b"=20\n" in out or b"=09\n" in out or out.endswith((b"=20", b"=09")):
         # binascii encodes a space or tab ending a line without room for it: 77 or 78 characters
-        out = b"\n".join(piece for line in out.split(b"\n") for piece in _fold(line))
+        lines = out.split(b"\n")
+        out = b"\n".join(piece for line in lines for piece in (_fold(line) if len(line) > 76 else (line,)))
     return out.replace(b"\n", CRLF)
 
 
