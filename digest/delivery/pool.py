@@ -1,20 +1,24 @@
-"""A large send's editions rendered on every core.
+"""A large send's editions prepared on every core.
 
-Editions are independent, and rendering them is most of what a send does before its first
-message. For a send of many distinct editions, `render` hands them to a pool of worker
-processes started with the *spawn* method: fresh interpreters, so the pool is safe to use
-from the scheduler's and the preview's threads (forking a process that runs threads can
-copy a lock another thread holds, and hang). Each worker gets the loaded content once per
-call (pickled: the same Site the send selected from, never a second reading of the files),
-selects each edition again by one of its profiles, renders it with the same templates,
-and sends back its subject, HTML and text parts; the caller's own Edition objects keep
-everything else. The output is the same as rendering in one process
-(tests/delivery/test_pool.py).
+Editions are independent, and preparing them is most of what a send does before its first
+message. For a send of many distinct editions, `prepare` (or `render`, for the rendered
+parts only) hands them to a pool of worker processes started with the *spawn* method:
+fresh interpreters, so the pool is safe to use from the scheduler's and the preview's
+threads (forking a process that runs threads can copy a lock another thread holds, and
+hang). Each worker gets the loaded content once per call (pickled: the same Site the send
+selected from, never a second reading of the files; it unpickles it once), selects each
+edition again by one of its profiles, renders it with the same templates, builds its MIME
+template (digest.delivery.template) and record snapshot, and sends them back; the caller's
+own Edition objects keep everything else, and the sending process only assembles messages.
+The output is the same bytes as preparing in one process (tests/delivery/test_pool.py).
 
 The pool is started once per process, when first needed or earlier with `start()` (the
 send command starts it before it loads the content, so the workers' start-up overlaps
-with that), and lives until the process ends. With one core, or fewer than
-`MIN_EDITIONS` editions, nothing is handed out: starting workers would cost more.
+with that), and lives until the process ends; each worker warms up once as it starts.
+With one core, or fewer than `MIN_EDITIONS` editions (`MIN_WARM` once the pool runs),
+nothing is handed out: starting workers would cost more. A worker that dies makes the
+call give nothing, before any message goes: the caller prepares every edition itself, and
+the next large send starts a new pool.
 """
 
 from __future__ import annotations
