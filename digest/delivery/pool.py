@@ -184,6 +184,9 @@ def _warm(settings_blob: bytes | None = None) -> None:
         from digest.editions.select import day_after, editions
 
         renderer = _renderer(settings_blob)
+        for name in renderer.env.list_templates(extensions=("html", "txt")):  # an email's, whichever it uses
+            if "/" not in name or name.startswith("partials/"):
+                renderer.env.get_template(name)
         site = load_site(pickle.loads(settings_blob))
         forum = list(site.forums.values())[-1]
         edition = editions(site, forum, day_after(forum), site.taxonomy.profiles())[0]
