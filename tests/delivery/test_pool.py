@@ -13,6 +13,7 @@ from support import REPO
 from digest.content.load import load_or_fail
 from digest.delivery import pool
 from digest.delivery.compose import Personaliser, Plan
+from digest.delivery.template import template_for
 from digest.editions.render import Renderer
 from digest.editions.select import day_after, editions
 from digest.settings import load_settings
@@ -130,3 +131,30 @@ def test_a_dead_worker_leaves_the_plan_to_prepare_every_edition_itself(site, mon
     assert prepared_messages(site) == alone  # every edition, once each, as one process makes them
     assert pool._pool is not workers  # the broken pool is left; the next large send starts another
     assert prepared_messages(site) == alone
+
+
+def test_two_threads_share_the_pool_and_each_gets_its_own_editions(site) -> None:
+    """The scheduler and the preview may prepare at the same time: each call gets exactly
+    its own editions, as one process makes them."""
+    assert pool.start(site.settings) is not None
+    when = datetime(2025, 7, 20, 6, 30, tzinfo=UTC)
+    wanted = {f.id: editions(site, f, day_after(f), site.taxonomy.profiles()) for f in site.forums.values()}
+    found: dict = {}
+
+    def prepare(forum_id: str) -> None:
+        found[forum_id] = pool.prepare(site.settings, site, wanted[forum_id], "test-key", "", when)
+
+    threads = [threading.Thread(target=prepare, args=(forum_id,)) for forum_id in wanted]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)  # only stops a test that would hang
+    assert not any(thread.is_alive() for thread in threads)
+    renderer = Renderer(site.settings)
+    for forum_id, mine in wanted.items():
+        assert set(found[forum_id]) == {e.key for e in mine}
+        for edition in mine:
+            rendered, template, _ = found[forum_id][edition.key]
+            assert rendered.edition is edition
+            assert rendered.html == renderer.render(edition).html
+            assert template.items == template_for(site.settings, rendered, "test-key", "", when).items
