@@ -157,9 +157,9 @@ def rows(r: dict[str, Any]) -> list[Row]:
                 "prepare",
             ),
             Row(
-                f"   of which: render the {p['editions']:.0f} distinct editions once each (Jinja, inlining, MIME template)",
+                f"   of which: prepare the {p['editions']:.0f} distinct editions once each (Jinja, inlining, MIME template)",
                 f"{p['render_s']:.2f} s ({p['render_s'] / p['editions'] * 1e3:.1f} ms/edition, "
-                f"on {p.get('processes', 1):.0f} processes)",
+                f"on {p.get('processes', 1):.0f} processes, their CPU {p.get('workers_cpu_s', 0):.2f} s)",
             ),
             Row(
                 f"   of which: assemble {p['messages']:,} messages (mean {p['mean_kb']:.0f} KB): tokens, headers, splicing",

@@ -11,19 +11,21 @@ from typing import Any
 def prepare(r: dict[str, Any]) -> str:
     p = r["prepare"]
     per_edition = p["render_s"] / p["editions"] * 1e3
-    other = p["render_s"] - p["inline_s"]
+    workers = p.get("workers_cpu_s", 0.0)
+    processes = p.get("processes", 1)
     return (
         f"**Prepare, {p['wall_s']:.2f} s against 0.5 s.** Assembling the {p['messages']:,} messages takes "
-        f"{p['assemble_s']:.2f} s ({p['assemble_us_per_message']:.0f} µs each), within the target on its own. The rest "
-        f"is rendering: readers spread over every district, phase mix and setting of both forums select "
-        f"{p['editions']} distinct editions, and each is rendered once at {per_edition:.1f} ms "
-        f"(inlining in this process {p['inline_s']:.2f} s, the rest {other:.2f} s). "
-        "That cost is per edition, not per reader: it stays the same for a million readers (figure 2). "
-        f"The editions are rendered on {p.get('processes', 1)} process(es) (delivery/pool.py: spawned workers, "
-        "started while the content loads), with the inliner that works each element's style out once per place. "
-        "What stays serial in the sending process is selecting every profile's edition and building each "
-        "edition's MIME template, then assembling the messages. What would close the rest: build the MIME "
-        "templates in the workers too, and two cores not shared with other work (see the load average)."
+        f"{p['assemble_s']:.2f} s ({p['assemble_us_per_message']:.0f} µs each). The rest is preparing the "
+        f"{p['editions']} distinct editions that readers spread over every district, phase mix and setting of "
+        f"both forums select, once each: {p['render_s']:.2f} s ({per_edition:.1f} ms an edition). That cost is "
+        "per edition, not per reader: it stays the same for a million readers (figure 2). "
+        f"The editions are prepared on {processes} process(es) (delivery/pool.py: spawned workers, started while "
+        "the content loads, each rendering, building the MIME template and the snapshot); the sending process "
+        f"spent {p['render_cpu_s']:.2f} s CPU of it (selecting each profile's edition, reading the results) and "
+        f"the workers {workers:.2f} s CPU in all, {workers / max(processes, 1):.2f} s each if spread evenly. A "
+        "render wall well over that means the cores were shared with other work (see the load average). What "
+        "would close the rest: two cores of its own, or fewer CPU seconds an edition in the renderer (the "
+        "inliner's walk and the Jinja templates are most of it: cProfile on delivery.pool._prepare_chunk)."
     )
 
 
