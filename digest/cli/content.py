@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ from digest.fmt import plural
 
 if TYPE_CHECKING:
     from digest.content.load import Site
+    from digest.editions.manifest import Manifest
+    from digest.settings import Settings
 
 
 @click.command()
@@ -56,37 +59,79 @@ def check(ctx: Ctx) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: build/).")
 @pass_ctx
 def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Path | None) -> None:
-    """Render every edition to OUT/<forum>/<edition>.html and .txt, with an index."""
+    """Render every edition to OUT/<forum>/<edition>.html and .txt, with an index.
+
+    Does only what changed since the last build into OUT (editions/manifest.py): when
+    nothing did, writes nothing and says so.
+    """
+    from digest.editions.manifest import Manifest, stamp, today_in_london
+
+    settings = ctx.settings()
+    out = out or settings.path("build")
+    day = as_date(as_of) or today_in_london()
+    inputs = stamp(settings, "build", day, sorted(forum_ids), str(out.resolve()))
+    last = Manifest.read(out)
+    if last is not None and last.inputs == inputs and last.intact(out):
+        for line in last.lines[:-1]:  # the last is "Wrote ..."
+            click.echo(UNCHANGED.sub(", unchanged", line) if line.startswith("Search index:") else line)
+        click.echo(f"Nothing changed since the last build: {out} is up to date, no file written")
+        return
+    content = stamp(settings, "index", templates=False)  # what the search index is made of
+    said = build_site(settings, out, forum_ids, day, last, content)
+    Manifest(inputs, content, said.outputs, list(said)).save(out)  # last: a build cut short leaves none
+
+
+UNCHANGED = re.compile(r", [\d.]+ s$")
+
+
+class Report(list[str]):
+    """What a build printed (each line echoed as it is added) and the files it wrote."""
+
+    outputs: dict[str, str]
+
+    def say(self, line: str) -> None:
+        click.echo(line)
+        self.append(line)
+
+
+def build_site(
+    settings: Settings, out: Path, forum_ids: tuple[str, ...], day: date, last: Manifest | None, content: str
+) -> Report:
+    """Build the site (only what changed since `last`), printing the report as it goes."""
     from digest import fmt
     from digest.content.load import load_or_fail
     from digest.editions.build import build as run_build
+    from digest.editions.kept import Kept
+    from digest.editions.manifest import stamp
 
-    settings = ctx.settings()
     site = load_or_fail(settings)
-    out = out or settings.path("build")
     for forum_id in forum_ids:
         site.forum(forum_id)  # unknown id: a clear error before any work
+    said = Report()
     for line in unpublished(site, forum_ids):
-        click.echo(line)
-    builds = run_build(site, out, list(forum_ids) or None, as_date(as_of))
+        said.say(line)
+    kept = Kept(settings.path("var"), stamp(settings, "editions", forums=False))
+    builds = run_build(site, out, list(forum_ids) or None, day, kept, last, content)
     budget = settings.render.words_budget
     for b in builds:
         sizes = [r.html_bytes for r in b.rendered.values()]
         lengths = [r.length for r in b.rendered.values()]
         words = sorted(n.words for n in lengths)
         screens = sorted(n.screens for n in lengths)
-        click.echo(
+        said.say(
             f"{b.forum_id}: {fmt.plural(len(b.editions), 'edition')} as of {b.as_of}, {words[0]:,} to {words[-1]:,} words "
             f"(budget {budget:,}; {fmt.plural(max(n.minutes for n in lengths), 'minute')} to read at most, "
             f"{screens[0]:.1f} to {screens[-1]:.1f} phone screens), HTML {min(sizes) / 1000:.1f} to "
             f"{max(sizes) / 1000:.1f} KB (limit {settings.render.max_html_bytes / 1000:.0f} KB)"
         )
     index = builds.index
-    click.echo(
-        f"Search index: {fmt.plural(index.records, 'answer')}, {index.bytes / 1000:,.0f} KB in {out / 'search'}, "
-        f"{index.seconds:.2f} s"
+    took = "unchanged" if index.seconds is None else f"{index.seconds:.2f} s"
+    said.say(
+        f"Search index: {fmt.plural(index.records, 'answer')}, {index.bytes / 1000:,.0f} KB in {out / 'search'}, {took}"
     )
-    click.echo(f"Wrote {out / 'index.html'} (the archive; {out / 'editions.html'} for every edition)")
+    said.say(f"Wrote {out / 'index.html'} (the archive; {out / 'editions.html'} for every edition)")
+    said.outputs = builds.outputs.hashes
+    return said
 
 
 def unpublished(site: Site, forum_ids: tuple[str, ...]) -> list[str]:

@@ -24,6 +24,7 @@ scripts from disk).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -149,9 +150,16 @@ def forum_sections(forum: Forum) -> list[tuple[Section, list[Item]]]:
 
 
 def write_archive(
-    site: Site, out: Path, as_of: date, renderer: Renderer, feeds: list[Feed], found: dict[str, Entry] | None = None
+    site: Site,
+    out: Path,
+    as_of: date,
+    renderer: Renderer,
+    feeds: list[Feed],
+    found: dict[str, Entry] | None = None,
+    write: Callable[[Path, str], None] = write_atomic,
 ) -> list[Path]:
-    """Write every archive page; returns the paths written."""
+    """Write every archive page; returns the paths written. write: how a file is written (the
+    build's writes only what changed)."""
     env, settings = renderer.env, site.settings
     found = found if found is not None else entries(site, as_of, renderer)
     every = topics(site, found)
@@ -170,7 +178,7 @@ def write_archive(
 
     def page(path: str, template: str, **ctx: object) -> None:
         root = "../" * path.count("/")
-        write_atomic(out / path, public(env.get_template(template).render(**common, root=root, **ctx), site))
+        write(out / path, public(env.get_template(template).render(**common, root=root, **ctx), site))
         written.append(out / path)
 
     forums = newest_first(site)
@@ -193,6 +201,6 @@ def write_archive(
     page(CONTACTS, "site/contacts.html")
     page("calendars.html", "site/calendars.html", feeds=feeds)
     for asset in (STYLESHEET, *ASSETS):
-        write_atomic(out / asset, env.loader.get_source(env, f"site/{Path(asset).name}")[0])
+        write(out / asset, env.loader.get_source(env, f"site/{Path(asset).name}")[0])
         written.append(out / asset)
     return written

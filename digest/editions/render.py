@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -31,6 +30,7 @@ from digest.content.model import Event, Forum, Item
 from digest.editions import markup
 from digest.editions.inline import inline_css
 from digest.editions.links import add_links
+from digest.editions.manifest import builtin_templates
 from digest.editions.measure import Length
 from digest.editions.past import mark_past
 from digest.editions.select import Edition
@@ -46,15 +46,6 @@ _PLACEHOLDER = re.compile(r"%%digest:(\w+)%%")
 
 def placeholder(name: str) -> str:
     return f"%%digest:{name}%%"
-
-
-def builtin_templates() -> Path:
-    """The shipped templates: beside the package in a checkout, inside it when installed."""
-    package = Path(__file__).resolve().parent.parent  # digest/
-    for candidate in (package.parent / "templates", package / "templates"):
-        if (candidate / "edition.html").exists():
-            return candidate
-    raise FileNotFoundError("digest's built-in templates are missing; reinstall digest")
 
 
 def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
