@@ -14,6 +14,7 @@ from digest.fmt import plural
 
 if TYPE_CHECKING:
     from digest.content.load import Site
+    from digest.editions.checked import Report as CheckReport
     from digest.editions.manifest import Manifest
     from digest.settings import Settings
 
@@ -23,23 +24,45 @@ if TYPE_CHECKING:
 def check(ctx: Ctx) -> None:
     """Check all content and settings; report every problem at once.
 
-    Exits 0 when there are no errors (warnings allowed), 1 otherwise.
+    Exits 0 when there are no errors (warnings allowed), 1 otherwise. When nothing it reads
+    changed since the last check, repeats that check's report (editions/checked.py).
     """
-    from digest.content.checks import run_checks
-    from digest.content.load import load_site
-    from digest.schedules.files import load_schedules
+    from digest.editions.checked import Checked
+    from digest.editions.manifest import today_in_london
 
     settings = ctx.settings()
+    day = today_in_london()
+    kept = Checked(settings, day)
+    report = kept.read()
+    if report is None:
+        report = check_all(settings, day)
+        kept.save(report)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    if report.failed:
+        raise click.ClickException(report.summary)
+    click.echo(report.summary)
+
+
+def check_all(settings: Settings, day: date) -> CheckReport:
+    """Every problem of the content, the word budget and the schedules, as `digest check` prints them."""
+    from digest.content.checks import run_checks
+    from digest.content.load import load_site
+    from digest.editions.checked import Report
+    from digest.schedules.files import load_schedules
+
     site = run_checks(load_site(settings))
     if not site.problems.errors:  # an edition is only measured once the content is sound
         from digest.editions.budget import over_budget
+        from digest.editions.kept import Kept
+        from digest.editions.manifest import stamp
 
-        site.problems.extend(over_budget(site))
+        kept = Kept(settings.path("var"), stamp(settings, "editions", forums=False))
+        site.problems.extend(over_budget(site, day, kept=kept))
+        kept.save()
     schedules, problems = load_schedules(settings, site)
     site.problems.extend(problems)
     site.problems.extend(site.dependent_notes())  # after a broken forum file's own errors, one line each
-    for problem in site.problems.errors + site.problems.warnings:
-        click.echo(str(problem), err=True)
     errors, warnings = len(site.problems.errors), len(site.problems.warnings)
     items = sum(len(f.items) for f in site.forums.values())
     summary = (
@@ -48,9 +71,7 @@ def check(ctx: Ctx) -> None:
         + (f", {plural(len(schedules), 'schedule')}" if schedules or problems or site.dependents else "")
         + f": {plural(errors, 'error')}, {plural(warnings, 'warning')}"
     )
-    if errors:
-        raise click.ClickException(summary)
-    click.echo(summary)
+    return Report([str(p) for p in site.problems.errors + site.problems.warnings], summary, bool(errors))
 
 
 @click.command()
