@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from digest.files import write_atomic
 
 if TYPE_CHECKING:
-    from digest.editions.render import Rendered
+    from digest.editions.rendered import Rendered
     from digest.editions.select import Edition
 
 FORMAT = 1
@@ -71,7 +71,7 @@ class Kept:
     def get(self, edition: Edition, render: Callable[[Edition], Rendered], html: bool = True) -> Rendered:
         """The edition's render: kept, or made by render and kept. html=False when only the
         text part is wanted (the word budget): a kept text part will do."""
-        from digest.editions.render import Rendered
+        from digest.editions.rendered import Rendered
 
         key = self.key(edition)
         entry = self.entries.get(key)

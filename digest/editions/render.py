@@ -15,11 +15,8 @@ folder is searched first, so one file of the same name overrides the built-in on
 
 from __future__ import annotations
 
-import html as htmllib
-import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -31,21 +28,14 @@ from digest.editions import markup
 from digest.editions.inline import inline_css
 from digest.editions.links import add_links
 from digest.editions.manifest import builtin_templates
-from digest.editions.measure import Length
 from digest.editions.past import mark_past
+from digest.editions.rendered import PERSONAL, Rendered, placeholder
 from digest.editions.select import Edition
 from digest.editions.urls import SiteUrls
 from digest.settings import Settings
 
 if TYPE_CHECKING:
     from markupsafe import Markup
-
-PERSONAL = ("greeting", "profile", "unsubscribe_url", "preferences_url")
-_PLACEHOLDER = re.compile(r"%%digest:(\w+)%%")
-
-
-def placeholder(name: str) -> str:
-    return f"%%digest:{name}%%"
 
 
 def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
@@ -137,32 +127,6 @@ class Shown:
             for link in item.links:
                 add(link.title, link.url, item.topic or "Answer")
         return list(seen.values())
-
-
-@dataclass
-class Rendered:
-    edition: Edition
-    subject: str
-    html: str  # CSS inlined; personal parts as placeholders
-    text: str
-    body: str | None = None  # the text part without its footer (what the word budget counts)
-
-    @cached_property
-    def html_bytes(self) -> int:
-        return len(self.html.encode("utf-8"))
-
-    @cached_property
-    def length(self) -> Length:
-        return Length.of(self.text if self.body is None else self.body)
-
-    def personalise(self, values: dict[str, str]) -> tuple[str, str]:
-        """(html, text) for one reader; values are escaped for HTML here."""
-        missing = set(PERSONAL) - set(values)
-        if missing:
-            raise KeyError(f"missing personal values: {sorted(missing)}")
-        html = _PLACEHOLDER.sub(lambda m: htmllib.escape(values[m.group(1)]), self.html)
-        text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.text)
-        return html, text
 
 
 def soonest(edition: Edition) -> str:
