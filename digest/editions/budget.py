@@ -37,7 +37,7 @@ def over_budget(
             if not renderer:
                 from digest.editions.render import Renderer
 
-                renderer.append(Renderer(site.settings))
+                renderer.append(Renderer(site.settings, kept.templates if kept else None))
             return renderer[0].render_text(edition)
 
         measure = render_text if kept is None else (lambda e: kept.get(e, render_text, html=False))

@@ -105,7 +105,7 @@ def build(
     the same as then and the index file is as that build wrote it. The caller saves the
     new manifest (Built.outputs) once it has printed its report.
     """
-    renderer = Renderer(site.settings)
+    renderer = Renderer(site.settings, kept.templates if kept else None)
     as_of = as_of or today()
     render = site.settings.render
     builds = [render_forum(site, fid, as_of, renderer, kept) for fid in (forum_ids or list(site.forums))]
@@ -121,6 +121,25 @@ def build(
         kept.save()
     Manifest.forget(out)
     write = Outputs(out)
+    try:
+        index = write_site(site, out, as_of, renderer, builds, write, last, content)
+    finally:
+        write.close()
+    return Built(builds, index, write)
+
+
+def write_site(
+    site: Site,
+    out: Path,
+    as_of: date,
+    renderer: Renderer,
+    builds: list[ForumBuild],
+    write: Outputs,
+    last: Manifest | None,
+    content: str,
+) -> Index:
+    """Every file of the site but the manifest; returns the search index's figures."""
+    render = site.settings.render
     feeds = write_calendars(site, out, write)
     pages = {"site": site.settings.site, "settings": site.settings, "content": site, "taxonomy": site.taxonomy}
     limits = {"limit": render.max_html_bytes, "budget": render.words_budget}
@@ -138,7 +157,7 @@ def build(
         index = write_index(site, out, found, write)
     overview = renderer.env.get_template("build/index.html")
     write(out / "editions.html", overview.render(**pages, **limits, root="", builds=builds))
-    return Built(builds, index, write)
+    return index
 
 
 def same(out: Path, name: str, last: Manifest) -> bool:

@@ -54,6 +54,7 @@ class Kept:
 
     def __init__(self, var: Path, common: str) -> None:
         self.path, self.common = var / FILE, common
+        self.templates = var / "cache" / "templates"  # where the renderer keeps compiled templates
         self.entries: dict[str, dict[str, str]] = {}
         self.used: dict[str, dict[str, str]] = {}
         self.rendered = 0  # editions that had to be rendered (for tests and the report)

@@ -140,12 +140,28 @@ class Manifest:
 
 class Outputs:
     """The build's writer: each file written atomically, and only when its bytes differ from
-    what is there; every file's hash recorded for the manifest."""
+    what is there; every file's hash recorded for the manifest.
+
+    The writes go to a few threads while the build renders on: each is a temporary file,
+    fsync and rename (digest/files.py), and the fsyncs, most of a full build's writing,
+    wait on the disk together rather than one after another. `close` waits for them all."""
+
+    THREADS = 8
 
     def __init__(self, out: Path) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self.out = out
         self.hashes: dict[str, str] = {}
         self.written = 0  # files whose bytes changed (for tests and the report)
+        self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="digest-write")
+        self._pending: list = []
+
+    def close(self) -> None:
+        """Wait for every write; the first that failed raises."""
+        self._pool.shutdown(wait=True)
+        for future in self._pending:
+            future.result()
 
     def __call__(self, path: Path, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
@@ -155,7 +171,7 @@ class Outputs:
                 return
         except OSError:
             pass
-        write_atomic(path, data)
+        self._pending.append(self._pool.submit(write_atomic, path, data))
         self.written += 1
 
     def keep(self, path: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -38,10 +39,11 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
 
-def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
+def environment(settings: Settings, reload: bool = True, compiled: Path | None = None) -> jinja2.Environment:
     """The templates: the organiser's folder first, then the built-in ones. `reload=False`
     for a renderer whose life is one send or build (the preview makes a new one after each
-    change): no file is looked at again for each of the hundreds of includes."""
+    change): no file is looked at again for each of the hundreds of includes. compiled: a
+    folder to keep compiled templates in between runs (see `bytecode`)."""
     builtin = jinja2.FileSystemLoader(builtin_templates())
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(settings.path("templates")), builtin, jinja2.PrefixLoader({"builtin": builtin})]
@@ -54,6 +56,7 @@ def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=reload,
+        bytecode_cache=bytecode(compiled) if compiled else None,
     )
     env.filters.update(
         markdown=lambda s: markupsafe_markup(markup.to_html(s or "")),
@@ -65,6 +68,18 @@ def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
     )
     env.globals["calendar_links"] = lambda upcoming: add_links(upcoming, settings)
     return env
+
+
+def bytecode(folder: Path) -> jinja2.BytecodeCache | None:
+    """Templates compiled by earlier runs (`digest build` and `digest check` keep them in
+    var/cache/templates): Jinja keys each by the template's name and checks its source's
+    hash and the Python version before using it, so an edited template is compiled again.
+    A cache: safe to delete; none when the folder cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def markupsafe_markup(s: str) -> Markup:
@@ -156,9 +171,9 @@ MINUTES = "%%digest-minutes%%"  # filled in once the text part has been measured
 class Renderer:
     """Renders editions with one Jinja environment (templates compiled once)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, compiled: Path | None = None) -> None:
         self.settings = settings
-        self.env = environment(settings, reload=False)
+        self.env = environment(settings, reload=False, compiled=compiled)
         self.urls = SiteUrls(settings.site.base_url)
 
     def context(self, edition: Edition, subject: str) -> dict:
