@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.content import wording
+from digest.content.audience import Rule
 from digest.content.load import Site
 from digest.content.model import Forum, Item, Section, slug
 from digest.content.updates import Placed, changes
@@ -93,13 +94,16 @@ def entries(site: Site, as_of: date, renderer: Renderer) -> dict[str, Entry]:
     earlier, later = changes(site)
     full = {"districts": tax.districts, "phases": tax.phases, "settings": tax.settings}
     out: dict[str, Entry] = {}
+    reaches: dict[Rule, dict[str, list[str]]] = {}  # most items share a few rules: each worked out once
     for forum in site.forums.values():
         shown = Shown(as_of, forum, renderer.urls)
         for item in forum.items:
             if item.feedback:
                 continue
             rule = site.rule("item", item.id)
-            reach = tax.reach(rule)
+            if rule not in reaches:
+                reaches[rule] = tax.reach(rule)
+            reach = {k: list(v) for k, v in reaches[rule].items()}
             narrowed = {k: v for k, v in reach.items() if v != full[k]}
             out[item.id] = Entry(
                 forum, item, shown, tax.describe(rule), reach, narrowed, earlier.get(item.id), later.get(item.id, [])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -156,6 +157,7 @@ class Outputs:
         self.written = 0  # files whose bytes changed (for tests and the report)
         self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="digest-write")
         self._pending: list = []
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         """Wait for every write; the first that failed raises."""
@@ -165,14 +167,19 @@ class Outputs:
 
     def __call__(self, path: Path, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
+        self._pending.append(self._pool.submit(self._write, path, data))
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """On a writing thread: hash, compare with what is there, write if different."""
         self.hashes[path.relative_to(self.out).as_posix()] = digest_of(data)
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 return
         except OSError:
             pass
-        self._pending.append(self._pool.submit(write_atomic, path, data))
-        self.written += 1
+        write_atomic(path, data)
+        with self._lock:
+            self.written += 1
 
     def keep(self, path: Path) -> None:
         """A file the build leaves as it is (the search index when the content is the same)."""
