@@ -90,22 +90,26 @@ def imports(r: dict[str, Any]) -> str:
 
 def build(r: dict[str, Any]) -> str:
     c = r["commands"]
-    rest = c["build_cold_s"] - c["index_s"] - c["help_s"]
+    rest = c["build_full_s"] - c["index_s"] - c["help_s"]
     return (
-        f"**`digest build` from nothing took {c['build_cold_s']:.2f} s against 1 s.** Start-up is about "
+        f"**`digest build` in full took {c['build_full_s']:.2f} s against 1 s** ({c['build_cold_s']:.2f} s from "
+        "nothing, compiling the templates too). Start-up is about "
         f"{c['help_s']:.2f} s (`digest --help`) and the search index {c['index_s']:.2f} s; the other {rest:.2f} s, "
-        "timed by phase in one process on 2026-12-05 (load average about 2.5): importing what a build needs (pydantic "
-        "models, Jinja, markdown-it with linkify's regular expressions, premailer and cssutils to read the "
-        "stylesheet once, lxml, icalendar) 0.26 to 0.45 s, loading the content 0.02 s, rendering the 28 editions of "
-        "today 0.25 to 0.29 s (about 9 ms each: Jinja, then inlining), and writing the site 0.30 to 0.40 s, of "
-        "which cProfile names the 23 archive pages (each answer in full on its forum's and each topic's page), "
-        "the organisers' matrix of editions, and every answer's Markdown parsed again for the search index's text; "
-        "the fsyncs of 113 files now wait together on 8 threads (they took 0.35 to 0.44 s one after another). "
+        "timed by phase in one process on 2026-12-05 (load average about 2): start-up and settings 0.16 to 0.20 s, "
+        "importing what a build needs (pydantic models, Jinja, markdown-it, lxml, icalendar) 0.15 to 0.21 s, loading "
+        "the content 0.02 s, rendering the 28 editions of today 0.28 to 0.44 s (with premailer and cssutils imported "
+        "to read the stylesheet once, then about 9 ms an edition: Jinja, then inlining), and writing the site 0.33 "
+        "to 0.48 s, of which cProfile names the 23 archive pages (each answer in full on its forum's and each "
+        "topic's page, 0.28 s profiled), leaving officers' addresses out of the public pages (a regular expression "
+        "over each link, 0.15 s profiled), the organisers' matrix of editions and the calendars; the fsyncs of 113 "
+        "files now wait together on 8 threads (they took 0.35 to 0.44 s one after another). "
         "Run again after an edit it takes "
         f"{c['build_edit_s']:.2f} s (editions whose content is the same are kept, templates stay compiled) and "
-        f"{c['build_same_s']:.2f} s when nothing changed. What would close the rest of a build from nothing: a "
-        "stylesheet parsed once at install rather than by premailer in each process, the archive's pages rendered "
-        "only when their forum changed (the manifest knows which), and two cores not shared with other work."
+        f"{c['build_same_s']:.2f} s when nothing changed. What would close the rest of a full build: the "
+        "stylesheet's parsed rules kept in var/cache rather than parsed by premailer and cssutils in each process, "
+        "the officers' addresses left out by one pass over each page's links rather than a search per address, "
+        "the archive's pages rendered only when what they show changed (kept as the editions are), and two cores "
+        "not shared with other work (see the load average)."
     )
 
 
