@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from digest.editions.select import Edition
 
 FORMAT = 1
-MAX_KEPT = 1000  # editions (both example forums as of every day of theirs: about 160)
+MAX_KEPT = 400  # editions (both example forums as of every day of theirs: about 160; about 35 KB each)
 FILE = Path("cache") / "renders.json"
 
 
