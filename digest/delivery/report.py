@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digest.content.audience import Profile
 from digest.db import open_db, require_db
 from digest.delivery import charts
 from digest.errors import DigestError
@@ -57,6 +58,10 @@ class ForumReport:
     sends: list[tuple[int, str]]  # (number, started_at)
     total: Figures
     editions: list[tuple[str, Figures]] = field(default_factory=list)
+    schools: dict[str, str] = field(default_factory=dict)  # edition id -> who it went to, in words
+
+    def school(self, edition: str) -> str:
+        return self.schools.get(edition, "")
 
 
 # One reader counted once per group, whatever number of sends reached them. {group} is
@@ -102,13 +107,33 @@ def _figures(conn: sqlite3.Connection, forum: str, group: str) -> dict[str, Figu
     return out
 
 
+def schools(conn: sqlite3.Connection, forum: str) -> dict[str, str]:
+    """Each edition of the forum's digest named by the schools its readers have (as they are
+    now): 'a primary mainstream school in Swale', '... and 3 other kinds of school'. An id
+    such as 2025-07-term6-3fa2c1d9 tells an organiser nothing."""
+    rows = conn.execute(
+        "SELECT DISTINCT d.edition_id, s.district, s.phases, s.settings FROM deliveries d"
+        " JOIN subscribers s ON s.id = d.subscriber_id"
+        " WHERE d.edition_key IN (SELECT key FROM sends WHERE forum = ?)",
+        (forum,),
+    )
+    kinds: dict[str, set[Profile]] = {}
+    for edition, district, phases, settings in rows:
+        kinds.setdefault(edition, set()).add(Profile(district, tuple(phases.split(";")), tuple(settings.split(";"))))
+    out = {}
+    for edition, found in kinds.items():
+        first, more = sorted(found)[0].describe(), len(found) - 1
+        out[edition] = first + (f" and {more} other kind{'s' * (more != 1)} of school" if more else "")
+    return out
+
+
 def forum_report(conn: sqlite3.Connection, forum: str) -> ForumReport:
     sends = [
         tuple(r) for r in conn.execute("SELECT number, started_at FROM sends WHERE forum = ? ORDER BY number", (forum,))
     ]
     total = _figures(conn, forum, "''").get("", Figures())
     editions = sorted(_figures(conn, forum, "d.edition_id").items())
-    return ForumReport(forum, sends, total, editions)  # type: ignore[arg-type]
+    return ForumReport(forum, sends, total, editions, schools(conn, forum))  # type: ignore[arg-type]
 
 
 def forums(conn: sqlite3.Connection) -> list[str]:
@@ -145,7 +170,7 @@ class Report:
             sends = ", ".join(f"send {n} began {started[:10]}" for n, started in f.sends)
             out.append(f"{f.forum} ({sends or 'not sent yet'})")
             out += [_line("whole forum", f.total)]
-            out += [_line(edition, figures) for edition, figures in f.editions]
+            out += [_line(f"{f.school(edition)} ({edition})".lstrip(), figures) for edition, figures in f.editions]
         if not self.forums:
             out.append("No forum's digest has been sent yet.")
         out.append("digest does not track opens or clicks: these figures come from the send ledger and the bounces.")

@@ -3,7 +3,8 @@
 Each file names one schedule: when it fires (cron fields or given dates, always
 Europe/London wall-clock time), what it sends (a kind from digest.schedules.kinds), to whom, with
 which subject and transport, how late a run may still go out (grace), and when it stays
-quiet (nothing new, school holidays from schedules/terms.yaml). Mistakes are reported as
+quiet (nothing new; school holidays: the days between the terms of content/terms.yaml, the
+county's published term dates, and any closures schedules/terms.yaml adds). Mistakes are reported as
 `schedules/x.yaml:LINE:COL: field.path: message (hint)`, like content.
 
 Fire times and clock changes are digest.triggers' business.
@@ -22,12 +23,13 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from digest import fmt
+from digest.content.actions import Term, read_terms
 from digest.content.audience import Profile, Rule
 from digest.content.load import Site, read_model
 from digest.content.model import Audience, LocalTime, Slug, Strict, field_error
 from digest.content.validation import from_pydantic
 from digest.content.yamlio import Located
-from digest.errors import DigestError, Problem, suggest
+from digest.errors import DigestError, Problem, Problems, suggest
 from digest.fmt import LONDON, plural
 from digest.schedules.kinds import KINDS
 from digest.schedules.triggers import DatesTrigger, LondonCron, next_fires
@@ -129,7 +131,7 @@ class Holiday(Strict):
 
 class Skip(Strict):
     nothing_new: bool = True  # no send when there is nothing new (a forum already sent; no dates for anyone)
-    school_holidays: bool = False  # no send on a day in schedules/terms.yaml's holidays
+    school_holidays: bool = False  # no send between terms (content/terms.yaml) or on schedules/terms.yaml's closures
     holidays: list[Holiday] = []  # more days off, for this schedule only
 
 
@@ -147,7 +149,32 @@ class ScheduleFile(Strict):
 
 
 class Terms(Strict):
-    holidays: list[Holiday] = []
+    holidays: list[Holiday] = []  # closures besides the gaps between terms (e.g. a day the county closes schools)
+
+
+# The holiday that follows each of the six terms of an English school year.
+_AFTER_TERM = {
+    1: "October half term",
+    2: "Christmas holiday",
+    3: "February half term",
+    4: "Easter holiday",
+    5: "May half term",
+    6: "summer holiday",
+}
+
+
+def term_holidays(terms: list[Term]) -> tuple[tuple[Holiday, ...], date | None]:
+    """The school holidays the term dates imply: every gap of a day or more between one term's
+    last day and the next term's first, named after the term it follows; and the last day
+    the dates cover (None: no terms). Past that day, nothing is known to be a holiday."""
+    ordered = sorted(terms, key=lambda t: t.start)
+    out = []
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        first, last = before.end + timedelta(days=1), after.start - timedelta(days=1)
+        if first <= last:
+            name = _AFTER_TERM.get(before.term, f"the holiday after Term {before.term}")
+            out.append(Holiday.model_validate({"name": name, "from": first, "to": last}))
+    return tuple(out), max((t.end for t in ordered), default=None)
 
 
 # -- the loaded schedule --------------------------------------------------------------------------
@@ -158,6 +185,12 @@ class Schedule:
     rule: Rule
     holidays: tuple[Holiday, ...]
     file: str
+    term_dates_end: date | None = None  # school_holidays: the last day content/terms.yaml covers
+
+    def beyond_term_dates(self, day: date) -> bool:
+        """school_holidays is set but the term dates stop before `day`: it is not known to be a
+        school day, and the run goes ahead (a send is not dropped on a guess)."""
+        return self.spec.skip.school_holidays and self.term_dates_end is not None and day > self.term_dates_end
 
     @property
     def name(self) -> str:
@@ -205,9 +238,13 @@ def load_schedules(settings: Settings, site: Site) -> tuple[list[Schedule], list
     problems: list[Problem] = []
     if not folder.is_dir():
         return [], problems
-    terms = None
+    closures: Terms | None = Terms()
     if (folder / TERMS).exists():
-        terms, _ = read_model(folder / TERMS, settings.root, Terms, problems)
+        closures, _ = read_model(folder / TERMS, settings.root, Terms, problems)
+    # content/terms.yaml's own mistakes are reported with the content's
+    by_term, _ = read_terms(settings.path("content"), settings.root, Problems(), read_model)
+    between, covered = term_holidays(list(by_term.values()))
+    terms = None if closures is None else _SchoolHolidays(between + tuple(closures.holidays), covered)
     out = []
     for path in sorted(folder.glob("*.yaml")):
         if path.name != TERMS:
@@ -219,8 +256,14 @@ def load_schedules(settings: Settings, site: Site) -> tuple[list[Schedule], list
     return out, sorted(problems)
 
 
+@dataclass(frozen=True)
+class _SchoolHolidays:
+    holidays: tuple[Holiday, ...]
+    covered: date | None  # the last day the term dates cover
+
+
 def _check(
-    spec: ScheduleFile, src: Located, path: Path, site: Site, terms: Terms | None, problems: list[Problem]
+    spec: ScheduleFile, src: Located, path: Path, site: Site, terms: _SchoolHolidays | None, problems: list[Problem]
 ) -> Schedule | None:
     errors = len(problems)
     if spec.name != path.stem:
@@ -276,24 +319,21 @@ def _check(
                     value=True,
                 )
             )
-    if spec.skip.school_holidays and terms is None:
+    if spec.skip.school_holidays and (terms is None or (terms.covered is None and not terms.holidays)):
         problems.append(
             src.problem(
                 ("skip", "school_holidays"),
-                "there is no valid schedules/terms.yaml",
-                "add it with the school holidays: see docs/scheduling.md",
+                "schedules/terms.yaml has mistakes" if terms is None else "no school holidays are known",
+                "fix schedules/terms.yaml (its lines are listed)"
+                if terms is None
+                else "add the county's term dates to content/terms.yaml: see docs/content.md",
                 value=True,
             )
         )
     if len(problems) > errors or options is None:
         return None
-    schedule = Schedule(
-        spec,
-        options,
-        rule,
-        tuple(spec.skip.holidays) + tuple(terms.holidays if terms and spec.skip.school_holidays else ()),
-        src.file,
-    )
+    school = terms if terms and spec.skip.school_holidays else _SchoolHolidays((), None)
+    schedule = Schedule(spec, options, rule, tuple(spec.skip.holidays) + school.holidays, src.file, school.covered)
     if spec.subject is not None and not broken:
         problems.extend(_check_subject(schedule, src, site))
     return None if len(problems) > errors else schedule
@@ -347,8 +387,12 @@ def listing(
         lines.append(f"{s.name}: {s.describe(site, readers)}")
         fires = next_fires(s.trigger(), after, n)
         for fire in fires:
-            holiday = s.holiday_on(fire.astimezone(LONDON).date())
-            lines.append(f"  {fmt.moment(fire)}" + (f"  (skipped: {holiday.label()})" if holiday else ""))
+            day = fire.astimezone(LONDON).date()
+            holiday = s.holiday_on(day)
+            note = f"  (skipped: {holiday.label()})" if holiday else ""
+            if not holiday and s.beyond_term_dates(day):
+                note = "  (sent: past the term dates in content/terms.yaml, so not known to be a holiday)"
+            lines.append(f"  {fmt.moment(fire)}{note}")
         if not fires:
             lines.append("  no further runs")
     return lines or [f"no schedules in {site.settings.paths.schedules}/ (see docs/scheduling.md)"]

@@ -243,6 +243,11 @@ def _plan(
         if status == "new":  # skip rules decide whether to start; a started send is finished
             if holiday := schedule.holiday_on(as_of):
                 return None, ("skipped", f"{as_of} is in {holiday.label()}")
+            if schedule.beyond_term_dates(as_of):
+                aside.append(
+                    f"{as_of} is past the last term in content/terms.yaml ({schedule.term_dates_end}): not known"
+                    " to be a school holiday, so this run goes ahead; add the next school year's term dates"
+                )
             if schedule.spec.skip.nothing_new and (why := kind.nothing_new(conn, schedule, key)):
                 return None, ("skipped", why)
         site = load_usable(settings)

@@ -4,6 +4,7 @@ Maildir, `digest bounces`, the next send, and `digest report` (issue 25's "Done 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -122,6 +123,11 @@ def done_when(site_dir: Path, handler: EnvelopeHandler, maildir: Path) -> Path:
         "  whole forum: readers 20 · sent 38 · failed 0 · outcome unknown 0 · bounced 2 · suppressed 2 · "
         "unsubscribed after this forum 1 · follow-ups sent 0"
     )
+    # each edition is named by the schools it went to, with its id to tell variants apart
+    editions = [line for line in lines[2:] if line.startswith("  ") and "readers" in line]
+    assert editions and all(
+        re.match(rf"  an? .+ school in .+ \({FORUM}-[0-9a-f]{{8}}\): readers \d", e) for e in editions
+    ), editions
     page = (site_dir / "var" / "report.html").read_text()
     assert "<script" not in page and "does not track opens or clicks" in page
     assert page.count("<svg") == 2

@@ -307,3 +307,17 @@ def test_a_follow_up_schedule_sends_each_waiting_reader_the_answer_once(site_dir
     week = FRIDAY + timedelta(days=7)
     assert run_fire(settings, found["answers"], week, week).result == "skipped"  # they have it: nothing new
     assert len(received(site_dir)) == before + 3
+
+
+def test_a_fire_past_the_term_dates_goes_ahead_and_says_the_dates_run_out(site_dir: Path) -> None:
+    """school_holidays with no term dates for the day: not known to be a holiday, so the run
+    is not dropped on a guess, and its log says which file to extend."""
+    add_readers(site_dir)
+    write_schedule(site_dir, WEEKLY + "    skip: {school_holidays: true}\n")
+    (site_dir / "content" / "terms.yaml").write_text(
+        "terms:\n  - {year: 2025-26, term: 1, start: 2025-09-01, end: 2025-09-12}\n"
+    )
+    settings = load_settings(site_dir)
+    out = run_fire(settings, schedules(site_dir)["weekly"], MONDAY, MONDAY + MINUTE)
+    assert out.result == "sent", out.lines()
+    assert any("past the last term in content/terms.yaml (2025-09-12)" in line for line in out.aside), out.aside

@@ -35,6 +35,13 @@ def run(site_dir: Path, *args: str):
     return CliRunner().invoke(cli, ["--root", str(site_dir), *args], catch_exceptions=False)
 
 
+def fires(site_dir: Path, after: datetime, n: int) -> list[str]:
+    """The lines `digest schedules` prints for the one schedule, n fires after `after`."""
+    settings = load_settings(site_dir)
+    site = load_site(settings)
+    return listing(load_schedules(settings, site)[0], site, after, n)[1:]
+
+
 def problems(site_dir: Path) -> list[str]:
     settings = load_settings(site_dir)
     return [str(p) for p in load_schedules(settings, load_site(settings))[1]]
@@ -72,6 +79,9 @@ def test_digest_schedules_shows_the_examples_next_fire_times_from_today(
     )
 
 
+PAST_TERMS = "(sent: past the term dates in content/terms.yaml, so not known to be a holiday)"
+
+
 @pytest.mark.parametrize(
     ("start", "weekly", "swale"),
     [
@@ -84,7 +94,7 @@ def test_digest_schedules_shows_the_examples_next_fire_times_from_today(
                 "Mon 5 April 2027 07:00 BST  (skipped: Easter holiday)",
             ],
             [
-                "Fri 26 March 2027 15:00 GMT",
+                "Fri 26 March 2027 15:00 GMT  (skipped: Easter holiday)",  # Term 4 ends on Thursday 25 March
                 "Fri 2 April 2027 15:00 BST  (skipped: Easter holiday)",
                 "Fri 9 April 2027 15:00 BST  (skipped: Easter holiday)",
             ],
@@ -92,8 +102,23 @@ def test_digest_schedules_shows_the_examples_next_fire_times_from_today(
         # ... and back on Sunday 31 October 2027
         (
             "2027-10-20",
-            ["Mon 25 October 2027 07:00 BST", "Mon 1 November 2027 07:00 GMT", "Mon 8 November 2027 07:00 GMT"],
-            ["Fri 22 October 2027 15:00 BST", "Fri 29 October 2027 15:00 BST", "Fri 5 November 2027 15:00 GMT"],
+            # content/terms.yaml stops at 2026-27: no day after it is known to be a holiday
+            [
+                f"{d}  {PAST_TERMS}"
+                for d in (
+                    "Mon 25 October 2027 07:00 BST",
+                    "Mon 1 November 2027 07:00 GMT",
+                    "Mon 8 November 2027 07:00 GMT",
+                )
+            ],
+            [
+                f"{d}  {PAST_TERMS}"
+                for d in (
+                    "Fri 22 October 2027 15:00 BST",
+                    "Fri 29 October 2027 15:00 BST",
+                    "Fri 5 November 2027 15:00 GMT",
+                )
+            ],
         ),
     ],
 )
@@ -171,9 +196,6 @@ def test_digest_schedules_without_a_schedules_folder(site_dir: Path) -> None:
         ("grace: 1h", "grace: 1h\npaused: yes please", [f"{FILE}:8:9: paused: expected true or false, got str 'yes please'"]),
         ("grace: 1h", "grace: 1h\nskip: {holidays: [{from: 2026-12-20, to: 2026-12-01}]}", [
             f"{FILE}:8:38: skip.holidays[0].to: `to` is before `from` (both dates are included: from the first day to the last)",
-        ]),
-        ("grace: 1h", "grace: 1h\nskip: {school_holidays: true}", [
-            f"{FILE}:8:25: skip.school_holidays: there is no valid schedules/terms.yaml (add it with the school holidays: see docs/scheduling.md)",
         ]),
     ],
 )  # fmt: skip
@@ -284,21 +306,53 @@ def test_any_mutation_of_a_schedule_file_is_a_problem_with_a_line_never_a_crash(
         assert listing([schedule], site, datetime(2026, 1, 1, tzinfo=LONDON))
 
 
-def test_terms_yaml_is_checked_and_its_holidays_skip_fires(site_dir: Path) -> None:
+def test_school_holidays_are_the_gaps_between_the_terms_and_schedules_terms_yaml_adds_closures(
+    site_dir: Path,
+) -> None:
+    """A council's term dates the examples do not have, years ahead: the holidays are worked
+    out from them, never from a list someone made up."""
     write_schedule(site_dir, WEEKLY + "    skip: {school_holidays: true}\n")
-    terms = site_dir / "schedules" / "terms.yaml"
-    terms.write_text("holidays:\n  - {name: Christmas holiday, from: 2026-12-19, to: 2027-01-04}\n  - {nam: x}\n")
+    (site_dir / "content" / "terms.yaml").write_text(
+        "terms:\n"
+        "  - {year: 2031-32, term: 1, start: 2031-09-03, end: 2031-10-24}\n"
+        "  - {year: 2031-32, term: 2, start: 2031-11-03, end: 2031-12-17}\n"
+        "  - {year: 2031-32, term: 3, start: 2032-01-06, end: 2032-02-13}\n"
+    )
+    assert problems(site_dir) == []
+    assert fires(site_dir, datetime(2031, 10, 21, tzinfo=LONDON), 4) == [
+        "  Mon 27 October 2031 07:00 GMT  (skipped: October half term)",
+        "  Mon 3 November 2031 07:00 GMT",
+        "  Mon 10 November 2031 07:00 GMT",
+        "  Mon 17 November 2031 07:00 GMT",
+    ]
+    lines = fires(site_dir, datetime(2031, 12, 14, tzinfo=LONDON), 6)
+    assert lines == [
+        "  Mon 15 December 2031 07:00 GMT",
+        "  Mon 22 December 2031 07:00 GMT  (skipped: Christmas holiday)",
+        "  Mon 29 December 2031 07:00 GMT  (skipped: Christmas holiday)",
+        "  Mon 5 January 2032 07:00 GMT  (skipped: Christmas holiday)",  # Term 3 starts on Tuesday
+        "  Mon 12 January 2032 07:00 GMT",
+        "  Mon 19 January 2032 07:00 GMT",
+    ]
+    # schedules/terms.yaml adds closures, checked like content
+    closures = site_dir / "schedules" / "terms.yaml"
+    closures.write_text("holidays:\n  - {name: snow closure, from: 2031-11-10, to: 2031-11-10}\n  - {nam: x}\n")
     assert problems(site_dir) == [
         "schedules/terms.yaml:3:5: holidays[1].from: 'from' is required (add `from:`)",
         "schedules/terms.yaml:3:5: holidays[1].to: 'to' is required (add `to:`)",
         "schedules/terms.yaml:3:6: holidays[1].nam: unknown key 'nam' (did you mean 'name'?)",
-        f"{FILE}:8:25: skip.school_holidays: there is no valid schedules/terms.yaml (add it with the school holidays: see docs/scheduling.md)",
+        f"{FILE}:8:25: skip.school_holidays: schedules/terms.yaml has mistakes (fix schedules/terms.yaml (its lines are listed))",
     ]
-    terms.write_text("holidays:\n  - {name: Christmas holiday, from: 2026-12-19, to: 2027-01-04}\n")
-    assert run(site_dir, "schedules", "--from", "2026-12-10").output.splitlines()[1:] == [
-        "  Mon 14 December 2026 07:00 GMT",
-        "  Mon 21 December 2026 07:00 GMT  (skipped: Christmas holiday)",
-        "  Mon 28 December 2026 07:00 GMT  (skipped: Christmas holiday)",
+    closures.write_text("holidays:\n  - {name: snow closure, from: 2031-11-10, to: 2031-11-10}\n")
+    assert fires(site_dir, datetime(2031, 11, 1, tzinfo=LONDON), 2) == [
+        "  Mon 3 November 2031 07:00 GMT",
+        "  Mon 10 November 2031 07:00 GMT  (skipped: snow closure)",
+    ]
+    # no term dates at all: school_holidays cannot be honoured, and says what to add
+    (site_dir / "content" / "terms.yaml").unlink()
+    closures.unlink()
+    assert problems(site_dir) == [
+        f"{FILE}:8:25: skip.school_holidays: no school holidays are known (add the county's term dates to content/terms.yaml: see docs/content.md)",
     ]
 
 
