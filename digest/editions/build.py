@@ -20,6 +20,7 @@ from digest.editions.public import public
 from digest.editions.render import Rendered, Renderer
 from digest.editions.search import Index, write_index
 from digest.editions.select import Edition, editions, today
+from digest.editions.styles import kept_styles
 from digest.editions.urls import SEARCH_INDEX, SiteUrls, edition_path
 from digest.errors import DigestError
 from digest.files import write_atomic
@@ -108,7 +109,12 @@ def build(
     renderer = Renderer(site.settings, kept.templates if kept else None)
     as_of = as_of or today()
     render = site.settings.render
-    builds = [render_forum(site, fid, as_of, renderer, kept) for fid in (forum_ids or list(site.forums))]
+    if kept is not None:
+        kept_styles.load(kept.styles)
+    try:
+        builds = [render_forum(site, fid, as_of, renderer, kept) for fid in (forum_ids or list(site.forums))]
+    finally:
+        kept_styles.save()
     over = [(b, r) for b in builds for r in b.oversize(render.max_html_bytes)]
     if over:
         limit = render.max_html_bytes

@@ -55,6 +55,7 @@ class Kept:
     def __init__(self, var: Path, common: str) -> None:
         self.path, self.common = var / FILE, common
         self.templates = var / "cache" / "templates"  # where the renderer keeps compiled templates
+        self.styles = var / "cache" / "styles.json"  # premailer's answers for the stylesheet (editions/styles.py)
         self.entries: dict[str, dict[str, str]] = {}
         self.used: dict[str, dict[str, str]] = {}
         self.rendered = 0  # editions that had to be rendered (for tests and the report)

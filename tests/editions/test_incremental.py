@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -136,3 +138,29 @@ def test_a_missing_corrupt_or_changed_manifest_or_output_is_a_full_build(site_di
         assert "Nothing changed" not in said
         assert tree(out) == full
         assert "Nothing changed" in run(site_dir, out)  # and the next build has nothing to do
+
+
+def test_the_stylesheet_kept_from_the_last_build_needs_no_premailer_and_changes_nothing(
+    site_dir: Path, tmp_path: Path
+) -> None:
+    out = site_dir / "out"
+    first = ["--root", str(site_dir), "build", "--as-of", AS_OF, "--out", str(out)]
+    subprocess.run([sys.executable, "-m", "digest", *first], capture_output=True, check=True)  # a process of its own
+    styles = site_dir / "var" / "cache" / "styles.json"
+    assert styles.exists()
+    script = (
+        "import sys; from pathlib import Path; from datetime import date; from digest.settings import load_settings; "
+        "from digest.content.load import load_or_fail; from digest.editions.build import build; "
+        "from digest.editions.kept import Kept; from digest.editions.manifest import stamp; "
+        f"s = load_settings(Path({str(site_dir)!r})); kept = Kept(s.path('var'), 'another stamp: render all'); "
+        f"build(load_or_fail(s), Path({str(tmp_path / 'again')!r}), as_of=date.fromisoformat({AS_OF!r}), kept=kept); "
+        "print(kept.rendered, 'premailer' in sys.modules, 'cssutils' in sys.modules)"
+    )
+    said = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert said.split() == ["12", "False", "False"]  # every edition rendered, premailer never imported
+    assert tree(tmp_path / "again") == tree(out)
+    styles.write_text('{"format": 1, "versions": ')  # unreadable: premailer again, the same bytes
+    (site_dir / "var" / "cache" / "renders.json").unlink()
+    shutil.rmtree(out)
+    run(site_dir, out)
+    assert tree(out) == full_build(site_dir, tmp_path)
