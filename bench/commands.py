@@ -8,8 +8,8 @@ its folder and each edition's render. So each is timed three ways:
 
 - from nothing: no var/cache and, for the build, an empty folder (a first run);
 - for the build also in full: an empty folder and no kept renders, but the templates as
-  compiled by an earlier run (var/cache/templates, as Python keeps its .pyc files): every
-  edition rendered and every file written;
+  compiled and the stylesheet as read by an earlier run (var/cache/templates and
+  styles.json, as Python keeps its .pyc files): every edition rendered, every file written;
 - after an edit: one answer of the July forum changed since the last run (an organiser's
   everyday case: what the edit touches is done again, the rest is kept);
 - nothing changed since the last run.

@@ -257,7 +257,8 @@ def rows(r: dict[str, Any]) -> list[Row]:
                 f"{CHECK_BEFORE_S:.2f} s before issue 24.4)",
             ),
             Row(
-                "   `digest build` in full (an empty folder, no kept renders; templates as compiled by an earlier run): "
+                "   `digest build` in full (an empty folder, no kept renders; templates and stylesheet as read by an earlier "
+                "run): "
                 "every edition of both forums, the archive with its topic pages, the search index",
                 f"{c['build_full_s']:.2f} s (runs: {spread(c, 'build_full_s', '{:.2f} s')}): "
                 f"{c['build_full_s'] / BUILD_BEFORE_S:.2f}× the {BUILD_BEFORE_S:.2f} s before the archive's search",

@@ -93,7 +93,7 @@ def build(r: dict[str, Any]) -> str:
     rest = c["build_full_s"] - c["index_s"] - c["help_s"]
     return (
         f"**`digest build` in full took {c['build_full_s']:.2f} s against 1 s** ({c['build_cold_s']:.2f} s from "
-        "nothing, compiling the templates too). Start-up is about "
+        "nothing, compiling the templates and reading the stylesheet with premailer too). Start-up is about "
         f"{c['help_s']:.2f} s (`digest --help`) and the search index {c['index_s']:.2f} s; the other {rest:.2f} s, "
         "timed by phase in one process on 2026-12-05 (load average about 2): start-up and settings 0.16 to 0.20 s, "
         "importing what a build needs (pydantic models, Jinja, markdown-it, lxml, icalendar) 0.15 to 0.21 s, loading "
