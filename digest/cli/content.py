@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,8 @@ def check(ctx: Ctx) -> None:
     report = kept.read()
     if report is None:
         report = check_all(settings, day)
-        kept.save(report)
+        if Checked(settings, day).key == kept.key:  # nothing it read changed while it checked
+            kept.save(report)
     for problem in report.problems:
         click.echo(problem, err=True)
     if report.failed:
@@ -57,7 +59,8 @@ def check_all(settings: Settings, day: date) -> CheckReport:
         from digest.editions.kept import Kept
         from digest.editions.manifest import stamp
 
-        kept = Kept(settings.path("var"), stamp(settings, "editions", forums=False))
+        common = partial(stamp, settings, "editions", forums=False)
+        kept = Kept(settings.path("var"), common(), common)
         site.problems.extend(over_budget(site, day, kept=kept))
         kept.save()
     schedules, problems = load_schedules(settings, site)
@@ -99,7 +102,8 @@ def build(ctx: Ctx, forum_ids: tuple[str, ...], as_of: datetime | None, out: Pat
         return
     content = stamp(settings, "index", templates=False)  # what the search index is made of
     said = build_site(settings, out, forum_ids, day, last, content)
-    Manifest(inputs, content, said.outputs, list(said)).save(out)  # last: a build cut short leaves none
+    if stamp(settings, "build", day, sorted(forum_ids), str(out.resolve())) == inputs:  # nothing changed meanwhile
+        Manifest(inputs, content, said.outputs, list(said)).save(out)  # last: a build cut short leaves none
 
 
 UNCHANGED = re.compile(r", [\d.]+ s$")
@@ -131,7 +135,8 @@ def build_site(
     said = Report()
     for line in unpublished(site, forum_ids):
         said.say(line)
-    kept = Kept(settings.path("var"), stamp(settings, "editions", forums=False))
+    common = partial(stamp, settings, "editions", forums=False)
+    kept = Kept(settings.path("var"), common(), common)
     builds = run_build(site, out, list(forum_ids) or None, day, kept, last, content)
     budget = settings.render.words_budget
     for b in builds:

@@ -52,8 +52,11 @@ def content_of(edition: Edition) -> tuple:
 class Kept:
     """The kept renders of one run: `get` an edition's render, `save` when done."""
 
-    def __init__(self, var: Path, common: str) -> None:
-        self.path, self.common = var / FILE, common
+    def __init__(self, var: Path, common: str, again: Callable[[], str] | None = None) -> None:
+        """common: the stamp of what every edition depends on; again: that stamp worked out
+        anew, asked before saving (a template or file changed while the run rendered: the
+        renders are not kept under the old stamp)."""
+        self.path, self.common, self.again = var / FILE, common, again
         self.templates = var / "cache" / "templates"  # where the renderer keeps compiled templates
         self.styles = var / "cache" / "styles.json"  # premailer's answers for the stylesheet (editions/styles.py)
         self.entries: dict[str, dict[str, str]] = {}
@@ -92,7 +95,7 @@ class Kept:
 
     def save(self) -> None:
         """Keep this run's editions, then the most recent others, up to MAX_KEPT; only when something new."""
-        if not self.rendered:
+        if not self.rendered or (self.again is not None and self.again() != self.common):
             return
         others = [(k, v) for k, v in self.entries.items() if k not in self.used]
         room = max(0, MAX_KEPT - len(self.used))
