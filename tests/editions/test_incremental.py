@@ -164,3 +164,21 @@ def test_the_stylesheet_kept_from_the_last_build_needs_no_premailer_and_changes_
     shutil.rmtree(out)
     run(site_dir, out)
     assert tree(out) == full_build(site_dir, tmp_path)
+
+
+def test_another_day_is_built_as_from_nothing_and_leaves_the_last_days_copies(site_dir: Path, tmp_path: Path) -> None:
+    """Every file a build from nothing writes, with the same bytes; beside them the browser
+    copies of the earlier day's editions, which a build never deletes (emails sent link to them)."""
+    out = site_dir / "out"
+    run(site_dir, out)
+    before = tree(out)
+    later = ["--root", str(site_dir), "build", "--as-of", "2025-07-20", "--out", str(out)]
+    said = CliRunner().invoke(cli, later)
+    assert said.exit_code == 0 and "Nothing changed" not in said.output and "as of 2025-07-20" in said.output
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site_dir, fresh, ignore=shutil.ignore_patterns("var", "out"))
+    CliRunner().invoke(cli, ["--root", str(fresh), "build", "--as-of", "2025-07-20", "--out", str(fresh / "out")])
+    now, full = tree(out), tree(fresh / "out")
+    assert {k: now[k] for k in full} == full
+    extra = set(now) - set(full)
+    assert extra and all(now[k] == before[k] and k.startswith("2025-07-test/2025-07-test-") for k in extra)
