@@ -18,7 +18,8 @@ from digest.content.audience import Profile
 from digest.content.load import Site
 from digest.content.model import Forum
 from digest.delivery import pool, record, since
-from digest.delivery.mime import Attachment, DigestTemplate, address, domain_of, list_unsubscribe, message_id
+from digest.delivery.mime import DigestTemplate, address, domain_of, list_unsubscribe, message_id
+from digest.delivery.template import template_for
 from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, editions
 from digest.errors import DigestError
@@ -46,42 +47,6 @@ class Prepared:
         return self.snapshot.id if self.snapshot else None
 
 
-def template_for(
-    settings: Settings,
-    rendered: Rendered,
-    key: str,
-    subject_prefix: str = "",
-    date: datetime | None = None,
-    calendars: dict[tuple[str, ...], bytes] | None = None,
-) -> DigestTemplate:
-    """A rendered edition as a MIME template: built once, assembled per reader.
-
-    `calendars` keeps each distinct set of dates' .ics for the editions of one send: most
-    editions share their dates with others, and writing iCalendar is slow."""
-    edition = rendered.edition
-    attachments: list[Attachment] = []
-    if settings.render.attach_ics and edition.events:
-        from digest.editions.calendar import edition_calendar
-
-        dates = tuple(u.event.id for u in edition.events)
-        if calendars is None or dates not in calendars:
-            ics = edition_calendar(edition)
-            if calendars is None:
-                calendars = {}
-            calendars[dates] = ics
-        # one .ics of the edition's dates: mail clients offer "add to calendar" for it
-        attachments.append(Attachment('text/calendar; charset="utf-8"; method=PUBLISH', "dates.ics", calendars[dates]))
-    return DigestTemplate.build(
-        settings,
-        seed=f"{key}\0{edition.id}",
-        subject=subject_prefix + rendered.subject,
-        html=rendered.html,
-        text=rendered.text,
-        date=date or datetime.now(UTC),
-        attachments=attachments,
-    )
-
-
 class Plan:
     """The editions for a set of profiles, each rendered and made a MIME template once.
 
@@ -106,7 +71,7 @@ class Plan:
         self.recording: sqlite3.Connection | None = None  # a real send's: snapshots are recorded on it
         self._started = False
         self._page: dict[int, Any] = {}  # what pages() worked out for the readers of the current page
-        self._pooled: dict[tuple, Rendered] = {}  # editions add() had rendered by the pool, by key
+        self._pooled: dict[tuple, pool.Ready] = {}  # editions add() had prepared by the pool, by key
 
     # -- the three steps of a send ------------------------------------------------------------
     def start(self, conn: sqlite3.Connection, *, record_on: bool = False) -> None:
@@ -157,7 +122,7 @@ class Plan:
         todo = [p for p in profiles if p not in self.by_profile and p not in self.nothing]
         selected = self.select(todo)
         fresh = [e for e in selected if e.key not in self.by_key]
-        self._pooled = pool.render(self.settings, self.site, fresh) if len(fresh) >= pool.MIN_EDITIONS else {}
+        self._pooled = self._pool(fresh)
         for edition in selected:
             prepared = self.by_key.get(edition.key)
             if prepared is None:
@@ -168,11 +133,26 @@ class Plan:
                 self.by_profile[profile] = prepared
         self.nothing.update(p for p in todo if p not in self.by_profile)
 
+    def _pool(self, editions: list[Edition]) -> dict[tuple, pool.Ready]:
+        """What the pool prepares of these editions (delivery/pool.py), by key: only where its
+        workers do as this plan would, i.e. the plain renderer (a schedule's own subject is
+        worked out here) and the plain snapshot."""
+        if not pool.worth_it(len(editions)) or type(self.renderer) is not Renderer:
+            return {}
+        if type(self).snapshot is not Plan.snapshot:  # rendered there, the rest here
+            return {k: (r, None, None) for k, r in pool.render(self.settings, self.site, editions).items()}
+        return pool.prepare(self.settings, self.site, editions, self.key, self.subject_prefix, self.date)
+
     def _prepare(self, edition: Any) -> Prepared:
-        pooled = self._pooled.pop(edition.key, None)  # rendered on another core (delivery/pool.py)
-        rendered = pooled if pooled is not None and pooled.edition is edition else self.renderer.render(edition)
-        template = template_for(self.settings, rendered, self.key, self.subject_prefix, self.date, self.calendars)
-        prepared = Prepared(edition, rendered, template, self.snapshot(edition))
+        pooled = self._pooled.pop(edition.key, None)  # prepared on another core (delivery/pool.py)
+        if pooled is not None and pooled[0].edition is edition and pooled[1] is not None:
+            prepared = Prepared(edition, pooled[0], pooled[1], pooled[2])
+        else:
+            rendered = (
+                pooled[0] if pooled is not None and pooled[0].edition is edition else self.renderer.render(edition)
+            )
+            template = template_for(self.settings, rendered, self.key, self.subject_prefix, self.date, self.calendars)
+            prepared = Prepared(edition, rendered, template, self.snapshot(edition))
         self._record(prepared)
         return prepared
 

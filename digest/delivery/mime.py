@@ -106,7 +106,8 @@ def qp(data: bytes) -> bytes:
     out = binascii.b2a_qp(data, istext=True)
     if b"=20\n" in out or b"=09\n" in out or out.endswith((b"=20", b"=09")):
         # binascii encodes a space or tab ending a line without room for it: 77 or 78 characters
-        out = b"\n".join(piece for line in out.split(b"\n") for piece in _fold(line))
+        lines = out.split(b"\n")
+        out = b"\n".join(piece for line in lines for piece in (_fold(line) if len(line) > 76 else (line,)))
     return out.replace(b"\n", CRLF)
 
 
@@ -124,9 +125,19 @@ def _fold(line: bytes) -> Iterator[bytes]:
     yield line
 
 
+_HTML_SPECIAL = re.compile(r"[&<>\"']")  # what html.escape changes
+_PLAIN_QP = re.compile(rb"[ !-<>-~]{0,74}[!-<>-~]")  # what QP keeps as it is, on one line: no '=', no end space
+
+
 def qp_to_break(data: bytes) -> bytes:
     """qp(data), always ending in a line break (soft when the data does not end one line),
     so whatever is spliced in next starts a fresh encoded line."""
+    if _PLAIN_QP.fullmatch(data) and data != b".":  # most personal values (a link, a greeting): as they are
+        return data + SOFT_BREAK
+    return _qp_to_break(data)
+
+
+def _qp_to_break(data: bytes) -> bytes:
     out = qp(data)
     if out.endswith(CRLF):
         return out
@@ -167,10 +178,20 @@ def header(name: str, value: str) -> bytes:
     return "\r\n".join(lines).encode("ascii") + CRLF
 
 
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')  # email.utils.formataddr's: a name with one of these is quoted
+_ESCAPES = re.compile(r'[\\"]')
+
+
 def address(name: str, email: str) -> str:
     """'Name <email>': a non-ASCII name RFC 2047-encoded, the address never."""
     check_header("address", name)
     check_header("address", email)
+    if name.isascii() and email.isascii() and "=?" not in name:  # formataddr's own result, sooner
+        if not name:
+            return email
+        if _SPECIALS.search(name):
+            return '"' + _ESCAPES.sub(r"\\\g<0>", name) + f'" <{email}>'
+        return f"{name} <{email}>"
     if "=?" in name and name.isascii():  # would be read as an encoded word: encode it for real
         return f"{Header(name, 'utf-8').encode(maxlinelen=RFC2047_LINE)} <{email}>"
     return formataddr((name, email), charset="utf-8")
@@ -206,6 +227,17 @@ class DigestTemplate:
     def __init__(self, head: bytes, tail: bytes, items: list[bytes | tuple[str, bool]]) -> None:
         self.head, self.tail, self.items = head, tail, items
         self.slots = {item[0] for item in items if isinstance(item, tuple)}
+        # the message as a list to copy and fill in: the personal headers' places (1 and 2), then
+        # each slot's places in the text part and in the HTML part
+        self._parts: list[bytes] = [head, b"", b"", tail] + [i if isinstance(i, bytes) else b"" for i in items]
+        self._slots = [
+            (
+                slot,
+                [n + 4 for n, i in enumerate(items) if i == (slot, False)],
+                [n + 4 for n, i in enumerate(items) if i == (slot, True)],
+            )
+            for slot in sorted(self.slots)
+        ]
 
     @classmethod
     def build(
@@ -277,22 +309,25 @@ class DigestTemplate:
 
     def message(self, *, to: str, message_id: str, unsubscribe: str, values: dict[str, str]) -> bytes:
         """The whole message for one reader. `to` is a formatted address (see `address`)."""
-        out = [
-            self.head,
-            header("To", to),
-            header("Message-ID", message_id),
-            header("List-Unsubscribe", unsubscribe),
-            self.tail,
-        ]
-        encoded: dict[tuple[str, bool], bytes] = {}
-        for item in self.items:
-            if item.__class__ is bytes:
-                out.append(item)  # type: ignore[arg-type]
-                continue
-            chunk = encoded.get(item)  # type: ignore[arg-type]
-            if chunk is None:
-                name, html = item  # type: ignore[misc]
-                value = values[name]
-                chunk = encoded[item] = qp_to_break((htmllib.escape(value) if html else value).encode("utf-8"))  # type: ignore[index]
-            out.append(chunk)
+        out = self._parts.copy()
+        if (
+            len(to) <= 74
+            and len(message_id) <= 66
+            and (pair := to + message_id).isascii()
+            and not _BAD_HEADER.search(pair)
+        ):
+            out[1] = f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode()  # header()'s own lines, unfolded
+        else:
+            out[1] = header("To", to) + header("Message-ID", message_id)
+        out[2] = header("List-Unsubscribe", unsubscribe)
+        for name, text_at, html_at in self._slots:
+            value = values[name]
+            chunk = qp_to_break(value.encode("utf-8"))
+            for n in text_at:
+                out[n] = chunk
+            if html_at:
+                if _HTML_SPECIAL.search(value):
+                    chunk = qp_to_break(htmllib.escape(value).encode("utf-8"))
+                for n in html_at:
+                    out[n] = chunk
         return b"".join(out)

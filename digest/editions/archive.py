@@ -24,12 +24,14 @@ scripts from disk).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digest.content import wording
+from digest.content.audience import Rule
 from digest.content.load import Site
 from digest.content.model import Forum, Item, Section, slug
 from digest.content.updates import Placed, changes
@@ -92,13 +94,16 @@ def entries(site: Site, as_of: date, renderer: Renderer) -> dict[str, Entry]:
     earlier, later = changes(site)
     full = {"districts": tax.districts, "phases": tax.phases, "settings": tax.settings}
     out: dict[str, Entry] = {}
+    reaches: dict[Rule, dict[str, list[str]]] = {}  # most items share a few rules: each worked out once
     for forum in site.forums.values():
         shown = Shown(as_of, forum, renderer.urls)
         for item in forum.items:
             if item.feedback:
                 continue
             rule = site.rule("item", item.id)
-            reach = tax.reach(rule)
+            if rule not in reaches:
+                reaches[rule] = tax.reach(rule)
+            reach = {k: list(v) for k, v in reaches[rule].items()}
             narrowed = {k: v for k, v in reach.items() if v != full[k]}
             out[item.id] = Entry(
                 forum, item, shown, tax.describe(rule), reach, narrowed, earlier.get(item.id), later.get(item.id, [])
@@ -149,9 +154,16 @@ def forum_sections(forum: Forum) -> list[tuple[Section, list[Item]]]:
 
 
 def write_archive(
-    site: Site, out: Path, as_of: date, renderer: Renderer, feeds: list[Feed], found: dict[str, Entry] | None = None
+    site: Site,
+    out: Path,
+    as_of: date,
+    renderer: Renderer,
+    feeds: list[Feed],
+    found: dict[str, Entry] | None = None,
+    write: Callable[[Path, str], None] = write_atomic,
 ) -> list[Path]:
-    """Write every archive page; returns the paths written."""
+    """Write every archive page; returns the paths written. write: how a file is written (the
+    build's writes only what changed)."""
     env, settings = renderer.env, site.settings
     found = found if found is not None else entries(site, as_of, renderer)
     every = topics(site, found)
@@ -170,7 +182,7 @@ def write_archive(
 
     def page(path: str, template: str, **ctx: object) -> None:
         root = "../" * path.count("/")
-        write_atomic(out / path, public(env.get_template(template).render(**common, root=root, **ctx), site))
+        write(out / path, public(env.get_template(template).render(**common, root=root, **ctx), site))
         written.append(out / path)
 
     forums = newest_first(site)
@@ -193,6 +205,6 @@ def write_archive(
     page(CONTACTS, "site/contacts.html")
     page("calendars.html", "site/calendars.html", feeds=feeds)
     for asset in (STYLESHEET, *ASSETS):
-        write_atomic(out / asset, env.loader.get_source(env, f"site/{Path(asset).name}")[0])
+        write(out / asset, env.loader.get_source(env, f"site/{Path(asset).name}")[0])
         written.append(out / asset)
     return written

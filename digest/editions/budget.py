@@ -6,22 +6,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from digest import fmt
 from digest.content.load import Site
-from digest.editions.render import Rendered, Renderer
 from digest.editions.select import Edition, editions, today
 from digest.errors import WARNING, Problem
 
+if TYPE_CHECKING:
+    from digest.editions.kept import Kept
+    from digest.editions.render import Rendered, Renderer
+
 
 def over_budget(
-    site: Site, as_of: date | None = None, measure: Callable[[Edition], Rendered] | None = None
+    site: Site,
+    as_of: date | None = None,
+    measure: Callable[[Edition], Rendered] | None = None,
+    kept: Kept | None = None,
 ) -> list[Problem]:
     """One warning per forum with editions over the budget: the longest of them. measure
-    gives an edition's text part (by default the text part alone is rendered); the preview
-    passes the editions it renders anyway, so no text part is rendered twice."""
+    gives an edition's text part (by default the text part alone is rendered, or taken from
+    the kept renders when its content is the same: editions/kept.py); the preview passes the
+    editions it renders anyway, so no text part is rendered twice."""
     budget = site.settings.render.words_budget
-    measure, as_of = measure or Renderer(site.settings).render_text, as_of or today()
+    as_of = as_of or today()
+    if measure is None:
+        renderer: list[Renderer] = []  # made on the first edition that is not kept: Jinja only then
+
+        def render_text(edition: Edition) -> Rendered:
+            if not renderer:
+                from digest.editions.render import Renderer
+
+                renderer.append(Renderer(site.settings, kept.templates if kept else None))
+            return renderer[0].render_text(edition)
+
+        measure = render_text if kept is None else (lambda e: kept.get(e, render_text, html=False))
     out = []
     for forum in site.forums.values():
         rendered = [measure(e) for e in editions(site, forum, as_of, site.taxonomy.profiles())]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -117,8 +118,8 @@ class Sequences:
         self.known[uid] = entry
         return entry["sequence"]
 
-    def save(self) -> None:
-        write_atomic(self.path, json.dumps({"version": 1, "events": dict(sorted(self.known.items()))}, indent=1) + "\n")
+    def save(self, write: Callable[[Path, str], None] = write_atomic) -> None:
+        write(self.path, json.dumps({"version": 1, "events": dict(sorted(self.known.items()))}, indent=1) + "\n")
 
 
 # -- calendars ---------------------------------------------------------------------------------
@@ -234,13 +235,14 @@ def feeds(site: Site) -> list[Feed]:
     return out
 
 
-def write_calendars(site: Site, out: Path) -> list[Feed]:
-    """Write every event's .ics and every feed under OUT/calendar; then record sequences."""
+def write_calendars(site: Site, out: Path, write: Callable[[Path, str], None] = write_atomic) -> list[Feed]:
+    """Write every event's .ics and every feed under OUT/calendar; then record sequences.
+    write: how a file is written (the build's writes only what changed)."""
     sequences = Sequences(state_path(out))
     for event in site.events:
-        write_atomic(out / "calendar" / "events" / f"{event.id}.ics", calendar([event], site, sequences).decode())
+        write(out / "calendar" / "events" / f"{event.id}.ics", calendar([event], site, sequences).decode())
     result = feeds(site)
     for feed in result:
-        write_atomic(out / feed.path, calendar(list(feed.events), site, sequences, feed.title(site.settings)).decode())
-    sequences.save()  # last: a crash before here repeats the same numbers next time
+        write(out / feed.path, calendar(list(feed.events), site, sequences, feed.title(site.settings)).decode())
+    sequences.save(write)  # last: a crash before here repeats the same numbers next time
     return result

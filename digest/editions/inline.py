@@ -8,6 +8,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from digest.editions.styles import kept_styles
+
 # premailer with no network access, links left alone, @media/dark rules kept (they sit in a
 # <style data-premailer="ignore">) and cssutils' warnings silenced.
 PREMAILER_OPTIONS = {
@@ -154,7 +156,8 @@ def matches(selector: tuple[tuple[Compound, str], ...], chain: tuple[Node, ...])
 class _Sheet:
     """One stylesheet's rules and what they give each place in a document."""
 
-    def __init__(self, rules: list) -> None:
+    def __init__(self, rules: list, key: str = "") -> None:
+        self.key = key  # the stylesheet's hash, for the styles kept between runs
         self.rules = sorted(rules, key=lambda r: r[0])
         self.compiled = [compile_selector(selector) for _, selector, _ in self.rules]
         self.plain = all(c is not None for c in self.compiled)
@@ -169,29 +172,48 @@ class _Sheet:
             return None
         done = self.by_style.get((hits, inline))
         if done is None:
-            from premailer.merge_style import csstext_to_pairs, merge_styles
-
-            styles = [csstext_to_pairs(self.rules[i][2], validate=False) for i in hits]
-            final = merge_styles(inline, styles, [""] * len(hits), remove_unset_properties=True)
-            done = self.by_style[(hits, inline)] = (final, _attributes(final))
+            done = self.by_style[(hits, inline)] = kept_styles.get(
+                ("style", self.key, hits, inline), lambda: self._merged(hits, inline)
+            )
         return done
+
+    def _merged(self, hits: tuple[int, ...], inline: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        from premailer.merge_style import csstext_to_pairs, merge_styles
+
+        styles = [csstext_to_pairs(self.rules[i][2], validate=False) for i in hits]
+        final = merge_styles(inline, styles, [""] * len(hits), remove_unset_properties=True)
+        return final, _attributes(final)
 
 
 @lru_cache(maxsize=32)
 def _sheet(bodies: tuple[str, ...]) -> _Sheet:
-    inliner = _inliner()(None, **PREMAILER_OPTIONS)
-    rules: list = []
-    for index, body in enumerate(bodies):
-        rules += inliner._parse_style_rules(body, index)[0]
-    return _Sheet(rules)
+    def parse() -> list:
+        inliner = _inliner()(None, **PREMAILER_OPTIONS)
+        rules: list = []
+        for index, body in enumerate(bodies):
+            rules += inliner._parse_style_rules(body, index)[0]
+        return rules
+
+    key = _hash(*bodies)
+    return _Sheet(kept_styles.get(("rules", key), parse), key)
 
 
 @lru_cache(maxsize=32)
 def _leftover(body: str, index: int) -> str | None:
     """What of a stylesheet stays in its <style> (@media rules), or None to remove it."""
-    inliner = _inliner()(None, **PREMAILER_OPTIONS)
-    leftover = inliner._parse_style_rules(body, index)[1]
-    return inliner._css_rules_to_string(leftover) if leftover else None
+
+    def parse() -> str | None:
+        inliner = _inliner()(None, **PREMAILER_OPTIONS)
+        leftover = inliner._parse_style_rules(body, index)[1]
+        return inliner._css_rules_to_string(leftover) if leftover else None
+
+    return kept_styles.get(("leftover", _hash(body), index), parse)
+
+
+def _hash(*texts: str) -> str:
+    import hashlib
+
+    return hashlib.sha256("\0".join(texts).encode()).hexdigest()
 
 
 def _attributes(style: str) -> tuple[tuple[str, str], ...]:

@@ -28,8 +28,21 @@ def _md() -> MarkdownIt:
 
 
 @lru_cache(maxsize=4096)
+def _parsed(source: str) -> tuple[tuple[Token, ...], dict]:
+    """The Markdown parsed once per text, with the env its parse filled: to_html, to_text
+    and links each read the same answer (and only read it)."""
+    env: dict = {}
+    return tuple(_md().parse(source or "", env)), env
+
+
+def _tokens(source: str) -> tuple[Token, ...]:
+    return _parsed(source)[0]
+
+
+@lru_cache(maxsize=4096)
 def to_html(source: str) -> str:
-    html = _md().render(source or "")
+    md, (tokens, env) = _md(), _parsed(source)
+    html = md.renderer.render(list(tokens), md.options, dict(env))  # as md.render(source) does
     return nh3.clean(
         html,
         tags=_TAGS,
@@ -48,7 +61,7 @@ def links(source: str) -> list[tuple[str, str]]:
 def _links(source: str) -> tuple[tuple[str, str], ...]:
     """Parsed once per answer, not once per edition that holds it."""
     out = []
-    for token in _md().parse(source or ""):
+    for token in _tokens(source):
         children = token.children or []
         for i, child in enumerate(children):
             if child.type == "link_open":
@@ -85,7 +98,7 @@ def to_text(source: str, width: int = 72, indent: str = "") -> str:
     """Markdown as readable plain text: wrapped paragraphs, '- ' lists, links as <url>."""
     blocks: list[tuple[str, bool]] = []
     prefix: list[str] = []
-    for t in _md().parse(source or ""):
+    for t in _tokens(source):
         if t.type in ("bullet_list_open", "ordered_list_open"):
             prefix.append("- ")
         elif t.type in ("bullet_list_close", "ordered_list_close"):

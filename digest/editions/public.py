@@ -29,6 +29,11 @@ def public(text: str, site: Site) -> str:
     address) replaced by a note that the emailed digest has it."""
     for address in officer_addresses(site):
         a = re.escape(address)
+        if not re.search(a, text, flags=re.I):
+            continue  # each pattern below holds the address: nothing to replace (and no slow scan of every link)
+        if not re.search(f"mailto:{a}", text, flags=re.I):
+            text = re.sub(a, IN_EMAIL, text, flags=re.I)  # no link to it: the two link patterns cannot match
+            continue
         # a link whose text is the address: the note alone
         text = re.sub(
             rf'<a\b[^>]{{0,800}}href="mailto:{a}"[^>]{{0,800}}>\s{{0,8}}{a}\s{{0,8}}</a>', IN_EMAIL, text, flags=re.I

@@ -15,11 +15,8 @@ folder is searched first, so one file of the same name overrides the built-in on
 
 from __future__ import annotations
 
-import html as htmllib
-import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,8 +28,9 @@ from digest.content.model import Event, Forum, Item
 from digest.editions import markup
 from digest.editions.inline import inline_css
 from digest.editions.links import add_links
-from digest.editions.measure import Length
+from digest.editions.manifest import builtin_templates
 from digest.editions.past import mark_past
+from digest.editions.rendered import PERSONAL, Rendered, placeholder
 from digest.editions.select import Edition
 from digest.editions.urls import SiteUrls
 from digest.settings import Settings
@@ -40,27 +38,12 @@ from digest.settings import Settings
 if TYPE_CHECKING:
     from markupsafe import Markup
 
-PERSONAL = ("greeting", "profile", "unsubscribe_url", "preferences_url")
-_PLACEHOLDER = re.compile(r"%%digest:(\w+)%%")
 
-
-def placeholder(name: str) -> str:
-    return f"%%digest:{name}%%"
-
-
-def builtin_templates() -> Path:
-    """The shipped templates: beside the package in a checkout, inside it when installed."""
-    package = Path(__file__).resolve().parent.parent  # digest/
-    for candidate in (package.parent / "templates", package / "templates"):
-        if (candidate / "edition.html").exists():
-            return candidate
-    raise FileNotFoundError("digest's built-in templates are missing; reinstall digest")
-
-
-def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
+def environment(settings: Settings, reload: bool = True, compiled: Path | None = None) -> jinja2.Environment:
     """The templates: the organiser's folder first, then the built-in ones. `reload=False`
     for a renderer whose life is one send or build (the preview makes a new one after each
-    change): no file is looked at again for each of the hundreds of includes."""
+    change): no file is looked at again for each of the hundreds of includes. compiled: a
+    folder to keep compiled templates in between runs (see `bytecode`)."""
     builtin = jinja2.FileSystemLoader(builtin_templates())
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(settings.path("templates")), builtin, jinja2.PrefixLoader({"builtin": builtin})]
@@ -73,6 +56,7 @@ def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=reload,
+        bytecode_cache=bytecode(compiled) if compiled else None,
     )
     env.filters.update(
         markdown=lambda s: markupsafe_markup(markup.to_html(s or "")),
@@ -84,6 +68,18 @@ def environment(settings: Settings, reload: bool = True) -> jinja2.Environment:
     )
     env.globals["calendar_links"] = lambda upcoming: add_links(upcoming, settings)
     return env
+
+
+def bytecode(folder: Path) -> jinja2.BytecodeCache | None:
+    """Templates compiled by earlier runs (`digest build` and `digest check` keep them in
+    var/cache/templates): Jinja keys each by the template's name and checks its source's
+    hash and the Python version before using it, so an edited template is compiled again.
+    A cache: safe to delete; none when the folder cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def markupsafe_markup(s: str) -> Markup:
@@ -148,32 +144,6 @@ class Shown:
         return list(seen.values())
 
 
-@dataclass
-class Rendered:
-    edition: Edition
-    subject: str
-    html: str  # CSS inlined; personal parts as placeholders
-    text: str
-    body: str | None = None  # the text part without its footer (what the word budget counts)
-
-    @cached_property
-    def html_bytes(self) -> int:
-        return len(self.html.encode("utf-8"))
-
-    @cached_property
-    def length(self) -> Length:
-        return Length.of(self.text if self.body is None else self.body)
-
-    def personalise(self, values: dict[str, str]) -> tuple[str, str]:
-        """(html, text) for one reader; values are escaped for HTML here."""
-        missing = set(PERSONAL) - set(values)
-        if missing:
-            raise KeyError(f"missing personal values: {sorted(missing)}")
-        html = _PLACEHOLDER.sub(lambda m: htmllib.escape(values[m.group(1)]), self.html)
-        text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.text)
-        return html, text
-
-
 def soonest(edition: Edition) -> str:
     """The reader's soonest action as a subject names it ('Complete the forms by Tue 22 July
     2025'), or "" when they have none."""
@@ -201,9 +171,9 @@ MINUTES = "%%digest-minutes%%"  # filled in once the text part has been measured
 class Renderer:
     """Renders editions with one Jinja environment (templates compiled once)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, compiled: Path | None = None) -> None:
         self.settings = settings
-        self.env = environment(settings, reload=False)
+        self.env = environment(settings, reload=False, compiled=compiled)
         self.urls = SiteUrls(settings.site.base_url)
 
     def context(self, edition: Edition, subject: str) -> dict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,7 @@ CAPITALS = re.compile(r"(?<![\w])[A-Z][A-Z0-9]{1,2}(?![\w])")  # LA, EP, EY: sho
 class Index:
     records: int
     bytes: int
-    seconds: float
+    seconds: float | None  # None: the content was the same, the last index was kept
 
 
 def searchable(site: Site, entry: Entry) -> dict[str, str]:
@@ -89,9 +90,11 @@ def index_json(site: Site, found: dict[str, Entry]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def write_index(site: Site, out: Path, found: dict[str, Entry]) -> Index:
+def write_index(
+    site: Site, out: Path, found: dict[str, Entry], write: Callable[[Path, str], None] = write_atomic
+) -> Index:
     """Write every entry to OUT/search/index.json, replacing the last index whole."""
     start = time.perf_counter()
     text = public(index_json(site, found), site)  # officers' addresses as digest.toml says
-    write_atomic(out / SEARCH_INDEX, text)
+    write(out / SEARCH_INDEX, text)
     return Index(len(found), len(text.encode("utf-8")), time.perf_counter() - start)

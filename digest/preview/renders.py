@@ -16,6 +16,7 @@ import threading
 from collections.abc import ItemsView, ValuesView
 from pathlib import Path
 
+from digest.editions.kept import content_of
 from digest.editions.render import Rendered, Renderer, builtin_templates
 from digest.editions.select import Edition
 from digest.settings import Settings
@@ -39,23 +40,6 @@ def stamp(settings: Settings, settings_file: Path) -> tuple:
     except OSError:
         own = b""
     return (own, tuple(files))
-
-
-def content_of(edition: Edition) -> tuple:
-    """What an edition shows beyond its selection's ids: compared, not hashed (models hold lists)."""
-    forum = edition.forum
-    head = tuple((k, v) for k, v in forum if k != "sections")
-    sections = tuple((s.id, s.title, s.presenter, s.audience) for s in forum.sections)
-    return (
-        head,
-        sections,
-        edition.feedback,
-        edition.items,
-        edition.events,
-        edition.contacts,
-        tuple(edition.profiles),
-        edition.since,
-    )
 
 
 class Renders:

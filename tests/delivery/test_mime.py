@@ -323,3 +323,27 @@ def test_non_ascii_names_and_subjects_are_rfc2047_encoded_and_list_unsubscribe_i
     assert parse(raw)["To"].addresses[0].display_name == name
     unsubscribe = re.sub(r"\s+", " ", fields["List-Unsubscribe"]).strip()
     assert "=?" not in unsubscribe and unsubscribe.startswith("<https://digest.test.example/unsubscribe/")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=90) | st.text(alphabet=" .=!~<>\t-az09é", max_size=90).map(str.encode))
+def test_the_short_way_for_plain_values_encodes_as_the_long_way(data: bytes) -> None:
+    """Values QP keeps as they are (most links and greetings) skip the encoder: same bytes."""
+    assert mime.qp_to_break(data) == mime._qp_to_break(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=" aZ09.,\"\\()<>@:;[]=?'_-éÓ\u00a0", max_size=40)
+    | st.sampled_from(["", "J. Lee", 'Ann "Nan" Smith', "O\\Brien", "Dev Patel", "=?utf-8?q?x?=", "Siân Ó Briain"])
+)
+def test_an_address_is_what_formataddr_gives(name: str) -> None:
+    """The short way for ASCII names gives email.utils.formataddr's own result."""
+    from email.utils import formataddr
+
+    expected = (
+        mime.Header(name, "utf-8").encode(maxlinelen=mime.RFC2047_LINE) + " <reader@example.org>"
+        if "=?" in name and name.isascii()
+        else formataddr((name, "reader@example.org"), charset="utf-8")
+    )
+    assert mime.address(name, "reader@example.org") == expected
