@@ -91,6 +91,13 @@ def imports(r: dict[str, Any]) -> str:
         return out
     before = ph["interpreter"] + ph["command_line"] + ph["settings"]
     check = ph["check_modules"] + ph["check_load"] + ph["check_findings"] + ph["check_budget"]
+    more = i["2025-07-term6_docx_s"] - i["2025-07-term6_txt_s"]
+    docx = (
+        f"the July .docx took {more:.2f} s longer than the .txt: the child's own start (Python, python-docx) and "
+        "reading, when the other core is not free"
+        if more >= 0.01
+        else "the July .docx took no longer than the .txt: the child had read it before the draft needed it"
+    )
     return out + (
         f" Of the July .txt import (one process, the row above): {before:.2f} s is spent before the import "
         f"begins (Python, the command line's modules, the settings' pydantic models), as by every digest command; "
@@ -99,14 +106,11 @@ def imports(r: dict[str, Any]) -> str:
         f"check {check:.2f} s, which is `digest check`'s own code on the draft's forum: its modules "
         f"{ph['check_modules']:.2f} s, loading the staged content {ph['check_load']:.2f} s, the findings "
         f"{ph['check_findings']:.2f} s and the word budget {ph['check_budget']:.2f} s (the text part of every "
-        "edition rendered; the first one compiles the templates and linkify's patterns). A Word document is read "
-        "by a child process started before the settings load, beside the rest on the other core: the July .docx "
-        f"took {i['2025-07-term6_docx_s'] - i['2025-07-term6_txt_s']:+.2f} s against the .txt, what the child's own "
-        "start (Python, python-docx) and reading cost when the other core is not free. What would "
-        "close the rest: the check's own speed-ups (templates compiled once and kept, the budget measured from "
-        "kept text parts), which `digest check` needs too; a command line that imports only the command it runs; "
-        "and the settings' models built when first used. On a busy machine every phase stretches with the load "
-        "average."
+        "edition rendered). A Word document is read by a child process started before the settings load, beside "
+        f"the rest on the other core; {docx}. What would close the rest: the start-up every command pays (a "
+        "command line that imports only the command it runs, the settings' models built when first used) and "
+        "the draft's check, `digest check`'s code (kept text parts help only a re-import: a new draft's editions "
+        "are new). On a busy machine every phase stretches with the load average."
     )
 
 
