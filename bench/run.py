@@ -293,14 +293,21 @@ def rows(r: dict[str, Any]) -> list[Row]:
         i = r["imports"]
         for n, (forum, seed) in enumerate((("2024-03-countywide", "March 2024"), ("2025-07-term6", "July 2025"))):
             txt, docx = i[f"{forum}_txt_s"], i[f"{forum}_docx_s"]
+            before = ""  # the same with digest's modules compiled on every run, as the figures before 2026-12-05
+            if f"{forum}_txt_nocache_s" in i:
+                before = f" ({i[f'{forum}_txt_nocache_s']:.2f} s, {i[f'{forum}_docx_nocache_s']:.2f} s uncached)"
             out.append(
                 Row(
                     f"{'6.' if n == 0 else '  '} `digest import` of the {seed} document with the draft's check: .txt, .docx",
-                    f"{txt:.2f} s, {docx:.2f} s",
+                    f"{txt:.2f} s, {docx:.2f} s{before}",
                     "< 0.5 s",
                     max(txt, docx) < 0.5,
                     "imports",
                 )
+            )
+        if isinstance(i.get("phases"), dict):
+            out.append(
+                Row("   of which, the July .txt import in one process (median of runs)", phase_line(i["phases"]))
             )
     if "preview" in r:
         v = r["preview"]
@@ -315,6 +322,18 @@ def rows(r: dict[str, Any]) -> list[Row]:
             )
         )
     return out
+
+
+def phase_line(ph: dict[str, float]) -> str:
+    """Figure 6's phases (bench/import_phases.py) in words."""
+    check = sum(ph.get(k, 0.0) for k in ("check_modules", "check_load", "check_findings", "check_budget"))
+    return (
+        f"Python starting and exiting {ph['interpreter']:.2f} s, the command line {ph['command_line']:.2f} s, the settings "
+        f"(pydantic) {ph['settings']:.2f} s, the importer's modules {ph['importer_modules']:.2f} s, reading "
+        f"{ph['reading']:.2f} s, the draft made and written {ph['draft']:.2f} s; the draft's check {check:.2f} s: its "
+        f"modules {ph['check_modules']:.2f} s, loading the content {ph['check_load']:.2f} s, the findings "
+        f"{ph['check_findings']:.2f} s, the word budget {ph['check_budget']:.2f} s"
+    )
 
 
 def table(rs: list[Row]) -> str:

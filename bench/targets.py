@@ -82,11 +82,35 @@ def startup(r: dict[str, Any]) -> str:
 
 
 def imports(r: dict[str, Any]) -> str:
-    slowest = max((v, k) for k, v in r["imports"].items() if k.endswith("_s"))
-    return (
-        f"**`digest import` took {slowest[0]:.2f} s ({slowest[1][:-2]}) against 0.5 s.** `python -X importtime` and "
-        "cProfile on `digest.importer.run.import_document` say whether reading, merging duplicates or the draft's check "
-        "grew; the check is digest check's own code on the draft's forum."
+    i = r["imports"]
+    timed = [(v, k) for k, v in i.items() if k.endswith("_s") and not k.endswith("_nocache_s")]
+    slowest, name = max(timed)
+    out = f"**`digest import` took {slowest:.2f} s ({name[:-2]}) against 0.5 s.**"
+    ph = i.get("phases")
+    if not isinstance(ph, dict):
+        return out
+    before = ph["interpreter"] + ph["command_line"] + ph["settings"]
+    check = ph["check_modules"] + ph["check_load"] + ph["check_findings"] + ph["check_budget"]
+    more = i["2025-07-term6_docx_s"] - i["2025-07-term6_txt_s"]
+    docx = (
+        f"the July .docx took {more:.2f} s longer than the .txt: the child's own start (Python, python-docx) and "
+        "reading, when the other core is not free"
+        if more >= 0.01
+        else "the July .docx took no longer than the .txt: the child had read it before the draft needed it"
+    )
+    return out + (
+        f" Of the July .txt import (one process, the row above): {before:.2f} s is spent before the import "
+        f"begins (Python, the command line's modules, the settings' pydantic models), as by every digest command; "
+        f"{ph['importer_modules']:.2f} s loads the content models, Markdown, YAML and the importer; the import "
+        f"itself (reading, the draft, writing it) takes {ph['reading'] + ph['draft']:.2f} s; and the draft's "
+        f"check {check:.2f} s, which is `digest check`'s own code on the draft's forum: its modules "
+        f"{ph['check_modules']:.2f} s, loading the staged content {ph['check_load']:.2f} s, the findings "
+        f"{ph['check_findings']:.2f} s and the word budget {ph['check_budget']:.2f} s (the text part of every "
+        "edition rendered). A Word document is read by a child process started before the settings load, beside "
+        f"the rest on the other core; {docx}. What would close the rest: the start-up every command pays (a "
+        "command line that imports only the command it runs, the settings' models built when first used) and "
+        "the draft's check, `digest check`'s code (kept text parts help only a re-import: a new draft's editions "
+        "are new). On a busy machine every phase stretches with the load average."
     )
 
 

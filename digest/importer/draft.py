@@ -129,7 +129,7 @@ def join_sentences(first: str, second: str) -> str:
     return f"{first}{'' if terminal(first) else '.'} {second}"
 
 
-norm = duplicates.norm
+norm = lru_cache(maxsize=8192)(duplicates.norm)  # the same texts are compared many times
 
 
 def digest_of(text: str) -> str:

@@ -78,14 +78,19 @@ def scrub(text: str, contacts: bool = False) -> tuple[str, list[Removed]]:
     return (_tidy(text) if removed else text), removed
 
 
+_PAIR = re.compile(r"\[(\w+(?: and \w+)*) removed\]\s*\[(\w+(?: and \w+)*) removed\]")
+_NAMES = re.compile(r"\[name removed\](?:(?:,\s*|\s+and\s+)\[name removed\])+")
+_SPACE_BEFORE = re.compile(r"[ \t]+([.,;!?])")
+_REPEATED = re.compile(r"\[(name|school) removed\](?:\s*\[\1 removed\])+")
+
+
 def _tidy(text: str) -> str:
     """'[name removed] [email removed]' -> '[name and email removed]'; no doubled spaces."""
-    pattern = re.compile(r"\[(\w+(?: and \w+)*) removed\]\s*\[(\w+(?: and \w+)*) removed\]")
-    text = re.sub(r"\[name removed\](?:(?:,\s*|\s+and\s+)\[name removed\])+", "[name removed]", text)
-    while (m := pattern.search(text)) is not None:
+    text = _NAMES.sub("[name removed]", text)
+    while (m := _PAIR.search(text)) is not None:
         kinds = list(dict.fromkeys(m.group(1).split(" and ") + m.group(2).split(" and ")))
         text = text[: m.start()] + "[" + " and ".join(kinds) + " removed]" + text[m.end() :]
-    return re.sub(r"[ \t]+([.,;!?])", r"\1", "\n".join(" ".join(line.split()) for line in text.split("\n")))
+    return _SPACE_BEFORE.sub(r"\1", "\n".join(" ".join(line.split()) for line in text.split("\n")))
 
 
 def echoes(removed: list[Removed]) -> list[tuple[re.Pattern[str], str]]:
@@ -119,9 +124,9 @@ def scrub_echoes(text: str, patterns: list[tuple[re.Pattern[str], str]]) -> str:
 
 
 def _tidy_keep_lines(text: str) -> str:
-    return "\n".join(
-        re.sub(r"\[(name|school) removed\](?:\s*\[\1 removed\])+", r"[\1 removed]", line) for line in text.split("\n")
-    )
+    if " removed]" not in text:  # nothing to tidy (most answers)
+        return text
+    return "\n".join(_REPEATED.sub(r"[\1 removed]", line) for line in text.split("\n"))
 
 
 def officer_addresses(answer: str) -> list[str]:

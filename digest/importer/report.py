@@ -4,8 +4,12 @@ organiser's screen, so they can see it is gone; it is never written to the draft
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from digest.fmt import plural
-from digest.importer.run import Result
+
+if TYPE_CHECKING:
+    from digest.importer.run import Result
 
 SHOWN = 12  # lines of a list before "... and N more"
 

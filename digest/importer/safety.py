@@ -9,8 +9,8 @@ a memory cap, so that a hostile file is refused in seconds with a message that s
   MAX_UNZIPPED bytes once unzipped (the sizes zipfile will hold each entry to), or a
   DTD or entity declaration in any XML part (no document Word writes has one: XXE and
   "billion laughs" need one);
-- in the child: XML nested deeper than MAX_DEPTH is refused before python-docx reads it,
-  and any failure of the reader is a message, never a traceback.
+- in the child: XML nested deeper than digest.importer.word.MAX_DEPTH is refused before
+  python-docx reads it, and any failure of the reader is a message, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import zipfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ from digest.errors import DigestError
 MAX_BYTES = 20 << 20  # a Q&A document with pictures is a few MB; anything bigger is not one
 MAX_UNZIPPED = 100 << 20  # a 100-page document's XML is a few MB
 MAX_ENTRIES = 2_000
-MAX_DEPTH = 120  # elements nested; a Word document with tables in tables stays under 60
 SECONDS = 30.0  # the child's time limit
 MEMORY = 1 << 30  # the child's address space
 _DECLARES = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
@@ -85,26 +84,6 @@ def check_zip(path: Path) -> None:
         raise DigestError(f"{path} is not a Word document that can be read ({exc})") from None
 
 
-def check_depth(data: bytes, name: str) -> None:
-    """Refuse XML nested deeper than MAX_DEPTH (read as a stream, entities never resolved)."""
-    from lxml import etree
-
-    depth = 0
-    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False)
-    deep = DigestError(f"{name} is nested more than {MAX_DEPTH} deep; a Word document is not: not imported")
-    for start in range(0, len(data), 1 << 12):
-        try:
-            parser.feed(data[start : start + (1 << 12)])
-        except etree.XMLSyntaxError as exc:
-            if "depth" in str(exc).lower():
-                raise deep from None
-            raise DigestError(f"{name} is not well-formed XML ({exc}): not imported") from None
-        for event, _ in parser.read_events():
-            depth += 1 if event == "start" else -1
-            if depth > MAX_DEPTH:
-                raise deep
-
-
 def _limits() -> None:  # pragma: no cover - runs in the child
     import resource
 
@@ -114,30 +93,52 @@ def _limits() -> None:  # pragma: no cover - runs in the child
 
 def in_child(kind: str, path: Path) -> list[dict[str, Any]]:
     """The blocks of the document at path ("docx" or "pdf") as dicts, read by a child process."""
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    try:
-        done = subprocess.run(
+    return Child(kind, path).blocks()
+
+
+class Child:
+    """The child process reading a document, started at once so that it reads while the
+    parent loads the rest of digest import; `blocks` waits for its answer (within SECONDS
+    of the start), `stop` ends it when its answer is no longer wanted."""
+
+    def __init__(self, kind: str, path: Path) -> None:
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        self.path, self.started = path, time.monotonic()
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "digest.importer.child", kind, str(path)],
-            capture_output=True,
-            timeout=SECONDS,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             preexec_fn=_limits,
             env=env,
-            check=False,
         )
-    except subprocess.TimeoutExpired:
-        raise DigestError(f"{path} took more than {SECONDS:.0f} s to read: not a document digest can import") from None
-    try:
-        answer = json.loads(done.stdout.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        why = "ran out of memory" if b"MemoryError" in done.stderr or done.returncode < 0 else "failed"
-        raise DigestError(
-            f"{path}: reading it {why} (limit {MEMORY >> 20} MB, {SECONDS:.0f} s): not a document digest can import"
-        ) from None
-    if "error" in answer:
-        raise DigestError(answer["error"])
-    return answer["blocks"]
 
+    def blocks(self) -> list[dict[str, Any]]:
+        path = self.path
+        try:
+            stdout, stderr = self.process.communicate(timeout=max(0.0, SECONDS - (time.monotonic() - self.started)))
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise DigestError(
+                f"{path} took more than {SECONDS:.0f} s to read: not a document digest can import"
+            ) from None
+        try:
+            answer = json.loads(stdout.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            failed = b"MemoryError" in stderr or self.process.returncode < 0
+            why = "ran out of memory" if failed else "failed"
+            raise DigestError(
+                f"{path}: reading it {why} (limit {MEMORY >> 20} MB, {SECONDS:.0f} s): not a document digest can import"
+            ) from None
+        if "error" in answer:
+            raise DigestError(answer["error"])
+        return answer["blocks"]
 
-def dump(blocks: list[Any]) -> str:
-    return json.dumps({"blocks": [asdict(b) for b in blocks]}, ensure_ascii=False)
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.returncode is None:  # its answer was not read
+            self.process.kill()
+            self.process.communicate()

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from layouts import QUESTIONS, plain_questions_text, qa_labels
 
 from digest.cli.main import cli
-from digest.importer import safety
+from digest.importer import safety, word
 
 
 def run(project: Path, *args: str):
@@ -101,7 +101,7 @@ def test_xml_nested_too_deep_is_refused(project: Path, good_docx: Path) -> None:
     deep = b"<w:document " + ns + b"><w:body>" + b"<w:tbl><w:tr><w:tc>" * 1_700 + b"</w:tc></w:tr></w:tbl>" * 1_700
     deep += b"</w:body></w:document>"
     hostile = rewrite(good_docx, project / "deep.docx", "word/document.xml", deep)
-    refused(project, run(project, str(hostile)), f"is nested more than {safety.MAX_DEPTH} deep")
+    refused(project, run(project, str(hostile)), f"is nested more than {word.MAX_DEPTH} deep")
 
 
 def test_a_reader_past_its_time_is_stopped(project: Path, good_docx: Path, monkeypatch: pytest.MonkeyPatch) -> None:

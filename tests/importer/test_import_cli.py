@@ -71,6 +71,58 @@ def test_a_bad_id_is_a_message(project: Path, seed_files: dict[str, Path], args:
     assert_message(run(project, str(seed_files[f"{Path(JULY).stem}.txt"]), *args), message)
 
 
+def test_a_word_documents_reader_starts_first_and_stops_when_its_answer_is_not_wanted(
+    project: Path, seed_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.importer import safety
+
+    started: list[safety.Child] = []
+
+    class Recorded(safety.Child):
+        def __init__(self, kind: str, path: Path) -> None:
+            super().__init__(kind, path)
+            started.append(self)
+
+    monkeypatch.setattr(safety, "Child", Recorded)
+    docx = str(seed_files[f"{Path(JULY).stem}.docx"])
+    # a wrong --id is found after the child has started reading: still the message, and the child is ended
+    assert_message(run(project, docx, "--id", "Term 6!"), "--id 'Term 6!' is not a valid forum id")
+    assert len(started) == 1 and started[0].process.returncode is not None
+    # a document refused before any child starts: a wrong --id is still the mistake reported first
+    assert_message(
+        run(project, str(project / "nope.docx"), "--id", "Term 6!"), "--id 'Term 6!' is not a valid forum id"
+    )
+    assert len(started) == 1
+    # read in full: the same child's answer is the document
+    (project / FORUM).unlink()
+    result = run(project, docx, "--id", "2025-07-term6")
+    assert result.exit_code == 0, result.output
+    assert "Read 2025-07-term6.docx (Word, tables layout)" in result.output, result.output
+    assert len(started) == 2 and started[1].process.returncode == 0
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(project: Path, seed_files: dict[str, Path]) -> None:
+    import gc
+
+    from digest.importer.run import import_document
+    from digest.settings import load_settings
+
+    (project / FORUM).unlink()
+    july = seed_files[f"{Path(JULY).stem}.txt"]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    result = import_document(load_settings(project), july, "2025-07-term6", None, None, False)
+    assert result.out.is_file() and result.problems  # (the draft's check ran)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()  # what it kept out of full passes is collectable again
+    # a process that froze objects itself keeps them frozen, and nothing more is
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        import_document(load_settings(project), july, "2025-07-term6", None, None, True)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_an_import_prints_its_report_and_the_check(project: Path, seed_files: dict[str, Path]) -> None:
     (project / FORUM).unlink()
     result = run(project, str(seed_files[f"{Path(JULY).stem}.docx"]))
