@@ -156,3 +156,15 @@ def text_arg(name: str, default: str = "") -> str:
     """--name VALUE from argv (the measuring processes take a few plain options)."""
     flag = f"--{name}"
     return sys.argv[sys.argv.index(flag) + 1] if flag in sys.argv else default
+
+
+def environment(cache: Path | None) -> dict[str, str]:
+    """A digest command's environment: Python's bytecode cached in `cache`, as an installed
+    digest has it (pip compiles every module at install), whatever PYTHONDONTWRITEBYTECODE
+    says; or (None) no bytecode written, every module compiled from source on each run."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    if cache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env

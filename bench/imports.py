@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, arg, emit
+from bench.common import ROOT, arg, emit, environment
 
 DIGEST = Path(sys.executable).parent / "digest"
 
@@ -38,16 +38,6 @@ def source_documents(folder: Path) -> dict[str, Path]:
     from support.seed_docx import build
 
     return build(folder)
-
-
-def environment(cache: Path | None) -> dict[str, str]:
-    """The command's environment: bytecode cached in `cache`, or (None) none written."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
-    if cache is None:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    else:
-        env["PYTHONPYCACHEPREFIX"] = str(cache)
-    return env
 
 
 def timed(document: Path, forum_id: str, root: Path, env: dict[str, str]) -> float:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import gc
 import re
 from datetime import date, datetime
 from functools import partial
@@ -222,10 +220,6 @@ def import_document(
     from digest.importer.run import import_document as run_import
     from digest.importer.source import Reading
 
-    # Everything is written and closed before the process ends: its exit need not search
-    # every object left for reference cycles first (about 50 ms after an import).
-    atexit.unregister(gc.freeze)  # once, however many imports a process runs (the tests run many)
-    atexit.register(gc.freeze)
     reading = Reading(document)  # a Word document's child process reads it while the settings load
     try:
         result = run_import(ctx.settings(), document, forum_id, title, out, force, reading)
