@@ -118,7 +118,8 @@ def test_an_import_leaves_the_garbage_collector_as_it_found_it(project: Path, se
     try:
         frozen = gc.get_freeze_count()
         import_document(load_settings(project), july, "2025-07-term6", None, None, True)
-        assert gc.get_freeze_count() == frozen
+        # nothing more is frozen (objects already frozen may be freed meanwhile: never more)
+        assert gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 
