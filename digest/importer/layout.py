@@ -92,6 +92,7 @@ class Evidence:
     headed: int = 0
     asked: int = 0
     statements: int = 0  # a bold statement (no "?") with a plain answer below: "Concerns about ..."
+    numbered_statements: int = 0  # "3. Funding for pupils awaiting assessment", its answer below
     bullets: int = 0  # a top-level bullet followed by deeper ones (the seeds' layout)
     tables: int = 0
 
@@ -108,6 +109,8 @@ class Evidence:
             return "asked"
         if self.bold + self.statements >= MIN_SIGNS:
             return "bold"
+        if self.numbered + self.numbered_statements >= MIN_SIGNS:
+            return "numbered"
         return "bullets" if self.bullets or not self.tables else "tables"
 
 
@@ -129,6 +132,7 @@ def evidence(blocks: list[Block]) -> Evidence:
             ev.headed += p.heading is not None and p.heading > 0
             ev.asked += p.level is None
         ev.statements += bold_statement(p, nxt)
+        ev.numbered_statements += numbered_statement(p, nxt)
         if p.level == 0 and nxt is not None and (nxt.level or 0) >= 1:
             ev.bullets += 1
     ev.tables = sum(isinstance(b, Table) for b in blocks)
@@ -152,6 +156,25 @@ def bold_statement(p: Para, nxt: Block | None) -> bool:
     )
 
 
+def numbered_statement(p: Para, nxt: Block | None) -> bool:
+    """A numbered title that asks without a question mark ("3. Funding for pupils awaiting
+    assessment"), its answer a plain paragraph below: three words or more, not a sentence
+    (no full stop: "1. Complete the form." is a step in an answer), not a lead-in (":")."""
+    text = _bare(_TYPED_NUMBER.sub("", p.text, count=1)).rstrip("*_ ")
+    return (
+        _numbered(p)
+        and not asks(p.text)
+        and p.heading is None
+        and 3 <= len(text.split()) <= 30
+        and not text.endswith((".", ":", ";", ","))
+        and isinstance(nxt, Para)
+        and nxt.level is None
+        and nxt.heading is None
+        and not _numbered(nxt)
+        and q_label(nxt.text) is None
+    )
+
+
 def starts_question(p: Para, mode: str, nxt: Block | None = None) -> str | None:
     """The question's text if p starts one in this document's way, else None (nxt, the
     block after p, tells a bold statement that asks from a bold line in an answer)."""
@@ -161,6 +184,8 @@ def starts_question(p: Para, mode: str, nxt: Block | None = None) -> str | None:
         return _TYPED_NUMBER.sub("", p.text, count=1)
     if _BARE_QUESTION_LABEL.fullmatch(p.text):
         return ""  # "Question 3" alone: the question is the next paragraph
+    if mode == "numbered" and numbered_statement(p, nxt):
+        return _TYPED_NUMBER.sub("", p.text, count=1)
     if not asks(p.text):
         return None
     if mode == "numbered" and _numbered(p):

@@ -140,9 +140,26 @@ def read_text(text: str) -> list[Block]:
     def heads_a_table(i: int) -> bool:
         return i in after and bool(HEADER.match(lines[after[i]]))
 
+    # A numbered title on a line of its own ("3. Funding for pupils awaiting assessment")
+    # with its answer on the next line starts a new paragraph there. A line is taken as
+    # wrapped, and continued, when the next line's first word would not have fitted on it
+    # within the document's longest line (the width it was wrapped at, if it was).
+    width = max((len(line.rstrip()) for line in lines), default=0)
+
+    def titled(para: Para, line: str) -> bool:
+        return (
+            para is numbered_line
+            and not para.text.rstrip().endswith((".", ":", ";", ",", "?", "!"))
+            and numbered_width + 1 + len(line.split()[0]) <= width
+            and line.strip()[:1].isupper()
+            and len(line.split()) >= 3  # a sentence, not an address or a phone number under a point
+        )
+
     blocks: list[Block] = []
     table: Table | None = None
     para: Para | None = None  # the paragraph that later lines continue
+    numbered_line: Para | None = None  # the top-level numbered paragraph being read, if any
+    numbered_width = 0  # the length of its last line
     for i, raw in enumerate(lines):
         line = raw.rstrip()
         if not line.strip():
@@ -169,9 +186,13 @@ def read_text(text: str) -> list[Block]:
         if listed:
             indent, body = len(listed.group(1)), listed.group(2)
             para = Para(body.strip(), (indent + 1) // 2, listed.re is _NUMBERED)
+            numbered_line, numbered_width = (para if para.numbered and para.level == 0 else None), len(line)
             blocks.append(para)
-        elif para is not None and not _LABEL.match(line) and not _LABEL.match(para.text + " "):
+        elif (
+            para is not None and not _LABEL.match(line) and not _LABEL.match(para.text + " ") and not titled(para, line)
+        ):
             para.text += " " + line.strip()  # a wrapped line, or an address under its bullet
+            numbered_width = len(line)  # a wrapped title: its last line says whether it ends there
         else:
             para = Para(line.strip())
             blocks.append(para)

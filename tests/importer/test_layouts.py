@@ -198,3 +198,82 @@ def test_bold_statements_that_ask_without_a_question_mark(tmp_path: Path) -> Non
     assert "Next steps" in items[2].answer and "area officer" in items[2].answer
     assert [s.title for s in result.draft.sections] == ["Funding", "Transport"]
     assert items[3].status == "pending"
+
+
+def test_numbered_titles_that_ask_without_a_question_mark(tmp_path: Path) -> None:
+    """Another council's notes: each point a numbered title ("2. Funding for pupils awaiting
+    assessment") with its answer below, in Word's own numbering; numbered steps that are
+    sentences inside an answer stay in it."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Northshire SENCO Network: questions and answers, 14 October 2026")
+    document.add_heading("Assessment", level=2)
+    for title, answer in (
+        ("Update on EHCP timescales in the north of the county", ["62% of plans are issued within 20 weeks."]),
+        (
+            "Funding for pupils awaiting assessment",
+            ["Schools can apply for interim funding in three steps:"],
+        ),
+        ("Training for new SENCOs", ["The induction programme runs each term."]),
+        ("Access to educational psychology in rural schools", ["Rural clusters can pool their allocation."]),
+    ):
+        document.add_paragraph(title, style="List Number")
+        for line in answer:
+            document.add_paragraph(line)
+        if title.startswith("Funding"):
+            for step in (
+                "Complete the request form.",
+                "Attach the SEN support plan.",
+                "Send both to your area officer.",
+            ):
+                document.add_paragraph(step, style="List Bullet")
+    source = tmp_path / "northshire.docx"
+    document.save(source)
+    project = example_project(tmp_path / "project")
+    result = import_document(load_settings(project), source, "2026-10-northshire", None, None, False)
+    items = result.draft.items
+    assert result.draft.layout == "numbered"
+    assert [i.question for i in items] == [
+        "Update on EHCP timescales in the north of the county",
+        "Funding for pupils awaiting assessment",
+        "Training for new SENCOs",
+        "Access to educational psychology in rural schools",
+    ]
+    assert "Attach the SEN support plan." in items[1].answer and "area officer" in items[1].answer
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_numbered_titles_in_plain_text_with_the_answer_on_the_next_line(tmp_path: Path, wrapped: bool) -> None:
+    """Pasted text puts a title's answer on the line under it, no blank line between; a
+    document wrapped at a fixed width continues a numbered line that fills the width."""
+    answers = [  # each its own: a paragraph repeated on every page is a running header, dropped
+        "The service completes 62% of plans within 20 weeks and a recovery plan is in place for the rest of the year.",
+        "Schools can apply for interim top-up funding through the Local Inclusion Forum before 30 November 2026.",
+        "The induction programme runs each term, and new SENCOs can book it through the county's CPD portal.",
+    ]
+    if wrapped:  # every paragraph wrapped at 60 columns, as an email client pastes it
+        import textwrap
+
+        def fill(text: str) -> str:
+            return textwrap.fill(text, 60)
+    else:
+
+        def fill(text: str) -> str:
+            return text
+
+    points = [
+        "Update on EHCP timescales in the north of the county and the recovery plan for Swale",
+        "Funding for pupils awaiting assessment",
+        "Training for new SENCOs",
+    ]
+    text = "Northshire SENCO Network notes, 14 October 2026\n\n" + "\n\n".join(
+        fill(f"{n}. {title}") + "\n" + fill(answer)
+        for n, (title, answer) in enumerate(zip(points, answers, strict=True), 1)
+    )
+    source = tmp_path / "notes.txt"
+    source.write_text(text + "\n", encoding="utf-8")
+    project = example_project(tmp_path / "project")
+    result = import_document(load_settings(project), source, "2026-10-northshire", None, None, False)
+    assert [i.question for i in result.draft.items] == points
+    assert [i.answer for i in result.draft.items] == answers
