@@ -93,6 +93,7 @@ class Evidence:
     asked: int = 0
     statements: int = 0  # a bold statement (no "?") with a plain answer below: "Concerns about ..."
     numbered_statements: int = 0  # "3. Funding for pupils awaiting assessment", its answer below
+    titles: int = 0  # a heading that names a topic ("Taxi arrangements for post-16 students"), its answer below
     bullets: int = 0  # a top-level bullet followed by deeper ones (the seeds' layout)
     tables: int = 0
 
@@ -111,6 +112,8 @@ class Evidence:
             return "bold"
         if self.numbered + self.numbered_statements >= MIN_SIGNS:
             return "numbered"
+        if self.titles >= MIN_SIGNS:
+            return "titles"
         return "bullets" if self.bullets or not self.tables else "tables"
 
 
@@ -133,6 +136,7 @@ def evidence(blocks: list[Block]) -> Evidence:
             ev.asked += p.level is None
         ev.statements += bold_statement(p, nxt)
         ev.numbered_statements += numbered_statement(p, nxt)
+        ev.titles += heading_title(p, nxt)
         if p.level == 0 and nxt is not None and (nxt.level or 0) >= 1:
             ev.bullets += 1
     ev.tables = sum(isinstance(b, Table) for b in blocks)
@@ -175,6 +179,24 @@ def numbered_statement(p: Para, nxt: Block | None) -> bool:
     )
 
 
+def heading_title(p: Para, nxt: Block | None) -> bool:
+    """A heading that names what was asked ("Taxi arrangements for post-16 students"), its
+    answer a plain paragraph below: a council FAQ page whose questions are topics. Three
+    words or more; a heading with another heading below it titles a section."""
+    text = _bare(p.text).rstrip("*_ ")
+    return (
+        p.heading is not None
+        and p.heading > 0
+        and not asks(p.text)
+        and 3 <= len(text.split()) <= 30
+        and not text.endswith((":", ";", ","))
+        and isinstance(nxt, Para)
+        and nxt.heading is None
+        and q_label(nxt.text) is None
+        and not feedback_section(text)
+    )
+
+
 def starts_question(p: Para, mode: str, nxt: Block | None = None) -> str | None:
     """The question's text if p starts one in this document's way, else None (nxt, the
     block after p, tells a bold statement that asks from a bold line in an answer)."""
@@ -185,6 +207,8 @@ def starts_question(p: Para, mode: str, nxt: Block | None = None) -> str | None:
     if _BARE_QUESTION_LABEL.fullmatch(p.text):
         return ""  # "Question 3" alone: the question is the next paragraph
     if mode == "numbered" and numbered_statement(p, nxt):
+        return _TYPED_NUMBER.sub("", p.text, count=1)
+    if mode == "titles" and heading_title(p, nxt):
         return _TYPED_NUMBER.sub("", p.text, count=1)
     if not asks(p.text):
         return None

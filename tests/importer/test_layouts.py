@@ -277,3 +277,40 @@ def test_numbered_titles_in_plain_text_with_the_answer_on_the_next_line(tmp_path
     result = import_document(load_settings(project), source, "2026-10-northshire", None, None, False)
     assert [i.question for i in result.draft.items] == points
     assert [i.answer for i in result.draft.items] == answers
+
+
+def test_headings_that_name_the_topic_asked_about(tmp_path: Path) -> None:
+    """A council FAQ page whose questions are topics ("Taxi arrangements for post-16
+    students" as Heading 3), each answer a paragraph below, under Heading 2 sections."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Westshire SEND Forum: what you asked, 5 February 2027")
+    points = {
+        "Assessments": [
+            ("Requesting an EHC needs assessment for a child in Year R", "Use the online form; the panel sits weekly."),
+            (
+                "Timescales for draft plans this term",
+                "Drafts take 18 weeks; we will write to schools when this changes.",
+            ),
+        ],
+        "Transport": [
+            (
+                "Taxi arrangements for post-16 students",
+                "Families apply for post-16 transport on the council's website.",
+            ),
+            ("Travel training for pupils in special schools", "Year 9 pupils are offered it: ask the transport lead."),
+        ],
+    }
+    for section, items in points.items():
+        document.add_heading(section, level=2)
+        for title, answer in items:
+            document.add_heading(title, level=3)
+            document.add_paragraph(answer)
+    source = tmp_path / "faq.docx"
+    document.save(source)
+    project = example_project(tmp_path / "project")
+    result = import_document(load_settings(project), source, "2027-02-westshire", None, None, False)
+    assert result.draft.layout == "titles"
+    assert [s.title for s in result.draft.sections] == list(points)
+    assert [(i.question, i.answer) for i in result.draft.items] == [p for items in points.values() for p in items]
