@@ -35,6 +35,15 @@ INTRODUCED = re.compile(
 CALLED = re.compile(
     r"(?i:\b(?:my name is|my name's|pass on my name|my name)\s{1,8})((?:[a-z][a-z'’-]{1,30}\s{0,3}){1,3})",
 )
+# Who asked, as minutes write it: "raised by Mrs J. Okonkwo", "asked by Tom Fletcher",
+# "question from Sarah": the name after it may be one word, with a title and initials.
+_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s{1,3})"
+ATTRIBUTED = re.compile(
+    r"(?i:\b(?:(?:asked|raised|submitted|sent|put|posed|brought up|shared)\s{1,3}(?:in\s{1,3}|forward\s{1,3})?by"
+    r"|(?:question|query|comment|request|point)\s{1,3}from)\s{1,3})"
+    rf"({_TITLE}?(?:[A-Z]\.?\s{{1,3}}){{0,3}}{_WORD}(?:\s{{1,3}}{_PARTICLE}{_WORD}){{0,2}})\b"
+    r"(?!\s{1,3}(?i:schools?|sencos?|colleagues|settings?|area|district|county|council|team|parents?)\b)"
+)
 MET = re.compile(
     r"\b(?:met|meeting|spoke|spoken|speaking|talked|talking|emailed|call|conversation)\s{1,3}(?:with|to)\s{1,3}"
     rf"({NAMES})"
@@ -45,6 +54,15 @@ _SCHOOL_KIND = (
     r"Catholic|Community|Free|Church)\s{1,3}){0,3}(?:School|Academy|College)"
 )
 SCHOOL = re.compile(rf"\b((?:(?:St\.?|Saint)\s{{1,3}})?(?:[A-Z][a-z'’.-]{{1,30}}\s{{1,3}}){{1,4}}{_SCHOOL_KIND})\b")
+# A school named without "School": "Brambleside Primary", "St Mary's CE Primary", "Oak Infants"
+# (not "Swale Primary schools", "the Primary phase").
+_BARE_KIND = r"(?:(?:Church of England|C of E|CE|CofE|Catholic|RC)\s{1,3})?(?:Primary|Infants?|Junior|Juniors)"
+BARE_SCHOOL = re.compile(
+    rf"\b((?:(?:St\.?|Saint)\s{{1,3}})?(?:[A-Z][a-z'’.-]{{1,30}}\s{{1,3}}){{1,4}}{_BARE_KIND})\b"
+    r"(?!\s{1,3}(?i:schools?|academy|college|phase|pupils?|children|heads?|sencos?|settings?|age|aged|years?|"
+    r"education|transfer|and|or|to|provision|places?|funding|sector|colleagues|forum|network|cluster)\b)"
+)
+_BARE_GENERIC = re.compile(rf"\s{{1,3}}{_BARE_KIND}$")
 SCHOOL_ANY_CASE = re.compile(  # "from larkspur infant school": after at/from, in any case
     rf"(?i:\b(?:at|from|of)\s{{1,3}})((?i:(?:[a-z'’.-]{{2,30}}\s{{1,3}}){{1,4}}){_SCHOOL_KIND})\b", re.I
 )
@@ -84,6 +102,9 @@ _NOT_NAME = word_set(
     we our my but so please can could would will named chosen preferred home their your into onto
     or on by as if not no per via"""
 )
+
+
+_KINDS_OF_SCHOOL = word_set("school academy college primary infant infants junior juniors secondary grammar high")
 
 
 @dataclass(frozen=True)
@@ -130,6 +151,12 @@ def find(text: str, *, contacts: bool = True) -> list[Found]:
     for m in CALLED.finditer(text):
         if (name := called(m)) and not any(f.text.lower() == name.lower() for f in out):
             out.append(Found("name", name, m.group(0).split(name)[0] + name))
+    for m in ATTRIBUTED.finditer(text):
+        name = m.group(1)
+        words = [w.lower().strip("'’.") for w in re.split(r"[\s-]+", name) if w]
+        school = any(w in _KINDS_OF_SCHOOL for w in words)  # "raised by Larkspur Infant School": a school
+        if not school and not all(w in NOT_PEOPLE for w in words) and not any(f.text == name for f in out):
+            out.append(Found("name", name, m.group(0)))
     for m in MET.finditer(text):
         for n in NAME_RE.findall(m.group(1)):
             if person(n):
@@ -138,6 +165,12 @@ def find(text: str, *, contacts: bool = True) -> list[Found]:
         for m in pattern.finditer(text):
             if (name := school_name(m.group(1))) and not any(name.lower() in f.text.lower() for f in out):
                 out.append(Found("school", name, m.group(0)))
+    for m in BARE_SCHOOL.finditer(text):
+        name = m.group(1)
+        core = [w.lower().strip("'’.") for w in _BARE_GENERIC.sub("", name).split()]
+        ours = core and not all(w in NOT_PEOPLE for w in core) and not any(w in _NOT_NAME for w in core)
+        if ours and not any(name.lower() in f.text.lower() or f.text.lower() in name.lower() for f in out):
+            out.append(Found("school", name, m.group(0)))
     for m in ADDRESS.finditer(text):
         out.append(Found("address", m.group(0), m.group(0)))
     for m in POSTCODE.finditer(text):

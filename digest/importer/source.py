@@ -141,10 +141,16 @@ def read_text(text: str) -> list[Block]:
         return i in after and bool(HEADER.match(lines[after[i]]))
 
     # A numbered title on a line of its own ("3. Funding for pupils awaiting assessment")
-    # with its answer on the next line starts a new paragraph there. A line is taken as
-    # wrapped, and continued, when the next line's first word would not have fitted on it
-    # within the document's longest line (the width it was wrapped at, if it was).
-    width = max((len(line.rstrip()) for line in lines), default=0)
+    # with its answer on the next line starts a new paragraph there. In a document wrapped
+    # at a fixed width (its sentences run on to lines that start in lower case), a line is
+    # taken as wrapped, and continued, when the next line's first word would not have
+    # fitted on it within the document's longest line.
+    runs_on = sum(
+        1
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a.strip() and b.strip()[:1].islower() and not a.rstrip().endswith((".", "?", "!", ":", ";"))
+    )
+    width = max((len(line.rstrip()) for line in lines), default=0) if runs_on >= 2 else 10**9
 
     def titled(para: Para, line: str) -> bool:
         return (

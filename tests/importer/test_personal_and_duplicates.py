@@ -28,6 +28,24 @@ from digest.importer import draft, privacy
         ("Please write to 14 Mill Lane, Ashford TN23 4QX", [("address", "14 Mill Lane, Ashford TN23 4QX")]),
         ("Can a special school take a pupil from the named school in Year 6?", []),
         ("By naming a Grammar School preference", []),
+        # how other councils' minutes say who asked: a title, initials, one name, no "School"
+        (
+            "Waiting times for the autism pathway (raised by Mrs J. Okonkwo, Brambleside Primary)",
+            [("name", "Mrs J. Okonkwo"), ("school", "Brambleside Primary")],
+        ),
+        (
+            "Interim funding - asked by Tom Fletcher, SENCO at Hillview Academy",
+            [("name", "Tom Fletcher"), ("school", "Hillview Academy")],
+        ),
+        (
+            "Question from Sarah at St Mary's CE Primary: can parents attend?",
+            [("name", "Sarah"), ("school", "St Mary's CE Primary")],
+        ),
+        ("Raised by Larkspur Infant School", [("school", "Larkspur Infant School")]),
+        # ... and what only looks like it: districts, teams, phases
+        ("A question from Swale schools about therapy", []),
+        ("Raised by Kent County Council and a comment from the SEN team", []),
+        ("Swale Primary schools lack SALT; the Primary phase transfer; asked by a parent", []),
     ],
 )
 def test_personal_data_is_found_in_any_case(text: str, found: list) -> None:
