@@ -244,9 +244,13 @@ def test_numbered_titles_that_ask_without_a_question_mark(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("wrapped", [False, True])
-def test_numbered_titles_in_plain_text_with_the_answer_on_the_next_line(tmp_path: Path, wrapped: bool) -> None:
+@pytest.mark.parametrize("longest", [False, True])
+def test_numbered_titles_in_plain_text_with_the_answer_on_the_next_line(
+    tmp_path: Path, wrapped: bool, longest: bool
+) -> None:
     """Pasted text puts a title's answer on the line under it, no blank line between; a
-    document wrapped at a fixed width continues a numbered line that fills the width."""
+    document wrapped at a fixed width continues a numbered line that fills the width,
+    and one that is not wrapped splits even a title longer than every answer."""
     answers = [  # each its own: a paragraph repeated on every page is a running header, dropped
         "The service completes 62% of plans within 20 weeks and a recovery plan is in place for the rest of the year.",
         "Schools can apply for interim top-up funding through the Local Inclusion Forum before 30 November 2026.",
@@ -263,7 +267,8 @@ def test_numbered_titles_in_plain_text_with_the_answer_on_the_next_line(tmp_path
             return text
 
     points = [
-        "Update on EHCP timescales in the north of the county and the recovery plan for Swale",
+        "Update on EHCP timescales in the north of the county and the recovery plan for Swale"
+        + (" and the other districts of the east of the county this year" if longest else ""),
         "Funding for pupils awaiting assessment",
         "Training for new SENCOs",
     ]
