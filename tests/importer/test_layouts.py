@@ -44,6 +44,13 @@ def same(want: str, got: str) -> bool:
     return sum(w in have for w in words) >= 0.7 * len(words)
 
 
+def import_word(document, tmp_path: Path, forum_id: str):
+    """A python-docx document saved and imported into a fresh copy of the example project."""
+    source = tmp_path / f"{forum_id}.docx"
+    document.save(source)
+    return import_document(load_settings(example_project(tmp_path / "project")), source, forum_id, None, None, False)
+
+
 def item_for(forum: Forum, question: str):
     return next((i for i in forum.items if same(question, i.question)), None)
 
@@ -188,10 +195,7 @@ def test_bold_statements_that_ask_without_a_question_mark(tmp_path: Path) -> Non
     bold("Transport")
     bold("Taxi arrangements for pupils moving to a specialist resource base")
     document.add_paragraph("Transport will confirm arrangements after the panel meeting.")
-    source = tmp_path / "notes.docx"
-    document.save(source)
-    project = example_project(tmp_path / "project")
-    result = import_document(load_settings(project), source, "2026-03-notes", None, None, False)
+    result = import_word(document, tmp_path, "2026-03-notes")
     items = result.draft.items
     assert result.draft.layout == "bold"
     assert [i.question.split()[0] for i in items] == ["Concerns", "Request", "Can", "Taxi"]
@@ -228,10 +232,7 @@ def test_numbered_titles_that_ask_without_a_question_mark(tmp_path: Path) -> Non
                 "Send both to your area officer.",
             ):
                 document.add_paragraph(step, style="List Bullet")
-    source = tmp_path / "northshire.docx"
-    document.save(source)
-    project = example_project(tmp_path / "project")
-    result = import_document(load_settings(project), source, "2026-10-northshire", None, None, False)
+    result = import_word(document, tmp_path, "2026-10-northshire")
     items = result.draft.items
     assert result.draft.layout == "numbered"
     assert [i.question for i in items] == [
@@ -312,10 +313,7 @@ def test_headings_that_name_the_topic_asked_about(tmp_path: Path) -> None:
         for title, answer in items:
             document.add_heading(title, level=3)
             document.add_paragraph(answer)
-    source = tmp_path / "faq.docx"
-    document.save(source)
-    project = example_project(tmp_path / "project")
-    result = import_document(load_settings(project), source, "2027-02-westshire", None, None, False)
+    result = import_word(document, tmp_path, "2027-02-westshire")
     assert result.draft.layout == "titles"
     assert [s.title for s in result.draft.sections] == list(points)
     assert [(i.question, i.answer) for i in result.draft.items] == [p for items in points.values() for p in items]
