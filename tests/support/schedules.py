@@ -71,11 +71,30 @@ DIGEST = Path(sys.executable).parent / "digest"
 STARTED: list[subprocess.Popen] = []  # every scheduler a test started: stopped after it (tests/schedules/conftest.py)
 
 
+def same_clock(env: dict[str, str]) -> dict[str, str]:
+    """env for a child process that tells the time as this one does. Under libfaketime's
+    fixed start (FAKETIME='@2031-06-15 10:00:00') every new process's clock starts at that
+    moment again, so a scheduler restarted after a kill would go back in time, as no real
+    clock does: the child gets this process's clock as an offset from the real one (the
+    kernel's boot time and uptime, which libfaketime does not change)."""
+    if not env.get("FAKETIME", "").startswith("@"):
+        return env
+    boot = next(
+        int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")
+    )
+    real = boot + float(Path("/proc/uptime").read_text().split()[0])
+    return {**env, "FAKETIME": f"{time.time() - real:+.0f}"}
+
+
 def start(site_dir: Path, port: int, log: Path) -> subprocess.Popen:
     """`digest scheduler` in site_dir, sending to the SMTP server on port, logging to log."""
     with log.open("a") as err:
         proc = subprocess.Popen(
-            [str(DIGEST), "scheduler"], cwd=site_dir, env=smtp_env(port), stdout=subprocess.DEVNULL, stderr=err
+            [str(DIGEST), "scheduler"],
+            cwd=site_dir,
+            env=same_clock(smtp_env(port)),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
     STARTED.append(proc)
     return proc
